@@ -104,9 +104,13 @@ def _accepts(constraint, value):
     if constraint == "boolean":
         return isinstance(value, (bool, np.bool_))
     if constraint == "random_state":
-        return value is None or isinstance(
-            value, (numbers.Integral, np.random.RandomState, np.random.Generator)
-        ) and not isinstance(value, bool)
+        return (
+            value is None
+            or isinstance(
+                value, (numbers.Integral, np.random.RandomState, np.random.Generator)
+            )
+            and not isinstance(value, bool)
+        )
     if constraint == "array-like":
         return hasattr(value, "__len__") or hasattr(value, "__array__")
     if isinstance(constraint, type):
@@ -230,7 +234,8 @@ def check_spectra(
     >>> check_spectra([1, 2, 3])
     Traceback (most recent call last):
     ...
-    ValueError: `X` must be a 2D array (n_samples, n_points); got an array of shape (3,).
+    ValueError: `X` must be a 2D array (n_samples, n_points); got an array of
+    shape (3,).
     """
     if X is None:
         raise ValueError(f"`{name}` must be an array of spectra; got None.")
@@ -249,9 +254,11 @@ def check_spectra(
     if arr.dtype.kind == "c":
         raise ValueError(f"`{name}` must be real-valued; got complex data.")
     if arr.ndim not in ndim:
-        shapes = {2: "2D array (n_samples, n_points)",
-                  3: "3D array (n_samples, n_points, n_channels)",
-                  4: "4D array (n_samples, height, width, channels)"}
+        shapes = {
+            2: "2D array (n_samples, n_points)",
+            3: "3D array (n_samples, n_points, n_channels)",
+            4: "4D array (n_samples, height, width, channels)",
+        }
         expected = " or ".join(shapes.get(d, f"{d}D array") for d in ndim)
         raise ValueError(
             f"`{name}` must be a {expected}; got an array of shape {arr.shape}."

@@ -1,0 +1,31 @@
+"""Plain-text tables printed by the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["format_confusion_matrix"]
+
+
+def format_confusion_matrix(matrix, labels, *, max_label=14):
+    """Return a confusion matrix as an aligned text table.
+
+    Rows are true classes, columns predicted classes.
+
+    Examples
+    --------
+    >>> print(format_confusion_matrix([[2, 0], [1, 3]], ["a", "b"]))
+    true \\ pred  a  b
+               a  2  0
+               b  1  3
+    """
+    matrix = np.asarray(matrix)
+    names = [str(label)[:max_label] for label in labels]
+    width = max([len(n) for n in names] + [len(str(matrix.max()))])
+    corner = "true \\ pred"
+    first = max(len(corner), width)
+    lines = [corner.rjust(first) + "".join(f"  {n:>{width}}" for n in names)]
+    for name, row in zip(names, matrix, strict=True):
+        cells = "".join(f"  {int(v):>{width}}" for v in row)
+        lines.append(name.rjust(first) + cells)
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""Entry point of the ``specauth`` command.
+
+Exit codes: 0 on success, 2 on a usage error (argparse), 1 on a data or
+model error, reported as one line (the traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from specauth import __version__
+from specauth.cli import demo, predict, train
+
+__all__ = ["main", "build_parser"]
+
+_COMMANDS = (demo, train, predict)
+
+_EPILOG = """\
+examples:
+  specauth demo                                   # train on built-in data
+  specauth demo --pgaa ../shared/data/pgaa/pgaa.npz
+  specauth train --x X.npy --y labels.csv --out model/
+  specauth predict model/ --x new.csv --out predictions.csv
+"""
+
+
+def build_parser():
+    """Return the ``argparse`` parser of the ``specauth`` command.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["train", "--x", "X.npy", "--y", "y.csv",
+    ...                            "--out", "m"]).command
+    'train'
+    """
+    parser = argparse.ArgumentParser(
+        prog="specauth",
+        description="Classify spectra with convolutional networks.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks on errors"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    for module in _COMMANDS:
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments (defaults to ``sys.argv[1:]``).
+
+    Returns
+    -------
+    code : int
+        0 on success, 1 on a data/model error, 2 on a usage error.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        args.run(args)
+    except (ValueError, TypeError, OSError, ImportError, KeyError) as err:
+        if args.debug:
+            raise
+        message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        print(
+            f"specauth {args.command}: error: {message or type(err).__name__}",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        print("specauth: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,370 @@
+"""Shared machinery of the scikit-learn estimators that wrap a Keras network.
+
+:class:`BaseCNNEstimator` owns parameter routing, input validation, network
+building, training (schedules, learning-rate finder, progress), batched
+inference, the embedding used by the OOD detectors, memory hygiene between
+fits and pickling. Subclasses supply the loss, the target encoding and the
+public prediction methods.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import tempfile
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from specauth._lazy import import_keras
+from specauth._validation import (
+    Interval,
+    Options,
+    check_is_fitted,
+    check_params,
+    validate_data,
+)
+from specauth.estimators._optim import SCHEDULES, make_optimizer, make_schedule
+from specauth.estimators._routing import (
+    check_routed_names,
+    route,
+    routed_params,
+)
+from specauth.estimators._seeding import keras_seed, seed_from_random_state
+
+__all__ = ["BaseCNNEstimator"]
+
+_FIT_RESERVED = ("x", "y", "epochs", "batch_size", "validation_data", "verbose")
+
+
+def _model_names():
+    from specauth.models import list_models
+
+    return set(list_models())
+
+
+class BaseCNNEstimator(BaseEstimator):
+    """Base class of :class:`CNNClassifier` and :class:`CNNRegressor`.
+
+    Not meant to be used directly; see the subclasses for the parameters.
+    """
+
+    _parameter_constraints = {
+        "model": [str, "callable"],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            Options(str, {"find"}),
+        ],
+        "optimizer": [str, type, object],
+        "schedule": [Options(str, set(SCHEDULES)), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "random_state": ["random_state"],
+        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+    }
+
+    def __init__(
+        self,
+        model="cnn1d",
+        *,
+        epochs=60,
+        batch_size=32,
+        learning_rate=3e-3,
+        optimizer="adam",
+        schedule="one_cycle",
+        validation_fraction=None,
+        random_state=None,
+        verbose=0,
+        **routed,
+    ):
+        check_routed_names(routed, type(self).__name__)
+        self.model = model
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.verbose = verbose
+        for key, value in routed.items():
+            setattr(self, key, value)
+
+    # ------------------------------------------------------------------ params
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(routed_params(self))
+        return params
+
+    def set_params(self, **params):
+        routed = {k: v for k, v in params.items() if "__" in k}
+        check_routed_names(routed, f"{type(self).__name__}.set_params")
+        for key, value in routed.items():
+            setattr(self, key, value)
+        plain = {k: v for k, v in params.items() if k not in routed}
+        if plain:
+            super().set_params(**plain)
+        return self
+
+    def _check_params(self):
+        check_params(self, super().get_params(deep=False))
+        if isinstance(self.model, str) and self.model not in _model_names():
+            raise ValueError(
+                f"`model` must be one of {sorted(_model_names())} or a callable "
+                f"builder(input_shape, n_outputs, **options); got {self.model!r}."
+            )
+
+    # -------------------------------------------------------------------- data
+    def _validate_X(self, X, *, reset, y=None):
+        """Validate inputs; return float32 ``(n, length, channels)`` or images."""
+        kwargs = dict(allow_nd=True, dtype=np.float32, reset=reset)
+        if y is None:
+            X = validate_data(self, X, ensure_min_samples=1, **kwargs)
+        else:
+            X, y = validate_data(self, X, y, ensure_min_samples=2, **kwargs)
+        if X.ndim > 4:
+            raise ValueError(
+                "`X` must be spectra (n_samples, n_points), multichannel spectra "
+                "(n_samples, n_points, n_channels) or images (n_samples, height, "
+                f"width, channels); got an array of shape {X.shape}."
+            )
+        if X.ndim == 2:
+            X = X[:, :, np.newaxis]
+        if reset:
+            self.input_shape_ = tuple(int(d) for d in X.shape[1:])
+        elif tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"`X` has samples of shape {X.shape[1:]}, but {type(self).__name__} "
+                f"was fitted on samples of shape {self.input_shape_}."
+            )
+        return X if y is None else (X, y)
+
+    # ----------------------------------------------------------------- network
+    def _build_network(self, n_outputs, seed):
+        options = route(self.get_params(deep=False), "model")
+        if callable(self.model):
+            builder, name = self.model, getattr(self.model, "__name__", "model")
+        else:
+            from specauth.models import get_model
+
+            builder, name = get_model(self.model), self.model
+        if len(self.input_shape_) == 3 and not callable(self.model):
+            raise ValueError(
+                f"`model={self.model!r}` is a 1D network but `X` holds images of "
+                f"shape {self.input_shape_}; pass a 2D model builder as `model`."
+            )
+        network = builder(self.input_shape_, n_outputs, seed=seed, **options)
+        keras = import_keras()
+        if not isinstance(network, keras.Model):
+            raise TypeError(
+                f"The model builder {name!r} must return a keras.Model; got "
+                f"{type(network).__name__}."
+            )
+        head = network.layers[-1]
+        if not isinstance(head, keras.layers.Dense) or head.units != n_outputs:
+            raise ValueError(
+                f"The last layer of the network built by {name!r} must be a Dense "
+                f"layer with {n_outputs} units (the logits); got {head!r}."
+            )
+        return network
+
+    def _compile(self, network, learning_rate):
+        optimizer = make_optimizer(
+            self.optimizer, learning_rate, route(self.get_params(), "optimizer")
+        )
+        network.compile(optimizer=optimizer, loss=self._loss(), metrics=self._metrics())
+
+    # ---------------------------------------------------------------- training
+    def _fit_network(self, X, targets, n_outputs, *, stratify=None):
+        """Build, optionally lr-find, and train a network; set fitted state."""
+        self.__dict__.pop("network_", None)
+        self.__dict__.pop("_embedding_network", None)
+        gc.collect()
+        seed = seed_from_random_state(self.random_state)
+        with keras_seed(seed):
+            network = self._build_network(n_outputs, seed)
+            lr = self.learning_rate
+            if lr == "find":
+                lr = self._find_learning_rate(network, X, targets, seed)
+            train, valid = self._split_validation(X, targets, stratify, seed)
+            history = self._train(network, lr, train, valid)
+        self.network_ = network
+        self.learning_rate_ = float(lr)
+        self.history_ = history
+        return self
+
+    def _find_learning_rate(self, network, X, targets, seed):
+        from specauth.training import lr_find
+
+        self._compile(network, 1e-7)
+        result = lr_find(
+            network,
+            X,
+            targets,
+            batch_size=self.batch_size,
+            random_state=seed,
+            **route(self.get_params(), "lr_find"),
+        )
+        self.lr_finder_ = result
+        return float(result.valley)
+
+    def _split_validation(self, X, targets, stratify, seed):
+        if self.validation_fraction is None:
+            return (X, targets), None
+        from sklearn.model_selection import train_test_split
+
+        try:
+            parts = train_test_split(
+                X,
+                targets,
+                test_size=self.validation_fraction,
+                random_state=seed,
+                stratify=stratify,
+            )
+        except ValueError as err:
+            raise ValueError(
+                f"`validation_fraction={self.validation_fraction}` cannot hold out a "
+                f"stratified validation set from {len(X)} samples: {err}"
+            ) from err
+        return (parts[0], parts[2]), (parts[1], parts[3])
+
+    def _train(self, network, lr, train, valid):
+        from specauth.training import LearningRateRecorder
+        from specauth.training.progress import EpochProgressBar
+
+        steps = math.ceil(len(train[0]) / self.batch_size) * self.epochs
+        lr_or_schedule, callbacks = make_schedule(
+            self.schedule,
+            lr,
+            total_steps=steps,
+            options=route(self.get_params(), "schedule"),
+        )
+        self._compile(network, lr_or_schedule)
+        recorder = LearningRateRecorder()
+        fit_options = route(self.get_params(), "fit")
+        reserved = sorted(set(fit_options) & set(_FIT_RESERVED))
+        if reserved:
+            raise ValueError(
+                f"`fit__{reserved[0]}` is set by {type(self).__name__} itself; use "
+                "the estimator's own parameter instead."
+            )
+        callbacks = [*callbacks, recorder, *fit_options.pop("callbacks", [])]
+        if self.verbose == 1:
+            callbacks.append(EpochProgressBar(self.epochs))
+        fit_options.setdefault("class_weight", self._keras_class_weight(train[1]))
+        result = network.fit(
+            train[0],
+            train[1],
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            validation_data=valid,
+            callbacks=callbacks,
+            verbose=2 if self.verbose == 2 else 0,
+            **fit_options,
+        )
+        history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
+        history["lr_per_batch"] = [float(v) for v in recorder.lrs]
+        return history
+
+    def _keras_class_weight(self, targets):
+        return None
+
+    def _lr_find_setup(self, X, y):
+        """Hook for :func:`specauth.training.lr_find` on an estimator.
+
+        Builds a fresh network exactly as ``fit`` would (same seed for the same
+        ``random_state``) compiled with the estimator's optimizer, and returns
+        ``(network, X_array, y_array)``. The estimator itself is not fitted.
+        """
+        self._check_params()
+        clone = type(self)(**self.get_params(deep=False))
+        X, targets, n_outputs, _ = clone._prepare_fit(X, y)
+        seed = seed_from_random_state(self.random_state)
+        with keras_seed(seed):
+            network = clone._build_network(n_outputs, seed)
+            clone._compile(network, 1e-7)
+        return network, X, targets
+
+    # --------------------------------------------------------------- inference
+    def _predict_outputs(self, X):
+        """Network outputs (logits for a classifier) for validated ``X``."""
+        check_is_fitted(self, "network_")
+        X = self._validate_X(X, reset=False)
+        return self._run(self.network_, X)
+
+    def _run(self, network, X):
+        batch = max(self.batch_size, 256)
+        out = network.predict(X, batch_size=batch, verbose=0)
+        return np.asarray(out, dtype=np.float64)
+
+    def _embedding(self):
+        if "_embedding_network" not in self.__dict__:
+            keras = import_keras()
+            head = self.network_.layers[-1]
+            self._embedding_network = keras.Model(
+                self.network_.inputs, head.input, name="embedding"
+            )
+        return self._embedding_network
+
+    def transform(self, X):
+        """Return the embedding: the input of the network's last Dense layer.
+
+        This is the feature vector that the OOD detectors of
+        :mod:`specauth.ood` use.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points) or (n_samples, n_points, \
+n_channels)
+            Spectra.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_embedding)
+        """
+        check_is_fitted(self, "network_")
+        X = self._validate_X(X, reset=False)
+        return self._run(self._embedding(), X)
+
+    # ----------------------------------------------------------------- pickle
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_embedding_network", None)
+        network = state.pop("network_", None)
+        if network is not None:
+            state["_network_bytes"] = _network_to_bytes(network)
+        return state
+
+    def __setstate__(self, state):
+        payload = state.pop("_network_bytes", None)
+        self.__dict__.update(state)
+        if payload is not None:
+            self.network_ = _network_from_bytes(payload)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+def _network_to_bytes(network):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "network.keras")
+        network.save(path)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def _network_from_bytes(payload):
+    keras = import_keras()
+    import specauth.models  # noqa: F401  (registers the custom layers)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "network.keras")
+        with open(path, "wb") as handle:
+            handle.write(payload)
+        return keras.saving.load_model(path, compile=False)

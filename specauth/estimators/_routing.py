@@ -1,0 +1,51 @@
+"""Routed ``prefix__name`` parameters of the Keras estimators.
+
+scikit-learn estimators list their parameters in ``__init__``. The Keras
+estimators also accept open-ended options for the pieces they build -- the
+network builder, the optimizer, the learning-rate schedule, ``Model.fit`` and
+the learning-rate finder -- as ``model__filters=...``,
+``optimizer__weight_decay=...``, ``schedule__pct_start=...``,
+``fit__shuffle=...`` and ``lr_find__num_it=...``. They are stored as attributes
+under their full name, reported by ``get_params`` and accepted by
+``set_params``, so ``clone`` and ``GridSearchCV`` handle them like any other
+parameter.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ROUTE_PREFIXES", "routed_params", "route", "check_routed_names"]
+
+ROUTE_PREFIXES = ("model__", "optimizer__", "schedule__", "fit__", "lr_find__")
+
+
+def check_routed_names(names, owner):
+    """Raise a ``TypeError`` for keyword arguments that are not routed."""
+    bad = [name for name in names if not name.startswith(ROUTE_PREFIXES)]
+    if bad:
+        prefixes = ", ".join(f"`{p}...`" for p in ROUTE_PREFIXES)
+        raise TypeError(
+            f"{owner}() got unexpected keyword argument(s) {bad}; extra options "
+            f"must be routed with one of the prefixes {prefixes}, "
+            "e.g. `model__filters=(8, 16)`."
+        )
+
+
+def routed_params(estimator):
+    """Return the routed parameters stored on ``estimator`` as a dict."""
+    return {
+        key: value
+        for key, value in vars(estimator).items()
+        if key.startswith(ROUTE_PREFIXES) and not key.endswith("_")
+    }
+
+
+def route(params, prefix):
+    """Select the parameters under ``prefix`` with the prefix removed.
+
+    Examples
+    --------
+    >>> route({"model__filters": (8,), "fit__shuffle": False}, "model")
+    {'filters': (8,)}
+    """
+    head = prefix + "__"
+    return {k[len(head) :]: v for k, v in params.items() if k.startswith(head)}

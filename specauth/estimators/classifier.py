@@ -1,0 +1,250 @@
+"""CNNClassifier: a scikit-learn classifier around a Keras network."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+
+from specauth._validation import check_is_fitted
+from specauth.estimators._base import BaseCNNEstimator
+
+__all__ = ["CNNClassifier"]
+
+
+class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
+    """Convolutional-network classifier for spectra, with a scikit-learn API.
+
+    ``CNNClassifier()`` with no arguments trains a 1D CNN whose depth adapts to
+    the spectrum length (tens to tens of thousands of points) with a one-cycle
+    learning-rate schedule -- a good default for small labelled data sets. It
+    drops into ``Pipeline`` and ``GridSearchCV``; open-ended options of the
+    network, optimizer, schedule, ``Model.fit`` and the learning-rate finder
+    are set with routed parameters (``model__filters=(8, 16)``,
+    ``optimizer__weight_decay=1e-4``, ``schedule__pct_start=0.3``,
+    ``fit__shuffle=False``, ``lr_find__num_it=50``).
+
+    Parameters
+    ----------
+    model : str or callable, default="cnn1d"
+        A registered network name (see :func:`specauth.models.list_models`) or a
+        builder ``f(input_shape, n_classes, *, seed, **options) -> keras.Model``
+        whose last layer is ``Dense(n_classes)`` producing logits.
+    epochs : int, default=60
+        Passes over the training data.
+    batch_size : int, default=32
+        Mini-batch size.
+    learning_rate : float or "find", default=3e-3
+        Peak learning rate of the schedule. ``"find"`` runs
+        :func:`specauth.training.lr_find` on the freshly built network and uses
+        its ``valley`` suggestion (the finder's result is kept in
+        ``lr_finder_``).
+    optimizer : str, keras optimizer class or instance, default="adam"
+        ``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"`` or ``"nadam"``; an
+        instance is copied from its config, never trained in place.
+    schedule : {"one_cycle", "clr", "constant"} or None, default="one_cycle"
+        Learning-rate schedule, updated every batch: one-cycle (warm-up then
+        cosine annealing, with momentum cycling), triangular cyclical learning
+        rate, or a constant rate.
+    validation_fraction : float or None, default=None
+        Fraction of the training data held out (stratified) to report
+        ``val_loss`` and ``val_accuracy`` in ``history_``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, keyed by the original labels.
+    random_state : int, RandomState, Generator or None, default=None
+        Seed of the weight initialisation, shuffling and dropout. The same int
+        gives the same predictions on the CPU. The caller's Python and numpy
+        global random states are left as they were.
+    verbose : int, default=0
+        0: silent; 1: one progress bar over the epochs; 2: one line per epoch.
+    **routed
+        Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
+        ``fit__`` or ``lr_find__``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of the network's outputs.
+    network_ : keras.Model
+        The trained network (outputs logits).
+    history_ : dict of list
+        Per-epoch loss and metrics (``val_...`` with a validation set), ``lr``
+        per epoch, and ``lr_per_batch``.
+    learning_rate_ : float
+        Learning rate actually used (the finder's suggestion with ``"find"``).
+    input_shape_ : tuple
+        Shape of one sample as the network sees it, e.g. ``(n_points, 1)``.
+    n_features_in_ : int
+        Number of points per spectrum seen in ``fit``.
+
+    See Also
+    --------
+    specauth.training.lr_find : learning-rate finder.
+    specauth.models.cnn1d : the default network.
+
+    Examples
+    --------
+    >>> from specauth.datasets import make_spectra
+    >>> from specauth.estimators import CNNClassifier
+    >>> data = make_spectra(n_classes=3, n_samples_per_class=20, length=128,
+    ...                     random_state=0)
+    >>> clf = CNNClassifier("cnn1d_small", epochs=5, random_state=0)
+    >>> clf.fit(data.X, data.y).predict(data.X[:2]).shape
+    (2,)
+    >>> clf.predict_proba(data.X[:2]).sum(axis=1).round(3)
+    array([1., 1.])
+    """
+
+    _parameter_constraints = {
+        **BaseCNNEstimator._parameter_constraints,
+        "class_weight": [dict, str, None],
+    }
+
+    def __init__(
+        self,
+        model="cnn1d",
+        *,
+        epochs=60,
+        batch_size=32,
+        learning_rate=3e-3,
+        optimizer="adam",
+        schedule="one_cycle",
+        validation_fraction=None,
+        class_weight=None,
+        random_state=None,
+        verbose=0,
+        **routed,
+    ):
+        super().__init__(
+            model,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            schedule=schedule,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            verbose=verbose,
+            **routed,
+        )
+        self.class_weight = class_weight
+
+    def fit(self, X, y):
+        """Train a new network on spectra ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points) or (n_samples, n_points, \
+n_channels)
+            Training spectra (finite values).
+        y : array-like of shape (n_samples,)
+            Class labels of any type (strings included); at least 2 classes.
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        self._check_params()
+        X, targets, n_classes, stratify = self._prepare_fit(X, y)
+        return self._fit_network(X, targets, n_classes, stratify=stratify)
+
+    def _prepare_fit(self, X, y):
+        X, y = self._validate_X(X, reset=True, y=y)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        if encoder.classes_.size < 2:
+            raise ValueError(
+                "`y` must hold at least 2 classes to train a classifier; got only "
+                f"the class {encoder.classes_.tolist()}."
+            )
+        self.encoder_ = encoder
+        self.classes_ = encoder.classes_
+        targets = encoder.transform(y).astype(np.int32)
+        return X, targets, self.classes_.size, targets
+
+    def _loss(self):
+        from specauth._lazy import import_keras
+
+        return import_keras().losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def _metrics(self):
+        return ["accuracy"]
+
+    def _keras_class_weight(self, targets):
+        if self.class_weight is None:
+            return None
+        indices = np.arange(self.classes_.size)
+        if isinstance(self.class_weight, str):
+            if self.class_weight != "balanced":
+                raise ValueError(
+                    "`class_weight` must be 'balanced', a dict or None; got "
+                    f"{self.class_weight!r}."
+                )
+            present = np.unique(targets)
+            weights = compute_class_weight("balanced", classes=present, y=targets)
+            by_index = dict(zip(present.tolist(), weights.tolist(), strict=True))
+            return {int(i): by_index.get(int(i), 1.0) for i in indices}
+        unknown = [k for k in self.class_weight if k not in set(self.classes_)]
+        if unknown:
+            raise ValueError(
+                f"`class_weight` has labels {unknown} that are not in `y`; the "
+                f"classes are {self.classes_.tolist()}."
+            )
+        return {
+            int(i): float(self.class_weight.get(label, 1.0))
+            for i, label in zip(indices, self.classes_, strict=True)
+        }
+
+    def logits(self, X):
+        """Return the network's logits (pre-softmax class scores).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points)
+            Spectra.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``. The Energy and MaxLogit detectors use
+            these.
+        """
+        return self._predict_outputs(X)
+
+    def predict_proba(self, X):
+        """Return class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points)
+            Spectra.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return softmax(self.logits(X), axis=1)
+
+    def predict(self, X):
+        """Return the most probable class label of each spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points)
+            Spectra.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_`` (same type as the training labels).
+        """
+        check_is_fitted(self, "network_")
+        return self.classes_[np.argmax(self.logits(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
