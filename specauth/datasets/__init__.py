@@ -1,0 +1,23 @@
+"""Data sets: the PGAA gamma-ray spectra, synthetic spectra and file readers.
+
+- :func:`load_pgaa` and :func:`pgaa_open_set_split` -- the real PGAA spectra
+  of Mahynski et al. (2023) and the authors' open-set split;
+- :func:`make_spectra` -- synthetic peak spectra with known peak positions
+  and held-out unknown classes;
+- :func:`read_spectra` and :func:`read_labels` -- read ``.npy``, ``.npz``,
+  CSV/TSV/text and HDF5 files.
+"""
+
+from .files import read_labels, read_spectra
+from .pgaa import PGAA_CNN_BINS, PGAA_UNKNOWN_CLASSES, load_pgaa, pgaa_open_set_split
+from .synthetic import make_spectra
+
+__all__ = [
+    "PGAA_CNN_BINS",
+    "PGAA_UNKNOWN_CLASSES",
+    "load_pgaa",
+    "make_spectra",
+    "pgaa_open_set_split",
+    "read_labels",
+    "read_spectra",
+]

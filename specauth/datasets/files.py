@@ -1,0 +1,289 @@
+"""Read spectra and labels from files (used by the ``specauth`` command line).
+
+Supported spectrum files: ``.npy``, ``.npz``, delimited text (``.csv``,
+``.tsv``, ``.txt``) and HDF5 (``.h5``, ``.hdf5``; needs ``h5py``). Labels are
+read from text files (one per line) or ``.npy`` files. Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .._lazy import import_optional
+from .._validation import check_spectra
+from ._textio import read_numeric_table, read_text_rows
+
+__all__ = ["read_spectra", "read_labels"]
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+HDF5_SUFFIXES = (".h5", ".hdf5")
+SPECTRA_SUFFIXES = (".npy", ".npz", *TEXT_SUFFIXES, *HDF5_SUFFIXES)
+LABEL_SUFFIXES = (".csv", ".tsv", ".txt", ".npy")
+LABEL_HEADERS = frozenset(
+    {"label", "labels", "y", "class", "classes", "target", "targets", "name"}
+)
+
+
+def _split_key(path):
+    """Split ``"file.h5:/group/data"`` into ``(Path("file.h5"), "/group/data")``."""
+    text = os.fspath(path)
+    if not isinstance(text, str):
+        raise TypeError(f"`path` must be a str or path-like; got bytes {text!r}.")
+    if Path(text).exists() or ":" not in text:
+        return Path(text), None
+    base, _, key = text.rpartition(":")
+    if Path(base).suffix.lower() in (".npz", *HDF5_SUFFIXES) and key:
+        return Path(base), key
+    return Path(text), None
+
+
+def _check_path(path, suffixes, what):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"`path` must be a str or path-like naming a {what} file; "
+            f"got {type(path).__name__}."
+        )
+    file, key = _split_key(path)
+    suffix = file.suffix.lower()
+    if suffix not in suffixes:
+        raise ValueError(
+            f"Cannot read {what} from {file}: unsupported extension "
+            f"{suffix or '(none)'!r}; supported: {', '.join(suffixes)}."
+        )
+    if not file.is_file():
+        raise FileNotFoundError(f"No such {what} file: {file}")
+    return file, key, suffix
+
+
+def _load_npy(file):
+    try:
+        return np.load(file, allow_pickle=False)
+    except ValueError as err:  # object arrays need pickle, or a corrupt file
+        raise ValueError(
+            f"Cannot read {file}: {err}. Save plain numeric (or string) arrays "
+            "with numpy.save; pickled object arrays are not read."
+        ) from err
+
+
+def _load_npz(file, key):
+    try:
+        archive = np.load(file, allow_pickle=False)
+    except ValueError as err:
+        raise ValueError(f"Cannot read {file} as an .npz archive: {err}") from err
+    with archive:
+        names = list(archive.files)
+        if key is None:
+            key = "X" if "X" in names or len(names) != 1 else names[0]
+        if key not in names:
+            raise ValueError(
+                f"{file} has no array {key!r}; it holds {names}. Name the array "
+                f"to read as '{file}:NAME'."
+            )
+        try:
+            return archive[key]
+        except ValueError as err:
+            raise ValueError(f"Cannot read array {key!r} of {file}: {err}") from err
+
+
+def _hdf5_datasets(handle, h5py):
+    names = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            names.append("/" + name)
+
+    handle.visititems(visit)
+    return names
+
+
+def _load_hdf5(file, key):
+    h5py = import_optional("h5py", purpose="read HDF5 files")
+    with h5py.File(file, "r") as handle:
+        names = _hdf5_datasets(handle, h5py)
+        if key is None:
+            if len(names) != 1:
+                raise ValueError(
+                    f"{file} holds {len(names)} datasets {names}; name the one to "
+                    f"read as '{file}:/path/to/dataset'."
+                )
+            key = names[0]
+        node = handle.get(key)
+        if not isinstance(node, h5py.Dataset):
+            raise ValueError(
+                f"{file} has no dataset {key!r}; its datasets are {names}."
+            )
+        return node[()]
+
+
+def read_spectra(path, *, allow_nd=False):
+    """Read an array of spectra (one per row) from a file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Its extension picks the reader:
+
+        - ``.npy``: a numeric array (read with ``allow_pickle=False``);
+        - ``.npz``: the array ``X``, or the only array in the archive; write
+          ``"file.npz:NAME"`` to pick another;
+        - ``.csv``, ``.tsv``, ``.txt``: numbers separated by commas, tabs or
+          whitespace (detected), one spectrum per line; a first line with
+          text in it is a header and is skipped, as are blank lines and lines
+          starting with ``#``;
+        - ``.h5``, ``.hdf5``: the only dataset in the file, or the one named
+          as ``"file.h5:/path/to/dataset"`` (needs ``h5py``).
+    allow_nd : bool, default=False
+        Return 3D/4D arrays of binary files (``(n, length, channels)`` or
+        images ``(n, h, w, c)``) unchanged. By default the result must be 2D.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_points), float32
+        The spectra. A 1D array is read as a single spectrum ``(1, n)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For an unsupported extension, rows of different lengths or
+        non-numeric values (with the line number), NaN or infinity, or a
+        missing array/dataset name.
+    ImportError
+        If an HDF5 file is read without ``h5py`` installed.
+
+    See Also
+    --------
+    read_labels : Read the matching class labels.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "spectra.csv").write_text("a,b,c\\n1,2,3\\n4,5,6\\n")
+    >>> read_spectra(folder / "spectra.csv")
+    array([[1., 2., 3.],
+           [4., 5., 6.]], dtype=float32)
+    """
+    file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
+    if suffix in TEXT_SUFFIXES:
+        values, _, _ = read_numeric_table(file)
+        return values.astype(np.float32)
+    if suffix == ".npy":
+        array = _load_npy(file)
+    elif suffix == ".npz":
+        array = _load_npz(file, key)
+    else:
+        array = _load_hdf5(file, key)
+    if array.ndim == 1:
+        array = array[np.newaxis, :]
+    ndim = (2, 3, 4) if allow_nd else (2,)
+    return check_spectra(array, name=f"spectra in {file}", ndim=ndim)
+
+
+def _label_header(first, rest, header, n_expected):
+    """Whether the first line of a label file is a header."""
+    if header in (True, False):
+        return header
+    if n_expected is not None and len(rest) == n_expected:
+        return True
+    return first.lower() in LABEL_HEADERS and first not in rest
+
+
+def _text_labels(file):
+    rows = read_text_rows(file)
+    delimiter = "\t" if file.suffix.lower() == ".tsv" else ","
+    labels = []
+    for number, text in rows:
+        fields = next(csv.reader([text], delimiter=delimiter))
+        if len(fields) != 1:
+            raise ValueError(
+                f"{file}, line {number}: expected one label per line; got "
+                f"{len(fields)} fields {fields}. Quote labels that contain "
+                f"{delimiter!r}."
+            )
+        labels.append(fields[0].strip())
+    return labels
+
+
+def read_labels(path, n_expected=None, *, header="infer"):
+    """Read class labels, one per sample, from a text or ``.npy`` file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.tsv`` or ``.txt`` file with one label per line (labels
+        containing the delimiter must be quoted; blank lines and lines
+        starting with ``#`` are skipped), or a 1D ``.npy`` array.
+    n_expected : int, default=None
+        The number of labels there must be (usually the number of spectra).
+    header : {"infer", True, False}, default="infer"
+        Whether the first line of a text file is a header. ``"infer"`` skips
+        it when it is one of the words ``label``, ``labels``, ``y``,
+        ``class``, ``classes``, ``target``, ``targets``, ``name`` (any case)
+        and does not appear again as a label, or when the file holds exactly
+        ``n_expected + 1`` lines.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+        Strings for text files; the stored dtype for ``.npy`` files.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For an unsupported extension, a line with several fields, a ``.npy``
+        array that is not 1D, or a number of labels other than
+        ``n_expected``.
+
+    See Also
+    --------
+    read_spectra : Read the spectra these labels belong to.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "y.csv").write_text("class\\nSteel\\nConcrete\\n")
+    >>> read_labels(folder / "y.csv", n_expected=2)
+    array(['Steel', 'Concrete'], dtype='<U8')
+    """
+    if header not in ("infer", True, False):
+        raise ValueError(f"`header` must be 'infer', True or False; got {header!r}.")
+    if n_expected is not None:
+        if isinstance(n_expected, bool) or not isinstance(
+            n_expected, (int, np.integer)
+        ):
+            raise TypeError(
+                f"`n_expected` must be None or an int >= 0; got {n_expected!r}."
+            )
+        if n_expected < 0:
+            raise ValueError(
+                f"`n_expected` must be None or an int >= 0; got {n_expected}."
+            )
+    file, _, suffix = _check_path(path, LABEL_SUFFIXES, "labels")
+    if suffix == ".npy":
+        labels = _load_npy(file)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        if labels.ndim != 1:
+            raise ValueError(
+                f"{file} must hold a 1D array of labels; got shape {labels.shape}."
+            )
+    else:
+        lines = _text_labels(file)
+        if lines and _label_header(lines[0], lines[1:], header, n_expected):
+            lines = lines[1:]
+        labels = np.array(lines, dtype=str)
+    if n_expected is not None and labels.shape[0] != n_expected:
+        raise ValueError(
+            f"{file} holds {labels.shape[0]} labels but {n_expected} were "
+            "expected (one per spectrum); check that the files match."
+        )
+    return labels
