@@ -49,6 +49,4 @@ def import_keras():
         (TensorFlow by default).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return import_optional(
-        "keras", package="keras", purpose="build and train networks"
-    )
+    return import_optional("keras", package="keras", purpose="build and train networks")

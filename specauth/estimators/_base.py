@@ -305,7 +305,7 @@ class BaseCNNEstimator(BaseEstimator):
             keras = import_keras()
             head = self.network_.layers[-1]
             self._embedding_network = keras.Model(
-                self.network_.inputs, head.input, name="embedding"
+                self.network_.input, head.input, name="embedding"
             )
         return self._embedding_network
 

@@ -1,0 +1,79 @@
+"""Layer groups shared by the builders: the input and the classification head.
+
+Both builders start with :func:`spectrum_input` and end with
+:func:`logits_head`, so every registered network has the same contract:
+
+- the layer after the ``Input`` is ``BatchNormalization(name="input_norm")``
+  (when ``input_norm=True``), which standardises the raw input scale;
+- a global-average-pooling head is named ``"gap"``;
+- the last layer is ``Dense(n_classes, name="logits")`` without activation,
+  and its input is the embedding.
+"""
+
+from __future__ import annotations
+
+from specauth.models._seeds import SeedStream
+
+__all__ = ["BN_MOMENTUM", "batch_norm", "logits_head", "spectrum_input"]
+
+#: Momentum of every BatchNormalization layer. Keras's default (0.99) needs
+#: hundreds of steps before the moving statistics used at inference match the
+#: data; with small data sets (a few batches per epoch) that is most of the
+#: training run, so we use PyTorch's default (0.9 in Keras terms).
+BN_MOMENTUM = 0.9
+
+
+def batch_norm(keras, name: str):
+    """Return a ``BatchNormalization`` layer with the shared momentum."""
+    return keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
+
+
+def spectrum_input(keras, input_shape: tuple[int, int], input_norm: bool):
+    """Return ``(inputs, x)``: the ``Input`` and, optionally, its normalisation.
+
+    ``BatchNormalization`` over the channel axis standardises each channel with
+    statistics over the batch and all positions, so raw counts (values of
+    thousands) and log-spectra (values around -10) reach the first convolution
+    on the same scale.
+    """
+    inputs = keras.Input(shape=input_shape, name="spectrum")
+    x = batch_norm(keras, "input_norm")(inputs) if input_norm else inputs
+    return inputs, x
+
+
+def logits_head(
+    keras,
+    features,
+    n_classes: int,
+    *,
+    head: str,
+    dense_units: int | None,
+    dropout: float,
+    seeds: SeedStream,
+):
+    """Return the logits of ``features`` (a ``(batch, positions, filters)`` map).
+
+    ``head="gap"`` averages over positions (layer ``"gap"``); ``"flatten"``
+    concatenates all positions (layer ``"flatten"``). Then an optional
+    ``Dense(dense_units, relu)`` layer ``"dense"``, an optional ``Dropout``
+    ``"dropout"`` and ``Dense(n_classes, name="logits")``.
+    """
+    layers = keras.layers
+    if head == "gap":
+        x = layers.GlobalAveragePooling1D(name="gap")(features)
+    else:
+        x = layers.Flatten(name="flatten")(features)
+    if dense_units is not None:
+        x = layers.Dense(
+            dense_units,
+            activation="relu",
+            kernel_initializer=keras.initializers.HeUniform(seed=seeds.next()),
+            name="dense",
+        )(x)
+    if dropout > 0:
+        x = layers.Dropout(dropout, seed=seeds.next(), name="dropout")(x)
+    return layers.Dense(
+        n_classes,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds.next()),
+        name="logits",
+    )(x)

@@ -1,0 +1,160 @@
+"""Checks every registered builder must pass (the contract in specauth.models)."""
+
+import numpy as np
+import pytest
+
+from specauth.models import get_model, list_models
+
+NAMES = list_models()
+
+
+def _build(name, input_shape=(64, 1), n_classes=3, seed=0, **options):
+    return get_model(name)(input_shape, n_classes, seed=seed, **options)
+
+
+def _inputs(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_layers_follow_the_contract(name, keras):
+    model = _build(name)
+    assert isinstance(model, keras.Model)
+    assert not model.compiled
+    first = model.layers[1]
+    assert first.name == "input_norm"
+    assert isinstance(first, keras.layers.BatchNormalization)
+    last = model.layers[-1]
+    assert last.name == "logits"
+    assert isinstance(last, keras.layers.Dense)
+    assert last.units == 3
+    assert last.activation is keras.activations.linear
+    assert model.output_shape == (None, 3)
+    names = {layer.name for layer in model.layers}
+    assert "gap" in names or "flatten" in names
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outputs_are_logits_and_embedding_is_retrievable(name, keras):
+    model = _build(name)
+    x = _inputs((4, 64, 1))
+    logits = np.asarray(model(x, training=False))
+    assert logits.shape == (4, 3)
+    assert (logits < 0).any()
+    assert not np.allclose(logits.sum(axis=1), 1.0)
+
+    # model.inputs is a list, so the embedder takes a list of one array.
+    embedder = keras.Model(model.inputs, model.get_layer("logits").input)
+    embedding = np.asarray(embedder([x], training=False))
+    assert embedding.ndim == 2 and embedding.shape[0] == 4
+    # The logits are an affine function of the embedding.
+    kernel, bias = model.get_layer("logits").get_weights()
+    np.testing.assert_allclose(embedding @ kernel + bias, logits, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "flatten" not in n])
+def test_gap_averages_the_last_feature_map(name, keras):
+    model = _build(name)
+    x = _inputs((2, 64, 1))
+    gap = model.get_layer("gap")
+    feature_map, embedding = keras.Model(
+        model.input, [gap.input, model.get_layer("logits").input]
+    )(x, training=False)
+    feature_map = np.asarray(feature_map)
+    assert feature_map.ndim == 3  # (batch, positions, filters): usable for CAM
+    # Only dropout (identity at inference) may sit between "gap" and "logits".
+    np.testing.assert_allclose(
+        np.asarray(embedding), feature_map.mean(axis=1), rtol=1e-5, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_weights(name):
+    first = _build(name, seed=0).get_weights()
+    second = _build(name, seed=0).get_weights()
+    other = _build(name, seed=1).get_weights()
+    assert len(first) == len(second) == len(other)
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, c) for a, c in zip(first, other, strict=True))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("length", [2, 7, 64, 2631, 20000])
+def test_any_length_builds_and_runs(name, length):
+    model = _build(name, input_shape=(length, 1), n_classes=4)
+    logits = np.asarray(model(_inputs((2, length, 1)), training=False))
+    assert logits.shape == (2, 4)
+    assert np.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_several_channels(name):
+    model = _build(name, input_shape=(50, 3), n_classes=2)
+    assert model.input_shape == (None, 50, 3)
+    logits = np.asarray(model(_inputs((2, 50, 3)), training=False))
+    assert logits.shape == (2, 2)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_without_input_norm(name, keras):
+    model = _build(name, input_norm=False)
+    assert "input_norm" not in {layer.name for layer in model.layers}
+    assert isinstance(model.layers[1], keras.layers.Conv1D)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keras_file_round_trip_in_safe_mode(name, keras, tmp_path):
+    model = _build(name)
+    x = _inputs((3, 64, 1))
+    expected = model.predict(x, verbose=0)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # safe_mode=True by default
+    assert loaded.name == model.name
+    assert loaded.get_layer("logits").units == 3
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_common_bad_inputs(name):
+    builder = get_model(name)
+    with pytest.raises(ValueError, match="`n_classes` must be an int >= 2; got 1"):
+        builder((64, 1), 1)
+    with pytest.raises(TypeError, match="`n_classes`"):
+        builder((64, 1), 2.0)
+    with pytest.raises(ValueError, match=r"\(length, channels\) of 2 ints"):
+        builder((64, 1, 1), 3)
+    with pytest.raises(ValueError, match="length"):
+        builder((0, 1), 3)
+    with pytest.raises(TypeError, match="`input_shape` must be a tuple"):
+        builder(64, 3)
+    with pytest.raises(ValueError, match="`seed` must be an int >= 0"):
+        builder((64, 1), 3, seed=-1)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        builder((64, 1), 3, no_such_option=1)
+
+
+def _peak_or_dip(n=40, length=64, scale=1e4):
+    """Class 0 has a peak, class 1 a dip, at random positions, on raw-count scale."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], n // 2)
+    centres = rng.integers(8, length - 8, n)
+    bumps = np.exp(-0.5 * ((np.arange(length)[None, :] - centres[:, None]) / 2.0) ** 2)
+    height = np.where(y == 0, 4.0, -0.8)[:, None]
+    X = scale * (1.0 + height * bumps + 0.05 * rng.random((n, length)))
+    return X[..., None].astype("float32"), y
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_learns_a_separable_problem_from_raw_counts(name, keras):
+    X, y = _peak_or_dip()
+    keras.utils.set_random_seed(0)
+    model = _build(name, n_classes=2)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    model.fit(X, y, batch_size=8, epochs=8, verbose=0)
+    pred = model.predict(X, verbose=0).argmax(axis=1)
+    assert (pred == y).mean() == 1.0
