@@ -1,0 +1,38 @@
+"""The training package imports its names lazily."""
+
+import subprocess
+import sys
+
+import pytest
+
+import specauth.training
+
+
+def test_import_does_not_load_tensorflow():
+    code = (
+        "import sys, specauth.training\n"
+        "from specauth.training import lr_find, LRFinderResult\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib')\n"
+        "         if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_public_names():
+    assert set(specauth.training.__all__) == {
+        "lr_find",
+        "LRFinderResult",
+        "CyclicalLearningRate",
+        "OneCycleSchedule",
+        "OneCycleMomentum",
+        "LearningRateRecorder",
+    }
+    assert set(specauth.training.__all__) <= set(dir(specauth.training))
+    for name in specauth.training.__all__:
+        assert getattr(specauth.training, name).__name__ == name
+    with pytest.raises(AttributeError, match="no attribute 'fit_one_cycle'"):
+        specauth.training.fit_one_cycle  # noqa: B018
