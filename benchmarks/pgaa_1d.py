@@ -120,8 +120,10 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     split = load_split(args.data)
-    print(f"PGAA split: {len(split.X_train)} train / {len(split.X_test)} test "
-          f"(known classes), machine: {platform.machine()}, {os.cpu_count()} cores")
+    print(
+        f"PGAA split: {len(split.X_train)} train / {len(split.X_test)} test "
+        f"(known classes), machine: {platform.machine()}, {os.cpu_count()} cores"
+    )
     cnn = run_cnn(split, args.seeds)
     accs = np.array([r["accuracy"] for r in cnn])
     times = np.array([r["train_seconds"] for r in cnn])

@@ -16,7 +16,7 @@ import tempfile
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from specauth._lazy import import_keras
 from specauth._validation import (
@@ -45,7 +45,7 @@ def _model_names():
     return set(list_models())
 
 
-class BaseCNNEstimator(BaseEstimator):
+class BaseCNNEstimator(TransformerMixin, BaseEstimator):
     """Base class of :class:`CNNClassifier` and :class:`CNNRegressor`.
 
     Not meant to be used directly; see the subclasses for the parameters.
@@ -80,7 +80,6 @@ class BaseCNNEstimator(BaseEstimator):
         verbose=0,
         **routed,
     ):
-        check_routed_names(routed, type(self).__name__)
         self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
@@ -110,6 +109,7 @@ class BaseCNNEstimator(BaseEstimator):
         return self
 
     def _check_params(self):
+        check_routed_names(routed_params(self), type(self).__name__)
         check_params(self, super().get_params(deep=False))
         if isinstance(self.model, str) and self.model not in _model_names():
             raise ValueError(
@@ -118,11 +118,19 @@ class BaseCNNEstimator(BaseEstimator):
             )
 
     # -------------------------------------------------------------------- data
-    def _validate_X(self, X, *, reset, y=None):
-        """Validate inputs; return float32 ``(n, length, channels)`` or images."""
+    def _validate_X(self, X, *, reset, y="no_validation"):
+        """Validate inputs; return float32 ``(n, length, channels)`` or images.
+
+        With ``y`` given (``fit``), return ``(X, y)``; ``y=None`` is an error.
+        """
         kwargs = dict(allow_nd=True, dtype=np.float32, reset=reset)
-        if y is None:
+        if isinstance(y, str) and y == "no_validation":
             X = validate_data(self, X, ensure_min_samples=1, **kwargs)
+        elif y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         else:
             X, y = validate_data(self, X, y, ensure_min_samples=2, **kwargs)
         if X.ndim > 4:
@@ -140,7 +148,7 @@ class BaseCNNEstimator(BaseEstimator):
                 f"`X` has samples of shape {X.shape[1:]}, but {type(self).__name__} "
                 f"was fitted on samples of shape {self.input_shape_}."
             )
-        return X if y is None else (X, y)
+        return X if isinstance(y, str) and y == "no_validation" else (X, y)
 
     # ----------------------------------------------------------------- network
     def _build_network(self, n_outputs, seed):
@@ -182,7 +190,7 @@ class BaseCNNEstimator(BaseEstimator):
         """Build, optionally lr-find, and train a network; set fitted state."""
         self.__dict__.pop("network_", None)
         self.__dict__.pop("_embedding_network", None)
-        gc.collect()
+        gc.collect()  # release the previous network before building a new one
         seed = seed_from_random_state(self.random_state)
         with keras_seed(seed):
             network = self._build_network(n_outputs, seed)
@@ -191,7 +199,7 @@ class BaseCNNEstimator(BaseEstimator):
                 lr = self._find_learning_rate(network, X, targets, seed)
             train, valid = self._split_validation(X, targets, stratify, seed)
             history = self._train(network, lr, train, valid)
-        self.network_ = network
+        self._set_network(network)
         self.learning_rate_ = float(lr)
         self.history_ = history
         return self
@@ -300,14 +308,13 @@ class BaseCNNEstimator(BaseEstimator):
         out = network.predict(X, batch_size=batch, verbose=0)
         return np.asarray(out, dtype=np.float64)
 
-    def _embedding(self):
-        if "_embedding_network" not in self.__dict__:
-            keras = import_keras()
-            head = self.network_.layers[-1]
-            self._embedding_network = keras.Model(
-                self.network_.input, head.input, name="embedding"
-            )
-        return self._embedding_network
+    def _set_network(self, network):
+        """Store the trained network and the model computing its embedding."""
+        keras = import_keras()
+        self.network_ = network
+        self._embedding_network = keras.Model(
+            network.input, network.layers[-1].input, name="embedding"
+        )
 
     def transform(self, X):
         """Return the embedding: the input of the network's last Dense layer.
@@ -327,7 +334,7 @@ n_channels)
         """
         check_is_fitted(self, "network_")
         X = self._validate_X(X, reset=False)
-        return self._run(self._embedding(), X)
+        return self._run(self._embedding_network, X)
 
     # ----------------------------------------------------------------- pickle
     def __getstate__(self):
@@ -342,10 +349,14 @@ n_channels)
         payload = state.pop("_network_bytes", None)
         self.__dict__.update(state)
         if payload is not None:
-            self.network_ = _network_from_bytes(payload)
+            self._set_network(_network_from_bytes(payload))
 
     def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
         tags = super().__sklearn_tags__()
+        # ``transform`` returns the embedding used by the OOD detectors.
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
         tags.input_tags.three_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
@@ -361,7 +372,7 @@ def _network_to_bytes(network):
 
 def _network_from_bytes(payload):
     keras = import_keras()
-    import specauth.models  # noqa: F401  (registers the custom layers)
+    import specauth.models.layers  # noqa: F401  (registers the custom layers)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "network.keras")

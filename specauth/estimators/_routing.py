@@ -31,11 +31,18 @@ def check_routed_names(names, owner):
 
 
 def routed_params(estimator):
-    """Return the routed parameters stored on ``estimator`` as a dict."""
+    """Return the extra keyword parameters stored on ``estimator`` as a dict.
+
+    These are the attributes set by ``**routed`` in ``__init__``: neither a
+    named ``__init__`` argument, nor private (``_x``), nor fitted (``x_``).
+    Names without a valid prefix are kept too (so ``clone`` preserves them)
+    and rejected by :func:`check_routed_names` when the estimator is fitted.
+    """
+    named = set(type(estimator)._get_param_names())
     return {
         key: value
         for key, value in vars(estimator).items()
-        if key.startswith(ROUTE_PREFIXES) and not key.endswith("_")
+        if key not in named and not key.startswith("_") and not key.endswith("_")
     }
 
 

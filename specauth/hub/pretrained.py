@@ -206,7 +206,7 @@ def _restore_step(record, index, arrays, path):
         step.encoder_ = LabelEncoder()
         step.encoder_.classes_ = step.classes_
     if _has_network(step):
-        step.network_ = _load_network(path)
+        step._set_network(_load_network(path))
     return step
 
 
@@ -220,7 +220,7 @@ def _load_network(path):
     from specauth._lazy import import_keras
 
     keras = import_keras()
-    import specauth.models  # noqa: F401  (registers custom layers)
+    import specauth.models.layers  # noqa: F401  (registers custom layers)
 
     network_file = path / _NETWORK_FILE
     if not network_file.is_file():

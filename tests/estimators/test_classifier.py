@@ -14,7 +14,9 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from specauth.datasets import make_spectra
 from specauth.estimators import CNNClassifier
 
-FAST = dict(model="cnn1d_small", epochs=8, batch_size=16, random_state=0)
+FAST = dict(
+    model="cnn1d_small", epochs=8, batch_size=16, learning_rate=1e-2, random_state=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +101,7 @@ def test_routed_parameters_reach_the_network_and_grid_search(data):
     clf.set_params(model__filters=(2, 4))
     assert clone(clf).model__filters == (2, 4)
     clf.fit(X_train, y_train)
-    convs = [l for l in clf.network_.layers if type(l).__name__ == "Conv1D"]
+    convs = [la for la in clf.network_.layers if type(la).__name__ == "Conv1D"]
     assert [c.filters for c in convs][:2] == [2, 4]
     search = GridSearchCV(
         CNNClassifier(**{**FAST, "epochs": 2}),
@@ -110,9 +112,11 @@ def test_routed_parameters_reach_the_network_and_grid_search(data):
     assert search.best_estimator_.epochs in (1, 2)
 
 
-def test_unrouted_keyword_is_rejected():
+def test_unrouted_keyword_is_rejected(data):
+    clf = CNNClassifier(filters=(8,))  # __init__ only stores; fit validates
+    assert clone(clf).get_params()["filters"] == (8,)
     with pytest.raises(TypeError, match="model__"):
-        CNNClassifier(filters=(8,))
+        clf.fit(data[0], data[2])
     with pytest.raises(TypeError, match="prefixes"):
         CNNClassifier().set_params(bogus__x=1)
 
@@ -134,7 +138,7 @@ def test_schedules_record_the_learning_rate_every_batch(data, schedule):
 
 def test_lr_find_option_uses_the_valley_suggestion(data):
     X_train, _, y_train, _ = data
-    clf = CNNClassifier(**FAST, learning_rate="find", lr_find__num_it=30)
+    clf = CNNClassifier(**{**FAST, "learning_rate": "find"}, lr_find__num_it=30)
     clf.fit(X_train, y_train)
     assert clf.learning_rate_ == pytest.approx(clf.lr_finder_.valley)
     assert 1e-7 <= clf.learning_rate_ <= 10
@@ -161,7 +165,8 @@ def test_multichannel_input(data):
     X2 = np.stack([X_train, np.sqrt(X_train)], axis=-1)
     clf = CNNClassifier(**FAST).fit(X2, y_train)
     assert clf.input_shape_ == (X_train.shape[1], 2)
-    assert clf.predict(np.stack([X_test, np.sqrt(X_test)], axis=-1)).shape == y_test.shape
+    X2_test = np.stack([X_test, np.sqrt(X_test)], axis=-1)
+    assert clf.predict(X2_test).shape == y_test.shape
 
 
 def test_inputs_are_not_modified(data):

@@ -1,0 +1,200 @@
+"""The ``specauth`` command line: help, demo, train -> predict, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from specauth.cli.main import main
+from specauth.datasets import make_spectra
+from specauth.hub import load_pretrained
+from tests.conftest import PROJECT_ROOT
+
+QUICK = ["--model", "cnn1d_small", "--epochs", "3", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    data = make_spectra(n_classes=3, n_samples_per_class=12, length=96, random_state=1)
+    np.save(folder / "X.npy", data.X)
+    np.savetxt(
+        folder / "X.csv",
+        data.X,
+        delimiter=",",
+        fmt="%.6g",
+        header=",".join(f"c{i}" for i in range(96)),
+        comments="",
+    )
+    (folder / "y.csv").write_text("label\n" + "\n".join(data.y) + "\n")
+    return folder, data
+
+
+def test_help_lists_commands_and_examples(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for word in ("demo", "train", "predict", "examples"):
+        assert word in out
+    for command in ("demo", "train", "predict"):
+        assert main([command, "--help"]) == 0
+        assert "examples:" in capsys.readouterr().out
+
+
+def test_usage_errors_exit_with_2(capsys):
+    assert main([]) == 2
+    assert main(["train", "--x", "a.npy"]) == 2  # --y and --out missing
+    assert main(["demo", "--lr", "fast"]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_demo_prints_accuracy_confusion_matrix_and_timings(capsys):
+    assert main(["demo", *QUICK]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy:" in out
+    assert "confusion matrix:" in out and "true \\ pred" in out
+    assert "timings:" in out and "train" in out
+
+
+def test_demo_on_real_pgaa(pgaa_npz, capsys):
+    assert main(["demo", "--pgaa", str(pgaa_npz), *QUICK]) == 0
+    out = capsys.readouterr().out
+    assert "PGAA" in out and "243 training / 61 test" in out
+
+
+def test_train_then_predict_round_trip(files, tmp_path, capsys):
+    folder, data = files
+    model_dir = tmp_path / "model"
+    code = main(
+        [
+            "train",
+            "--x",
+            str(folder / "X.csv"),
+            "--y",
+            str(folder / "y.csv"),
+            "--out",
+            str(model_dir),
+            *QUICK,
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert (model_dir / "network.keras").is_file()
+    out_csv = tmp_path / "pred.csv"
+    assert (
+        main(
+            [
+                "predict",
+                str(model_dir),
+                "--x",
+                str(folder / "X.npy"),
+                "--out",
+                str(out_csv),
+                "--batch-size",
+                "7",
+            ]
+        )
+        == 0
+    )
+    rows = list(csv.reader(out_csv.open()))
+    header, body = rows[0], rows[1:]
+    classes = sorted(set(data.y))
+    assert header == ["index", "label", *[f"p_{c}" for c in classes]]
+    assert [int(r[0]) for r in body] == list(range(len(data.X)))
+    proba = np.array([[float(v) for v in r[2:]] for r in body])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-4)
+    expected = load_pretrained(model_dir).predict(data.X)
+    assert [r[1] for r in body] == list(expected)
+
+
+@pytest.mark.parametrize(
+    "make_args, message",
+    [
+        (
+            lambda f, t: [
+                "train",
+                "--x",
+                str(f / "missing.npy"),
+                "--y",
+                str(f / "y.csv"),
+                "--out",
+                str(t),
+            ],
+            "missing.npy",
+        ),
+        (
+            lambda f, t: [
+                "train",
+                "--x",
+                str(f / "X.npy"),
+                "--y",
+                str(f / "short.csv"),
+                "--out",
+                str(t),
+            ],
+            "labels",
+        ),
+        (
+            lambda f, t: [
+                "train",
+                "--x",
+                str(f / "nan.npy"),
+                "--y",
+                str(f / "y.csv"),
+                "--out",
+                str(t),
+            ],
+            "NaN",
+        ),
+        (
+            lambda f, t: ["predict", str(t / "nowhere"), "--x", str(f / "X.npy")],
+            "nowhere",
+        ),
+        (
+            lambda f, t: [
+                "train",
+                "--x",
+                str(f / "X.npy"),
+                "--y",
+                str(f / "y.csv"),
+                "--out",
+                str(t),
+                "--crop",
+                "a:b",
+            ],
+            "--crop",
+        ),
+    ],
+)
+def test_data_errors_exit_with_1_and_one_line(
+    files, tmp_path, capsys, make_args, message
+):
+    folder, data = files
+    (folder / "short.csv").write_text("\n".join(data.y[:5]) + "\n")
+    bad = data.X.copy()
+    bad[2, 5] = np.nan
+    np.save(folder / "nan.npy", bad)
+    assert main(make_args(folder, tmp_path)) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert message in err
+
+
+def test_debug_flag_shows_the_traceback(files):
+    folder, _ = files
+    with pytest.raises(FileNotFoundError):
+        main(["--debug", "predict", str(folder / "nowhere"), "--x", "X.npy"])
+
+
+def test_python_dash_m_entry_point():
+    result = subprocess.run(
+        [sys.executable, "-m", "specauth", "--version"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip()[0].isdigit()
