@@ -11,13 +11,18 @@ an uncompiled functional ``keras.Model`` such that
 - a global-average-pooling head is the layer ``"gap"``, whose input is the last
   convolutional feature map (for class activation maps);
 - the layer after the ``Input`` is ``BatchNormalization(name="input_norm")``
-  unless ``input_norm=False``;
+  unless ``input_norm=False``; then comes the layer ``"position"``
+  (:class:`~specauth.models.layers.PositionChannel`, a ``-1 -> 1`` position
+  ramp appended as an extra channel) unless ``position_channel=False``;
 - the same ``seed`` gives identical initial weights;
 - any length from 1 point to tens of thousands of points works.
 
-The networks use only built-in Keras layers, so a saved ``.keras`` file loads
-with ``keras.saving.load_model(path)`` (safe mode) and needs no import of
-specauth. Importing this package does not import Keras or TensorFlow.
+Besides built-in Keras layers the networks use the serialisable layers of
+:mod:`specauth.models.layers`, so a saved ``.keras`` file loads with
+``keras.saving.load_model(path)`` (safe mode) once ``specauth.models.layers``
+has been imported (that import registers them with Keras; a network built with
+``position_channel=False`` needs no import of specauth). Importing this
+package does not import Keras or TensorFlow.
 """
 
 from specauth.models.cnn1d import cnn1d

@@ -5,6 +5,9 @@ Both builders start with :func:`spectrum_input` and end with
 
 - the layer after the ``Input`` is ``BatchNormalization(name="input_norm")``
   (when ``input_norm=True``), which standardises the raw input scale;
+- the next one is :class:`~specauth.models.layers.PositionChannel` named
+  ``"position"`` (when ``position_channel=True``), which appends a position
+  ramp as an extra channel;
 - a global-average-pooling head is named ``"gap"``;
 - the last layer is ``Dense(n_classes, name="logits")`` without activation,
   and its input is the embedding.
@@ -28,16 +31,27 @@ def batch_norm(keras, name: str):
     return keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
 
 
-def spectrum_input(keras, input_shape: tuple[int, int], input_norm: bool):
-    """Return ``(inputs, x)``: the ``Input`` and, optionally, its normalisation.
+def spectrum_input(
+    keras,
+    input_shape: tuple[int, int],
+    input_norm: bool,
+    position_channel: bool = False,
+):
+    """Return ``(inputs, x)``: the ``Input``, its normalisation and position.
 
     ``BatchNormalization`` over the channel axis standardises each channel with
     statistics over the batch and all positions, so raw counts (values of
     thousands) and log-spectra (values around -10) reach the first convolution
-    on the same scale.
+    on the same scale. ``position_channel`` then appends a position ramp
+    (:class:`~specauth.models.layers.PositionChannel`, layer ``"position"``)
+    so that a GAP network can tell *where* a peak is.
     """
     inputs = keras.Input(shape=input_shape, name="spectrum")
     x = batch_norm(keras, "input_norm")(inputs) if input_norm else inputs
+    if position_channel:
+        from specauth.models.layers import PositionChannel
+
+        x = PositionChannel(name="position")(x)
     return inputs, x
 
 

@@ -13,8 +13,9 @@ __all__ = ["cnn1d"]
 
 #: ``n_blocks="auto"`` adds blocks until the feature map has at most this many
 #: positions; each block divides the length by ``strides * pool_size`` (4 by
-#: default), so the final map has roughly 8 to 32 positions.
-_AUTO_MAX_POSITIONS = 32
+#: default), so the final map has roughly 2 to 8 positions and the last
+#: filters see most of the spectrum.
+_AUTO_MAX_POSITIONS = 8
 
 
 def _plan_blocks(length, n_blocks, max_blocks, strides, pool_size):
@@ -90,14 +91,16 @@ def cnn1d(
     dense_units=None,
     dropout=0.25,
     input_norm=True,
+    position_channel=True,
     seed=None,
     name="cnn1d",
 ):
     """Build a strided 1D CNN that maps spectra to class logits.
 
-    The network is ``Input -> BatchNormalization("input_norm") -> n_blocks x
-    [Conv1D(filters[i], kernel_size, strides, "same") -> BatchNorm -> ReLU ->
-    MaxPooling1D(pool_size, "same")] -> head -> Dense(n_classes, "logits")``.
+    The network is ``Input -> BatchNormalization("input_norm") ->
+    PositionChannel("position") -> n_blocks x [Conv1D(filters[i], kernel_size,
+    strides, "same") -> BatchNorm -> ReLU -> MaxPooling1D(pool_size, "same")]
+    -> head -> Dense(n_classes, "logits")``.
     Each block divides the length by ``strides * pool_size``, so long spectra
     are reduced quickly and the network trains fast on a CPU.
 
@@ -111,8 +114,8 @@ def cnn1d(
     n_blocks : int or "auto", default="auto"
         Number of convolutional blocks. ``"auto"`` uses the fewest blocks
         (at least 1, at most ``len(filters)``) that bring the feature map to at
-        most 32 positions (about 8 to 32 with the defaults): 4 blocks for 2,631
-        points, 5 for 20,000. A stride or pool that would leave fewer than 2
+        most 8 positions (about 2 to 8 with the defaults): 5 blocks for 2,631
+        points, 6 for 20,000. A stride or pool that would leave fewer than 2
         positions is set to 1, so very short inputs are not downsampled.
     filters : tuple of int, default=(16, 32, 64, 64, 128, 128)
         Filters of block ``i``; its length is the maximum number of blocks.
@@ -137,6 +140,10 @@ def cnn1d(
     input_norm : bool, default=True
         Whether the first layer is ``BatchNormalization(name="input_norm")``,
         which standardises the raw input scale (counts or log-spectra alike).
+    position_channel : bool, default=True
+        Whether to append the normalised position as an extra input channel
+        (layer ``"position"``, :class:`~specauth.models.layers.PositionChannel`)
+        so the GAP head can use *where* a peak is, not only its shape.
     seed : int, default=None
         Seed of all initializers and of the dropout: two builds with the same
         seed have identical initial weights. ``None`` draws fresh weights.
@@ -165,15 +172,15 @@ def cnn1d(
 
     Notes
     -----
-    With ``head="gap"`` the embedding is an average over positions, so the
-    network tells classes apart by the local patterns each final position sees
-    (a window of ``1 + 8 * (4**n_blocks - 1) / 3`` points with the default
-    kernel, stride and pool: 681 points for 4 blocks), not by where along the
-    spectrum they occur. When classes differ only by the position of an
-    isolated feature much narrower than that window (e.g. one peak at channel
-    10 versus channel 50 in a 64-point spectrum, where ``"auto"`` gives one
-    block and a 9-point window), use ``head="flatten"``, fewer positions (an
-    explicit larger ``n_blocks``) or :func:`resnet1d`.
+    A GAP head averages over positions, so by itself it cannot tell two
+    spectra apart that differ only in *where* a narrow peak sits -- the case
+    that separates diffraction phases. Two defaults address this: the
+    position channel lets the filters respond to a feature at a given place,
+    and ``n_blocks="auto"`` downsamples to at most 8 positions, so the last
+    filters see a window of ``1 + 8 * (4**n_blocks - 1) / 3`` points (2,729
+    for 5 blocks) -- most of the spectrum. ``head="flatten"`` is the other way
+    to keep positions (the logits then see each one), at the cost of class
+    activation maps.
 
     Every ``BatchNormalization`` uses ``momentum=0.9`` (Keras's default of 0.99
     leaves the moving statistics used at inference far from the data after the
@@ -191,8 +198,8 @@ def cnn1d(
     >>> model = cnn1d((2631, 1), n_classes=10, seed=0)
     >>> model.output_shape
     (None, 10)
-    >>> model.get_layer("gap").input.shape  # 4 blocks: 2631 -> 11 positions
-    (None, 11, 64)
+    >>> model.get_layer("gap").input.shape  # 5 blocks: 2631 -> 3 positions
+    (None, 3, 128)
     """
     length, channels = _checks.check_input_shape(input_shape)
     n_classes = _checks.check_n_classes(n_classes)
@@ -205,12 +212,15 @@ def cnn1d(
     bn = _checks.check_bool(batch_norm, "batch_norm")
     dropout = _checks.check_rate(dropout, "dropout")
     input_norm = _checks.check_bool(input_norm, "input_norm")
+    position_channel = _checks.check_bool(position_channel, "position_channel")
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
     plan, _ = _plan_blocks(length, n_blocks, len(filters), strides, pool_size)
 
     keras = import_keras()
-    inputs, x = _parts.spectrum_input(keras, (length, channels), input_norm)
+    inputs, x = _parts.spectrum_input(
+        keras, (length, channels), input_norm, position_channel
+    )
     for i, (stride, pool) in enumerate(plan):
         x = _conv_block(
             keras, x, i + 1, filters[i], kernel_size, stride, pool, bn, seeds
@@ -240,7 +250,7 @@ def cnn1d_small(input_shape, n_classes, *, seed=None, **options):
     --------
     >>> from specauth.models import get_model
     >>> get_model("cnn1d_small")((64, 1), 3, seed=0).get_layer("gap").input.shape
-    (None, 16, 8)
+    (None, 4, 16)
     """
     options = {"filters": (8, 16, 32, 32), "name": "cnn1d_small", **options}
     return cnn1d(input_shape, n_classes, seed=seed, **options)
@@ -256,7 +266,7 @@ def cnn1d_flatten(input_shape, n_classes, *, seed=None, **options):
     --------
     >>> from specauth.models import get_model
     >>> get_model("cnn1d_flatten")((64, 1), 3, seed=0).get_layer("flatten").output.shape
-    (None, 256)
+    (None, 128)
     """
     options = {"head": "flatten", "name": "cnn1d_flatten", **options}
     return cnn1d(input_shape, n_classes, seed=seed, **options)

@@ -103,6 +103,7 @@ def resnet1d(
     filters=(64, 128, 128),
     kernel_sizes=(8, 5, 3),
     input_norm=True,
+    position_channel=True,
     dropout=0.0,
     downsample="auto",
     seed=None,
@@ -110,13 +111,14 @@ def resnet1d(
 ):
     """Build the 1D residual network of Wang, Yan & Oates (2017) for spectra.
 
-    ``Input -> BatchNormalization("input_norm") -> [stem] -> len(filters) x
-    residual block -> GlobalAveragePooling1D("gap") -> [Dropout] ->
-    Dense(n_classes, "logits")``. Each residual block has one Conv1D + BatchNorm
-    per entry of ``kernel_sizes`` (ReLU between them), a shortcut that is the
-    identity, or a 1x1 Conv1D + BatchNorm when the channel count changes, an
-    addition and a ReLU. The blocks keep the full resolution, which is the
-    strong time-series baseline but is slow on long inputs; hence the stem.
+    ``Input -> BatchNormalization("input_norm") -> PositionChannel("position")
+    -> [stem] -> len(filters) x residual block -> GlobalAveragePooling1D("gap")
+    -> [Dropout] -> Dense(n_classes, "logits")``. Each residual block has one
+    Conv1D + BatchNorm per entry of ``kernel_sizes`` (ReLU between them), a
+    shortcut that is the identity, or a 1x1 Conv1D + BatchNorm when the channel
+    count changes, an addition and a ReLU. The blocks keep the full resolution,
+    which is the strong time-series baseline but is slow on long inputs; hence
+    the stem.
 
     Parameters
     ----------
@@ -132,6 +134,10 @@ def resnet1d(
     input_norm : bool, default=True
         Whether the first layer is ``BatchNormalization(name="input_norm")``,
         which standardises the raw input scale (counts or log-spectra alike).
+    position_channel : bool, default=True
+        Whether to append the normalised position as an extra input channel
+        (layer ``"position"``, :class:`~specauth.models.layers.PositionChannel`)
+        so the GAP head can use *where* a peak is, not only its shape.
     dropout : float, default=0.0
         Dropout rate between ``"gap"`` and the logits; 0 for none.
     downsample : "auto", None or int, default="auto"
@@ -190,13 +196,16 @@ def resnet1d(
     filters = _checks.check_int_tuple(filters, "filters")
     kernel_sizes = _checks.check_int_tuple(kernel_sizes, "kernel_sizes")
     input_norm = _checks.check_bool(input_norm, "input_norm")
+    position_channel = _checks.check_bool(position_channel, "position_channel")
     dropout = _checks.check_rate(dropout, "dropout")
     factor = _stem_factor(length, _check_downsample(downsample))
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
 
     keras = import_keras()
-    inputs, x = _parts.spectrum_input(keras, (length, channels), input_norm)
+    inputs, x = _parts.spectrum_input(
+        keras, (length, channels), input_norm, position_channel
+    )
     if factor > 1:
         x = _stem(keras, x, filters[0], factor, seeds)
     for i, block_filters in enumerate(filters, start=1):

@@ -3,18 +3,23 @@ import pytest
 
 from specauth.models import cnn1d, get_model
 from specauth.models.cnn1d import _plan_blocks
+from specauth.models.layers import PositionChannel
 
 
 @pytest.mark.parametrize(
     ("length", "plan", "final"),
     [
-        # hand-worked: each block is ceil(n / 2) twice while >= 2 positions remain
-        (2631, [(2, 2)] * 4, 11),  # 1316, 658 | 329, 165 | 83, 42 | 21, 11
-        (20000, [(2, 2)] * 5, 20),  # ... 157, 79 | 40, 20
-        (50000, [(2, 2)] * 6, 13),  # ... 98, 49 | 25, 13
-        (64, [(2, 2)], 16),
-        (33, [(2, 2)], 9),
-        (32, [(2, 2)], 8),
+        # hand-worked: each block is ceil(n / 2) twice while >= 2 positions
+        # remain, and blocks are added until at most 8 positions are left
+        (2631, [(2, 2)] * 5, 3),  # 1316, 658 | 329, 165 | 83, 42 | 21, 11 | 6, 3
+        (20000, [(2, 2)] * 6, 5),  # ... 157, 79 | 40, 20 | 10, 5
+        (50000, [(2, 2)] * 6, 13),  # ... 98, 49 | 25, 13: capped at 6 blocks
+        (129, [(2, 2)] * 3, 3),  # 65, 33 | 17, 9 | 5, 3
+        (128, [(2, 2)] * 2, 8),  # 64, 32 | 16, 8
+        (64, [(2, 2)] * 2, 4),  # 32, 16 | 8, 4
+        (33, [(2, 2)] * 2, 3),  # 17, 9 | 5, 3
+        (32, [(2, 2)], 8),  # 16, 8
+        (9, [(2, 2)], 3),  # 5, 3
         (7, [(2, 2)], 2),
         (3, [(2, 1)], 2),  # pooling 2 -> 1 would leave one position
         (2, [(1, 1)], 2),
@@ -43,14 +48,18 @@ def _conv_layers(model, keras):
 def test_default_network_for_pgaa_length(keras):
     model = cnn1d((2631, 1), 10, seed=0)
     convs = _conv_layers(model, keras)
-    assert [c.filters for c in convs] == [16, 32, 64, 64]
+    assert [c.filters for c in convs] == [16, 32, 64, 64, 128]
     assert all(c.kernel_size == (7,) and c.strides == (2,) for c in convs)
     assert all(c.padding == "same" and not c.use_bias for c in convs)
-    assert model.get_layer("gap").input.shape == (None, 11, 64)
+    assert model.get_layer("gap").input.shape == (None, 3, 128)
     assert model.get_layer("dropout").rate == 0.25
     assert model.name == "cnn1d"
-    # Block order: conv -> batch norm -> relu -> max pooling.
+    # Input -> input_norm -> position -> block 1, which sees 1 + 1 channels.
     names = [layer.name for layer in model.layers]
+    assert names[:4] == ["spectrum", "input_norm", "position", "block1_conv"]
+    assert isinstance(model.get_layer("position"), PositionChannel)
+    assert convs[0].input.shape == (None, 2631, 2)
+    # Block order: conv -> batch norm -> relu -> max pooling.
     start = names.index("block1_conv")
     assert names[start : start + 4] == [
         "block1_conv",
@@ -89,13 +98,14 @@ def test_flatten_head(keras):
     model = cnn1d((64, 1), 3, head="flatten", seed=0)
     names = {layer.name for layer in model.layers}
     assert "gap" not in names
-    assert model.get_layer("flatten").output.shape == (None, 16 * 16)
+    # 64 -> 2 blocks -> 4 positions of filters[1] = 32 channels
+    assert model.get_layer("flatten").output.shape == (None, 4 * 32)
     assert get_model("cnn1d_flatten")((64, 1), 3).get_layer("flatten") is not None
 
 
 def test_variant_options_can_be_overridden(keras):
-    model = get_model("cnn1d_small")((64, 1), 3, filters=(5, 5), name="tiny")
-    assert [c.filters for c in _conv_layers(model, keras)] == [5]
+    model = get_model("cnn1d_small")((64, 1), 3, filters=(5, 7), name="tiny")
+    assert [c.filters for c in _conv_layers(model, keras)] == [5, 7]
     assert model.name == "tiny"
 
 
@@ -147,6 +157,7 @@ def test_flatten_head_learns_peak_positions(keras):
         ({"dropout": "0.5"}, TypeError, "`dropout`"),
         ({"batch_norm": 1}, TypeError, "`batch_norm` must be True or False"),
         ({"input_norm": "yes"}, TypeError, "`input_norm`"),
+        ({"position_channel": 1}, TypeError, "`position_channel` must be True"),
         ({"name": ""}, TypeError, "`name`"),
     ],
 )

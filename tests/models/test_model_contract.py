@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from specauth.models import get_model, list_models
+from specauth.models.layers import PositionChannel
 
 NAMES = list_models()
 
@@ -24,6 +25,11 @@ def test_layers_follow_the_contract(name, keras):
     first = model.layers[1]
     assert first.name == "input_norm"
     assert isinstance(first, keras.layers.BatchNormalization)
+    position = model.layers[2]
+    assert position.name == "position"
+    assert isinstance(position, PositionChannel)
+    assert position.input.shape == (None, 64, 1)
+    assert position.output.shape == (None, 64, 2)
     last = model.layers[-1]
     assert last.name == "logits"
     assert isinstance(last, keras.layers.Dense)
@@ -40,7 +46,6 @@ def test_outputs_are_logits_and_embedding_is_retrievable(name, keras):
     x = _inputs((4, 64, 1))
     logits = np.asarray(model(x, training=False))
     assert logits.shape == (4, 3)
-    assert (logits < 0).any()
     assert not np.allclose(logits.sum(axis=1), 1.0)
 
     # model.inputs is a list, so the embedder takes a list of one array.
@@ -50,6 +55,15 @@ def test_outputs_are_logits_and_embedding_is_retrievable(name, keras):
     # The logits are an affine function of the embedding.
     kernel, bias = model.get_layer("logits").get_weights()
     np.testing.assert_allclose(embedding @ kernel + bias, logits, rtol=1e-4, atol=1e-5)
+
+    # No softmax after "logits": with a zero kernel the output is the bias
+    # itself, negative entry included (a softmax would give values in (0, 1)).
+    model.get_layer("logits").set_weights(
+        [np.zeros_like(kernel), np.array([-5.0, 0.0, 5.0], dtype=bias.dtype)]
+    )
+    np.testing.assert_allclose(
+        np.asarray(model(x, training=False)), np.tile([-5.0, 0.0, 5.0], (4, 1))
+    )
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if "flatten" not in n])
@@ -100,7 +114,26 @@ def test_several_channels(name):
 def test_without_input_norm(name, keras):
     model = _build(name, input_norm=False)
     assert "input_norm" not in {layer.name for layer in model.layers}
-    assert isinstance(model.layers[1], keras.layers.Conv1D)
+    # The position ramp is appended to the raw input.
+    assert model.layers[1].name == "position"
+    assert model.layers[1].input is model.inputs[0]
+    assert isinstance(model.layers[2], keras.layers.Conv1D)
+    assert model.layers[2].input.shape == (None, 64, 2)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_without_position_channel(name, keras):
+    model = _build(name, position_channel=False)
+    names = [layer.name for layer in model.layers]
+    assert "position" not in names
+    assert not any(isinstance(layer, PositionChannel) for layer in model.layers)
+    assert names[1] == "input_norm"
+    assert isinstance(model.layers[2], keras.layers.Conv1D)
+    assert model.layers[2].input.shape == (None, 64, 1)
+
+    bare = _build(name, input_norm=False, position_channel=False)
+    assert isinstance(bare.layers[1], keras.layers.Conv1D)
+    assert bare.layers[1].input is bare.inputs[0]
 
 
 @pytest.mark.parametrize("name", NAMES)

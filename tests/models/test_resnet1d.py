@@ -41,7 +41,10 @@ def test_full_resolution_architecture(keras):
         kernels = [conv.kernel_size for conv in convs]
         assert kernels == [(8,), (5,), (3,)]
         assert model.get_layer(f"block{block}_3_conv").filters == filters
-    # 1x1 shortcut only where the channel count changes (1 -> 64, 64 -> 128).
+    # The blocks see the spectrum plus the position channel.
+    assert names[:4] == ["spectrum", "input_norm", "position", "block1_1_conv"]
+    assert model.get_layer("block1_1_conv").input.shape == (None, 100, 2)
+    # 1x1 shortcut only where the channel count changes (2 -> 64, 64 -> 128).
     assert model.get_layer("block1_shortcut_conv").kernel_size == (1,)
     assert "block2_shortcut_conv" in names
     assert "block3_shortcut_conv" not in names
@@ -53,6 +56,8 @@ def test_stem_for_long_spectra():
     model = resnet1d((20000, 1), 3, seed=0)
     stem = model.get_layer("stem_conv")
     assert stem.strides == (8,) and stem.filters == 64
+    assert stem.input is model.get_layer("position").output
+    assert stem.input.shape == (None, 20000, 2)
     assert model.get_layer("stem_pool").pool_size == (4,)
     assert model.get_layer("gap").input.shape == (None, 625, 128)
     # After the stem block 1 keeps 64 channels, so its shortcut is the identity.
@@ -102,6 +107,7 @@ def test_custom_blocks_and_dropout(keras):
         ({"filters": "64"}, TypeError, "`filters` must be a tuple"),
         ({"dropout": -0.1}, ValueError, "`dropout`"),
         ({"input_norm": None}, TypeError, "`input_norm`"),
+        ({"position_channel": "no"}, TypeError, "`position_channel` must be True"),
     ],
 )
 def test_bad_options(options, error, fragment):

@@ -1,0 +1,9 @@
+"""Custom Keras layers of the specauth networks.
+
+Importing this package registers the layers with Keras' serialisation, so a
+saved ``.keras`` network that uses them loads in safe mode.
+"""
+
+from specauth.models.layers.position_channel import PositionChannel
+
+__all__ = ["PositionChannel"]
