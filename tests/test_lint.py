@@ -18,7 +18,10 @@ def _ruff():
 def test_ruff_check_passes():
     result = subprocess.run(
         [*_ruff(), "check", "specauth", "tests", "benchmarks"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -30,6 +33,11 @@ def test_import_specauth_does_not_load_tensorflow():
         "print(any(m == 'tensorflow' or m.startswith('tensorflow.') "
         "for m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "False"
