@@ -240,3 +240,11 @@ def test_predict_before_fit_raises_not_fitted():
 
     with pytest.raises(NotFittedError):
         CNNClassifier().predict(np.zeros((2, 8)))
+
+
+def test_verbose_1_draws_one_progress_bar_over_epochs(data, capsys):
+    X_train, _, y_train, _ = data
+    CNNClassifier(**{**FAST, "epochs": 3}, verbose=1).fit(X_train, y_train)
+    out = capsys.readouterr().out
+    assert "3/3" in out and "loss" in out
+    assert "1/3" in out or "epoch" in out
