@@ -51,7 +51,7 @@ def main(argv=None):
     parser.add_argument(
         "--lengths", type=int, nargs="+", default=[32, 256, 2048, 20000]
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
     from sklearn.linear_model import LogisticRegression
@@ -61,26 +61,29 @@ def main(argv=None):
 
     rows = []
     for length in args.lengths:
-        data = _data(length, args.seed)
-        split = train_test_split(
-            data.X, data.y, test_size=0.3, stratify=data.y, random_state=args.seed
-        )
-        cnn_acc, cnn_s = _fit_score(CNNClassifier(random_state=args.seed), *split)
-        lr_acc, lr_s = _fit_score(LogisticRegression(max_iter=3000), *split)
-        row = {
-            "length": length,
-            "cnn_accuracy": cnn_acc,
-            "cnn_seconds": cnn_s,
-            "logreg_accuracy": lr_acc,
-            "logreg_seconds": lr_s,
-        }
-        rows.append(row)
-        print(
-            f"length {length:6d}: CNNClassifier() acc {cnn_acc:.3f} "
-            f"({cnn_s:5.1f} s) | logistic regression acc {lr_acc:.3f} "
-            f"({lr_s:4.1f} s)",
-            flush=True,
-        )
+        for seed in range(args.seeds):
+            data = _data(length, seed)
+            split = train_test_split(
+                data.X, data.y, test_size=0.3, stratify=data.y, random_state=seed
+            )
+            cnn_acc, cnn_s = _fit_score(CNNClassifier(random_state=seed), *split)
+            lr_acc, lr_s = _fit_score(LogisticRegression(max_iter=3000), *split)
+            rows.append(
+                {
+                    "length": length,
+                    "seed": seed,
+                    "cnn_accuracy": cnn_acc,
+                    "cnn_seconds": cnn_s,
+                    "logreg_accuracy": lr_acc,
+                    "logreg_seconds": lr_s,
+                }
+            )
+            print(
+                f"length {length:6d} seed {seed}: CNNClassifier() acc "
+                f"{cnn_acc:.3f} ({cnn_s:5.1f} s) | logistic regression acc "
+                f"{lr_acc:.3f} ({lr_s:4.1f} s)",
+                flush=True,
+            )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "lengths.json").write_text(json.dumps(rows, indent=2))

@@ -2,12 +2,14 @@
 
 A saved folder holds
 
-- ``config.json``: the format version, library versions, and for each step
-  (one for an estimator, several for a ``Pipeline``) its class path,
-  parameters and small fitted attributes;
-- ``arrays.npz``: fitted array attributes (read with ``allow_pickle=False``);
-- ``network.keras``: the Keras network of a CNN estimator (loads in safe mode,
-  and with plain ``keras.saving.load_model`` for users without specauth).
+- ``config.json``: the format version, library versions and the estimator as
+  a tree of nodes: each holds a class path, the ``__init__`` parameters and
+  the fitted attributes. Nested estimators (Pipeline steps, the classifier
+  and detector of an ``OpenSetClassifier``) are nodes of their own;
+- ``arrays.npz``: every array attribute (read with ``allow_pickle=False``);
+- ``network.keras``: the Keras network of the (single) CNN estimator. It loads
+  in safe mode with ``keras.saving.load_model`` once specauth's custom layers
+  are registered (``import specauth.models.layers``).
 
 Only specauth classes and scikit-learn's ``Pipeline`` are accepted when
 loading, so a tampered config cannot make the loader import arbitrary code.
@@ -38,37 +40,76 @@ def _class_path(obj):
     return f"{module}.{cls.__qualname__}"
 
 
-def _jsonable(value, where):
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v, where) for v in value]
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {k: _jsonable(v, where) for k, v in value.items()}
-    raise TypeError(
-        f"Cannot save {where}: {value!r} of type {type(value).__name__} has no "
-        "JSON form. Use built-in values (names, numbers, lists) for parameters "
-        "of an estimator you want to save."
-    )
+_SKIPPED_STATE = ("encoder_", "lr_finder_")
 
 
-def _split_state(obj, prefix, arrays):
-    """Return the JSON part of ``obj``'s fitted state; arrays go to ``arrays``."""
-    state = {}
-    for key, value in vars(obj).items():
-        if not key.endswith("_") or key.startswith("_") or key == "network_":
-            continue
-        if key in ("encoder_", "lr_finder_"):
-            continue  # rebuilt from classes_ / not needed for prediction
+class _Writer:
+    """Encode estimators as JSON nodes; arrays and the network go aside."""
+
+    def __init__(self, path):
+        self.path = path
+        self.arrays = {}
+        self.network_saved = False
+
+    def value(self, value, where):
+        from sklearn.base import BaseEstimator
+
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, (np.integer, np.floating, np.bool_)):
+            return value.item()
         if isinstance(value, np.ndarray):
             if value.dtype == object:
                 value = np.asarray(value.tolist())
-            arrays[f"{prefix}{key}"] = value
-        else:
-            state[key] = _jsonable(value, f"attribute `{key}`")
-    return state
+            key = f"a{len(self.arrays)}"
+            self.arrays[key] = value
+            return {"__array__": key}
+        if isinstance(value, tuple):
+            return {"__tuple__": [self.value(v, where) for v in value]}
+        if isinstance(value, list):
+            return [self.value(v, where) for v in value]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {k: self.value(v, where) for k, v in value.items()}
+        if isinstance(value, BaseEstimator):
+            return {"__estimator__": self.node(value)}
+        raise TypeError(
+            f"Cannot save {where}: {value!r} of type {type(value).__name__} has no "
+            "JSON form. Use built-in values (names, numbers, lists) for parameters "
+            "of an estimator you want to save."
+        )
+
+    def network(self, network):
+        if self.network_saved:
+            raise ValueError("A saved folder can hold only one network.")
+        network.save(self.path / _NETWORK_FILE)
+        self.network_saved = True
+        return {"__network__": _NETWORK_FILE}
+
+    def node(self, estimator):
+        from sklearn.pipeline import Pipeline
+
+        if isinstance(estimator, Pipeline):
+            steps = [[name, self.node(step)] for name, step in estimator.steps]
+            return {"class": "sklearn.pipeline.Pipeline", "steps": steps}
+        path = _class_path(estimator)
+        if not path.startswith("specauth."):
+            raise TypeError(
+                "Only specauth estimators (and Pipelines of them) can be saved; "
+                f"got {path}."
+            )
+        params = {
+            k: self.value(v, f"parameter `{k}` of {path}")
+            for k, v in estimator.get_params(deep=False).items()
+        }
+        state = {}
+        for key, value in vars(estimator).items():
+            if not key.endswith("_") or key.startswith("_") or key in _SKIPPED_STATE:
+                continue
+            if key == "network_":
+                state[key] = self.network(value)
+            else:
+                state[key] = self.value(value, f"attribute `{key}` of {path}")
+        return {"class": path, "params": params, "state": state}
 
 
 def save_pretrained(estimator, directory):
@@ -77,8 +118,9 @@ def save_pretrained(estimator, directory):
     Parameters
     ----------
     estimator : estimator or sklearn.pipeline.Pipeline
-        A fitted :class:`~specauth.estimators.CNNClassifier`, specauth
-        transformer, or a ``Pipeline`` of them.
+        A fitted specauth estimator (:class:`~specauth.estimators.CNNClassifier`,
+        a transformer, a detector, an ``OpenSetClassifier``) or a ``Pipeline``
+        of them.
     directory : str or path-like
         Folder to write (created if needed; existing files are overwritten).
 
@@ -96,46 +138,15 @@ def save_pretrained(estimator, directory):
     >>> load_pretrained(folder).transform([[1.0, 3.0]])
     array([[0.25, 0.75]])
     """
-    from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
     path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
     check_is_fitted(estimator)
-    if isinstance(estimator, Pipeline):
-        steps = [(name, step) for name, step in estimator.steps]
-    else:
-        steps = [(None, estimator)]
-    if sum(_has_network(step) for _, step in steps) > 1:
-        raise ValueError("A saved folder can hold only one network.")
-    arrays, records = {}, []
-    for index, (name, step) in enumerate(steps):
-        path_name = _class_path(step)
-        if not path_name.startswith("specauth."):
-            raise TypeError(
-                f"Only specauth estimators can be saved; step {name!r} is {path_name}."
-            )
-        params = {
-            k: _jsonable(v, f"parameter `{k}` of {path_name}")
-            for k, v in step.get_params(deep=False).items()
-        }
-        records.append(
-            {
-                "name": name,
-                "class": path_name,
-                "params": params,
-                "state": _split_state(step, f"{index}:", arrays),
-            }
-        )
-        if _has_network(step):
-            step.network_.save(path / _NETWORK_FILE)
-    config = {
-        "format_version": FORMAT_VERSION,
-        "kind": "pipeline" if isinstance(estimator, Pipeline) else "estimator",
-        "steps": records,
-        "versions": _versions(),
-    }
-    np.savez(path / "arrays.npz", **arrays)
+    path.mkdir(parents=True, exist_ok=True)
+    writer = _Writer(path)
+    root = writer.node(estimator)
+    config = {"format_version": FORMAT_VERSION, "root": root, "versions": _versions()}
+    np.savez(path / "arrays.npz", **writer.arrays)
     (path / "config.json").write_text(json.dumps(config, indent=2))
     return path
 
@@ -186,34 +197,64 @@ def _read_config(path):
     return config
 
 
-def _restore_step(record, index, arrays, path):
-    if not isinstance(record, dict) or not {"class", "params", "state"} <= set(record):
-        raise ValueError(
-            f"Step {index} of the saved config must have 'class', 'params' and "
-            "'state' entries."
-        )
-    cls = _resolve(record["class"])
-    step = cls(**record["params"])
-    for key, value in record["state"].items():
-        setattr(step, key, tuple(value) if key == "input_shape_" else value)
-    prefix = f"{index}:"
-    for key in arrays.files:
-        if key.startswith(prefix):
-            setattr(step, key[len(prefix) :], arrays[key])
-    if _has_network(step) and hasattr(step, "classes_"):
-        from sklearn.preprocessing import LabelEncoder
+class _Reader:
+    """Rebuild estimators from the JSON nodes written by :class:`_Writer`."""
 
-        step.encoder_ = LabelEncoder()
-        step.encoder_.classes_ = step.classes_
-    if _has_network(step):
-        step._set_network(_load_network(path))
-    return step
+    def __init__(self, path, arrays):
+        self.path = path
+        self.arrays = arrays
+
+    def value(self, value):
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "__array__" in value:
+            key = value["__array__"]
+            if key not in self.arrays.files:
+                raise ValueError(f"arrays.npz has no array {key!r} named in config.")
+            return self.arrays[key]
+        if "__tuple__" in value:
+            return tuple(self.value(v) for v in value["__tuple__"])
+        if "__estimator__" in value:
+            return self.node(value["__estimator__"])
+        if "__network__" in value:
+            return _load_network(self.path)
+        return {k: self.value(v) for k, v in value.items()}
+
+    def node(self, node):
+        if not isinstance(node, dict) or "class" not in node:
+            raise ValueError("Malformed config: every estimator needs a 'class'.")
+        cls = _resolve(node["class"])
+        if node["class"] == "sklearn.pipeline.Pipeline":
+            return cls([(name, self.node(step)) for name, step in node["steps"]])
+        if not {"params", "state"} <= set(node):
+            raise ValueError(
+                f"Malformed config: {node['class']} needs 'params' and 'state'."
+            )
+        estimator = cls(**{k: self.value(v) for k, v in node["params"].items()})
+        state = {k: self.value(v) for k, v in node["state"].items()}
+        network = state.pop("network_", None)
+        for key, value in state.items():
+            setattr(estimator, key, value)
+        if network is not None:
+            _attach_network(estimator, network)
+        return estimator
 
 
-def _has_network(step):
+def _attach_network(estimator, network):
+    from sklearn.preprocessing import LabelEncoder
+
     from specauth.estimators._base import BaseCNNEstimator
 
-    return isinstance(step, BaseCNNEstimator)
+    if not isinstance(estimator, BaseCNNEstimator):
+        raise ValueError(
+            f"Malformed config: {type(estimator).__name__} cannot hold a network."
+        )
+    if hasattr(estimator, "classes_"):
+        estimator.encoder_ = LabelEncoder()
+        estimator.encoder_.classes_ = estimator.classes_
+    estimator._set_network(network)
 
 
 def _load_network(path):
@@ -253,14 +294,10 @@ def load_pretrained(directory):
     """
     path = Path(os.fspath(directory))
     config = _read_config(path)
-    with np.load(path / "arrays.npz", allow_pickle=False) as arrays:
-        steps = [
-            _restore_step(record, i, arrays, path)
-            for i, record in enumerate(config["steps"])
-        ]
-    if config["kind"] == "pipeline":
-        from sklearn.pipeline import Pipeline
-
-        names = [record["name"] for record in config["steps"]]
-        return Pipeline(list(zip(names, steps, strict=True)))
-    return steps[0]
+    if "root" not in config:
+        raise ValueError(f"{path / 'config.json'} has no 'root' estimator.")
+    arrays_file = path / "arrays.npz"
+    if not arrays_file.is_file():
+        raise FileNotFoundError(f"{str(path)!r} has no arrays.npz.")
+    with np.load(arrays_file, allow_pickle=False) as arrays:
+        return _Reader(path, arrays).node(config["root"])

@@ -56,8 +56,7 @@ def test_single_estimator_round_trip_and_config(pipeline, data, tmp_path):
     Xt = pipeline[:-1].transform(X)
     folder = save_pretrained(clf, tmp_path / "clf")
     config = json.loads((folder / "config.json").read_text())
-    assert config["kind"] == "estimator"
-    assert config["steps"][0]["class"] == "specauth.estimators.CNNClassifier"
+    assert config["root"]["class"] == "specauth.estimators.CNNClassifier"
     assert config["versions"]["keras"]
     np.testing.assert_array_equal(load_pretrained(folder).logits(Xt), clf.logits(Xt))
 
@@ -94,12 +93,14 @@ def _tamper(folder, edit):
 
 def test_tampered_config_is_refused(pipeline, tmp_path):
     folder = save_pretrained(pipeline, tmp_path / "t")
-    _tamper(folder, lambda c: c["steps"][0].update({"class": "os.system"}))
+    _tamper(folder, lambda c: c["root"]["steps"][0][1].update({"class": "os.system"}))
     with pytest.raises(ValueError, match="Refusing to load class 'os.system'"):
         load_pretrained(folder)
     _tamper(
         folder,
-        lambda c: c["steps"][0].update({"class": "specauth.preprocessing.NoSuchThing"}),
+        lambda c: c["root"]["steps"][0][1].update(
+            {"class": "specauth.preprocessing.NoSuchThing"}
+        ),
     )
     with pytest.raises(ValueError, match="Unknown class"):
         load_pretrained(folder)
