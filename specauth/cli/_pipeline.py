@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["add_model_arguments", "build_pipeline", "classifier_from_args"]
+from specauth.cli._detectors import DETECTOR_NAMES, make_detector
+
+__all__ = [
+    "add_model_arguments",
+    "build_pipeline",
+    "classifier_from_args",
+    "final_step_from_args",
+]
 
 NORMALIZE_CHOICES = ("sum", "max", "area", "snv", "l2", "none")
 
@@ -52,6 +59,20 @@ def add_model_arguments(parser, *, epochs=None):
     )
     group.add_argument(
         "--seed", type=int, default=0, help="random seed (default: %(default)s)"
+    )
+    group.add_argument(
+        "--detector",
+        choices=(*sorted(DETECTOR_NAMES), "none"),
+        default="dime",
+        help="out-of-distribution detector that rejects unknown classes "
+        "('none' for a closed-set classifier; default: %(default)s)",
+    )
+    group.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="fraction of training spectra the detector may reject "
+        "(default: %(default)s)",
     )
     prep = parser.add_argument_group("preprocessing")
     prep.add_argument(
@@ -103,6 +124,17 @@ def classifier_from_args(args, *, verbose=1):
     if args.epochs is not None:
         options["epochs"] = args.epochs
     return CNNClassifier(**options)
+
+
+def final_step_from_args(args, classifier):
+    """Wrap ``classifier`` in an OpenSetClassifier unless ``--detector none``."""
+    if args.detector == "none":
+        return classifier
+    if not 0 < args.alpha < 1:
+        raise ValueError(f"--alpha must be in (0, 1); got {args.alpha}.")
+    from specauth.openset import OpenSetClassifier
+
+    return OpenSetClassifier(classifier, make_detector(args.detector, args.alpha))
 
 
 def build_pipeline(args, classifier):

@@ -7,10 +7,12 @@ import numpy as np
 __all__ = ["format_confusion_matrix"]
 
 
-def format_confusion_matrix(matrix, labels, *, max_label=14):
+def format_confusion_matrix(matrix, labels, *, rows=None, max_label=14):
     """Return a confusion matrix as an aligned text table.
 
-    Rows are true classes, columns predicted classes.
+    Rows are true classes (``rows``, default ``labels``), columns predicted
+    classes (``labels``), so an open-set matrix can have an extra "unknown"
+    column and extra rows for never-trained classes.
 
     Examples
     --------
@@ -21,11 +23,12 @@ def format_confusion_matrix(matrix, labels, *, max_label=14):
     """
     matrix = np.asarray(matrix)
     names = [str(label)[:max_label] for label in labels]
+    row_names = names if rows is None else [str(r)[:max_label] for r in rows]
     width = max([len(n) for n in names] + [len(str(matrix.max()))])
     corner = "true \\ pred"
-    first = max(len(corner), width)
+    first = max([len(corner)] + [len(n) for n in row_names])
     lines = [corner.rjust(first) + "".join(f"  {n:>{width}}" for n in names)]
-    for name, row in zip(names, matrix, strict=True):
+    for name, row in zip(row_names, matrix, strict=True):
         cells = "".join(f"  {int(v):>{width}}" for v in row)
         lines.append(name.rjust(first) + cells)
     return "\n".join(lines)

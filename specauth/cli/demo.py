@@ -1,14 +1,11 @@
-"""``specauth demo``: train the default classifier on built-in data."""
+"""``specauth demo``: open-set classification on built-in data."""
 
 from __future__ import annotations
 
 import time
 
-from specauth.cli._pipeline import (
-    add_model_arguments,
-    build_pipeline,
-    classifier_from_args,
-)
+from specauth.cli._detectors import DETECTOR_NAMES, make_detector
+from specauth.cli._pipeline import add_model_arguments, classifier_from_args
 from specauth.cli._report import format_confusion_matrix
 
 __all__ = ["add_parser", "run"]
@@ -16,7 +13,7 @@ __all__ = ["add_parser", "run"]
 _EXAMPLES = """\
 examples:
   specauth demo                        # synthetic diffraction-like spectra
-  specauth demo --epochs 20 --seed 1
+  specauth demo --epochs 20 --seed 1 --detector energy --alpha 0.01
   specauth demo --pgaa ../shared/data/pgaa/pgaa.npz   # real gamma-ray spectra
 """
 
@@ -27,11 +24,13 @@ def add_parser(commands):
 
     parser = commands.add_parser(
         "demo",
-        help="train and evaluate the default classifier on built-in data",
+        help="train and evaluate an open-set classifier on built-in data",
         description=(
-            "Train CNNClassifier on synthetic spectra from make_spectra (or on "
-            "the PGAA gamma-ray spectra with --pgaa) and print the test "
-            "accuracy, the confusion matrix and timings."
+            "Train CNNClassifier on the known classes of synthetic spectra from "
+            "make_spectra (or of the PGAA gamma-ray spectra with --pgaa), then "
+            "report the closed-set test accuracy, the AUROC of every detector "
+            "against the held-out unknown classes, TEFF/TSNS/TSPS at --alpha, "
+            "the confusion matrix with the unknown column, and timings."
         ),
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -48,65 +47,139 @@ def add_parser(commands):
 
 
 def _load(args):
+    """Return ``(name, X_train, X_test, y_train, y_test, X_unknown, y_unknown)``."""
     from sklearn.model_selection import train_test_split
 
     if args.pgaa:
         from specauth.datasets import PGAA_CNN_BINS, load_pgaa, pgaa_open_set_split
 
         data = load_pgaa(args.pgaa)
-        split = pgaa_open_set_split(data.data[:, :PGAA_CNN_BINS], data.target)
-        name = f"PGAA gamma-ray spectra (first {PGAA_CNN_BINS} bins, known classes)"
-        return name, split.X_train, split.X_test, split.y_train, split.y_test
+        s = pgaa_open_set_split(data.data[:, :PGAA_CNN_BINS], data.target)
+        name = f"PGAA gamma-ray spectra (first {PGAA_CNN_BINS} bins)"
+        return name, s.X_train, s.X_test, s.y_train, s.y_test, s.X_unknown, s.y_unknown
     from specauth.datasets import make_spectra
 
     data = make_spectra(
-        n_classes=6, n_samples_per_class=80, length=1024, random_state=args.seed
+        n_classes=6,
+        n_samples_per_class=80,
+        length=1024,
+        n_unknown_classes=2,
+        random_state=args.seed,
     )
     parts = train_test_split(
         data.X, data.y, test_size=0.25, stratify=data.y, random_state=args.seed
     )
-    return "synthetic diffraction-like spectra (make_spectra)", *parts
+    name = "synthetic diffraction-like spectra (make_spectra)"
+    return name, *parts, data.X_unknown, data.y_unknown
+
+
+def _preprocess(args, X_train, *others):
+    from sklearn.pipeline import make_pipeline
+
+    from specauth.preprocessing import LogTransform, SpectrumNormalizer
+
+    steps = []
+    if args.normalize != "none":
+        steps.append(SpectrumNormalizer(method=args.normalize))
+    if args.log:
+        steps.append(LogTransform())
+    if not steps:
+        return (X_train, *others)
+    prep = make_pipeline(*steps).fit(X_train)
+    return tuple(prep.transform(X) for X in (X_train, *others))
+
+
+def _detector_table(args, classifier, data):
+    """Fit every detector on the same (cached) network; return rows and models."""
+    from specauth.openset import OpenSetClassifier, figures_of_merit, ood_metrics
+
+    X_train, X_test, y_train, y_test, X_unk, y_unk = data
+    rows, models = [], {}
+    import numpy as np
+
+    X_eval = np.vstack([X_test, X_unk])
+    y_eval = np.concatenate([np.asarray(y_test), np.asarray(y_unk)])
+    for name in sorted(DETECTOR_NAMES):
+        osc = OpenSetClassifier(classifier, make_detector(name, args.alpha))
+        osc.fit(X_train, y_train)  # the network is trained once, then cached
+        ood = ood_metrics(osc.score_samples(X_test), osc.score_samples(X_unk))
+        fom = figures_of_merit(
+            osc.predict(X_eval),
+            y_eval,
+            known_classes=osc.classes_,
+            unknown_label="unknown",
+        )
+        rows.append(
+            (
+                name,
+                ood["AUROC"],
+                ood["FPR@95TPR"],
+                fom["TEFF"],
+                fom["TSNS"],
+                fom["TSPS"],
+            )
+        )
+        models[name] = osc
+    return rows, models, X_eval, y_eval
 
 
 def run(args):
     """Run the demo and print its results."""
-    import numpy as np
-    from sklearn.metrics import accuracy_score, confusion_matrix
+    from sklearn.metrics import accuracy_score
+
+    from specauth.openset import clear_classifier_cache, figures_of_merit
 
     t0 = time.perf_counter()
-    name, X_train, X_test, y_train, y_test = _load(args)
+    name, *data = _load(args)
     t_load = time.perf_counter() - t0
-    classes = np.unique(y_train)
+    X_train, X_test, y_train, y_test, X_unk, y_unk = data
     print(f"data: {name}")
     print(
-        f"  {len(X_train)} training / {len(X_test)} test spectra of "
-        f"{X_train.shape[1]} points, {len(classes)} classes"
+        f"  known classes: {len(set(y_train))} ({len(X_train)} training / "
+        f"{len(X_test)} test spectra of {X_train.shape[1]} points); unknown "
+        f"classes held out: {len(set(y_unk))} ({len(X_unk)} spectra)"
     )
-    pipe = build_pipeline(
-        args, classifier_from_args(args, verbose=0 if args.quiet else 1)
+    data = list(_preprocess(args, X_train, X_test, X_unk))
+    data = [data[0], data[1], y_train, y_test, data[2], y_unk]
+    classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
+    clear_classifier_cache()
+    t0 = time.perf_counter()
+    rows, models, X_eval, y_eval = _detector_table(args, classifier, data)
+    t_fit = time.perf_counter() - t0
+    chosen = args.detector if args.detector != "none" else "dime"
+    osc = models[chosen]
+    acc = accuracy_score(y_test, osc.classifier_.predict(data[1]))
+    print(f"\nclosed-set test accuracy (known classes): {acc:.4f}")
+    print(
+        f"\ndetectors on the same network (alpha={args.alpha}; AUROC and "
+        "FPR@95 of known test vs unknown spectra):"
     )
     print(
-        f"model: {args.model}, preprocessing: "
-        f"{' -> '.join(n for n, _ in pipe.steps[:-1]) or 'none'}"
+        f"  {'detector':<12} {'AUROC':>7} {'FPR@95':>7} {'TEFF':>7} "
+        f"{'TSNS':>7} {'TSPS':>7}"
     )
+    for row in rows:
+        mark = " *" if row[0] == chosen else ""
+        print(f"  {row[0]:<12} " + " ".join(f"{v:7.4f}" for v in row[1:]) + mark)
     t0 = time.perf_counter()
-    pipe.fit(X_train, y_train)
-    t_fit = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    y_pred = pipe.predict(X_test)
+    fom = figures_of_merit(
+        osc.predict(X_eval),
+        y_eval,
+        known_classes=osc.classes_,
+        unknown_label="unknown",
+    )
     t_pred = time.perf_counter() - t0
-    acc = accuracy_score(y_test, y_pred)
-    print(f"\ntest accuracy: {acc:.4f} ({int(round(acc * len(y_test)))}/{len(y_test)})")
-    print("\nconfusion matrix:")
+    print(f"\nconfusion matrix with {chosen} (rows: true, columns: predicted):")
     print(
         format_confusion_matrix(
-            confusion_matrix(y_test, y_pred, labels=classes), classes
+            fom["confusion_matrix"], fom["columns"], rows=fom["rows"]
         )
     )
-    clf = pipe[-1]
+    clf = osc.classifier_
     print(
-        f"\ntimings: load {t_load:.2f} s, train {t_fit:.1f} s "
-        f"({clf.epochs} epochs, lr {clf.learning_rate_:.2g}), "
-        f"predict {t_pred * 1000:.0f} ms for {len(X_test)} spectra"
+        f"\ntimings: load {t_load:.2f} s, train + {len(rows)} detectors "
+        f"{t_fit:.1f} s ({clf.epochs} epochs, lr {clf.learning_rate_:.2g}), "
+        f"predict {t_pred * 1000:.0f} ms for {len(X_eval)} spectra"
     )
-    return acc
+    clear_classifier_cache()
+    return fom

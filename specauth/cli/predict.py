@@ -23,7 +23,9 @@ def add_parser(commands):
         help="predict with a saved model, writing CSV",
         description="Predict the class of each spectrum with a model folder "
         "written by `specauth train`; writes a CSV with the row index, the "
-        "predicted label and one probability column per class.",
+        "predicted label ('unknown' where the detector rejects the spectrum), "
+        "the detector's score (higher = more like the training classes) and "
+        "one probability column per known class.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -54,16 +56,24 @@ def run(args):
     model = load_pretrained(args.model)
     X = read_spectra(args.x)
     classes = [str(c) for c in model.classes_]
+    open_set = hasattr(model, "score_samples")
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
     try:
         writer = csv.writer(handle)
-        writer.writerow(["index", "label", *[f"p_{c}" for c in classes]])
+        extra = ["ood_score"] if open_set else []
+        writer.writerow(["index", "label", *extra, *[f"p_{c}" for c in classes]])
         for start in range(0, len(X), args.batch_size):
             chunk = X[start : start + args.batch_size]
             proba = model.predict_proba(chunk)
-            labels = model.classes_[proba.argmax(axis=1)]
-            for offset, (label, row) in enumerate(zip(labels, proba, strict=True)):
-                writer.writerow([start + offset, label, *[f"{p:.6g}" for p in row]])
+            labels = model.predict(chunk)
+            scores = model.score_samples(chunk) if open_set else [None] * len(chunk)
+            for offset, (label, score, row) in enumerate(
+                zip(labels, scores, proba, strict=True)
+            ):
+                extra = [f"{score:.6g}"] if open_set else []
+                writer.writerow(
+                    [start + offset, label, *extra, *[f"{p:.6g}" for p in row]]
+                )
     finally:
         if args.out:
             handle.close()

@@ -8,6 +8,7 @@ from specauth.cli._pipeline import (
     add_model_arguments,
     build_pipeline,
     classifier_from_args,
+    final_step_from_args,
 )
 
 __all__ = ["add_parser", "run"]
@@ -15,6 +16,7 @@ __all__ = ["add_parser", "run"]
 _EXAMPLES = """\
 examples:
   specauth train --x spectra.npy --y labels.csv --out my_model/
+  specauth train --x X.npy --y y.csv --out m/ --detector energy --alpha 0.01
   specauth train --x spectra.csv --y labels.csv --out m/ --crop 0:2631 --lr find
   specauth train --x data.h5:/spectra --y labels.txt --out m/ --normalize snv --no-log
 
@@ -55,9 +57,8 @@ def run(args):
 
     X = read_spectra(args.x)
     y = read_labels(args.y, n_expected=len(X))
-    pipe = build_pipeline(
-        args, classifier_from_args(args, verbose=0 if args.quiet else 1)
-    )
+    classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
+    pipe = build_pipeline(args, final_step_from_args(args, classifier))
     t0 = time.perf_counter()
     pipe.fit(X, y)
     seconds = time.perf_counter() - t0

@@ -13,9 +13,9 @@ __all__ = ["cnn1d"]
 
 #: ``n_blocks="auto"`` adds blocks until the feature map has at most this many
 #: positions; each block divides the length by ``strides * pool_size`` (4 by
-#: default), so the final map has roughly 2 to 8 positions and the last
+#: default), so the final map has roughly 1 to 4 positions and the last
 #: filters see most of the spectrum.
-_AUTO_MAX_POSITIONS = 8
+_AUTO_MAX_POSITIONS = 4
 
 
 def _plan_blocks(length, n_blocks, max_blocks, strides, pool_size):
@@ -114,7 +114,7 @@ def cnn1d(
     n_blocks : int or "auto", default="auto"
         Number of convolutional blocks. ``"auto"`` uses the fewest blocks
         (at least 1, at most ``len(filters)``) that bring the feature map to at
-        most 8 positions (about 2 to 8 with the defaults): 5 blocks for 2,631
+        most 4 positions (about 1 to 4 with the defaults): 5 blocks for 2,631
         points, 6 for 20,000. A stride or pool that would leave fewer than 2
         positions is set to 1, so very short inputs are not downsampled.
     filters : tuple of int, default=(16, 32, 64, 64, 128, 128)
@@ -176,7 +176,7 @@ def cnn1d(
     spectra apart that differ only in *where* a narrow peak sits -- the case
     that separates diffraction phases. Two defaults address this: the
     position channel lets the filters respond to a feature at a given place,
-    and ``n_blocks="auto"`` downsamples to at most 8 positions, so the last
+    and ``n_blocks="auto"`` downsamples to at most 4 positions, so the last
     filters see a window of ``1 + 8 * (4**n_blocks - 1) / 3`` points (2,729
     for 5 blocks) -- most of the spectrum. ``head="flatten"`` is the other way
     to keep positions (the logits then see each one), at the cost of class

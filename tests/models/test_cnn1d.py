@@ -10,15 +10,15 @@ from specauth.models.layers import PositionChannel
     ("length", "plan", "final"),
     [
         # hand-worked: each block is ceil(n / 2) twice while >= 2 positions
-        # remain, and blocks are added until at most 8 positions are left
+        # remain, and blocks are added until at most 4 positions are left
         (2631, [(2, 2)] * 5, 3),  # 1316, 658 | 329, 165 | 83, 42 | 21, 11 | 6, 3
         (20000, [(2, 2)] * 6, 5),  # ... 157, 79 | 40, 20 | 10, 5
         (50000, [(2, 2)] * 6, 13),  # ... 98, 49 | 25, 13: capped at 6 blocks
         (129, [(2, 2)] * 3, 3),  # 65, 33 | 17, 9 | 5, 3
-        (128, [(2, 2)] * 2, 8),  # 64, 32 | 16, 8
+        (128, [(2, 2)] * 3, 2),  # 64, 32 | 16, 8 | 4, 2
         (64, [(2, 2)] * 2, 4),  # 32, 16 | 8, 4
         (33, [(2, 2)] * 2, 3),  # 17, 9 | 5, 3
-        (32, [(2, 2)], 8),  # 16, 8
+        (32, [(2, 2)] * 2, 2),  # 16, 8 | 4, 2
         (9, [(2, 2)], 3),  # 5, 3
         (7, [(2, 2)], 2),
         (3, [(2, 1)], 2),  # pooling 2 -> 1 would leave one position

@@ -1,0 +1,324 @@
+"""OpenSetClassifier: a classifier that answers "unknown" for unseen classes."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+
+from specauth._validation import Options, check_is_fitted, check_params
+from specauth.openset._cache import cached_fit
+
+__all__ = ["OpenSetClassifier"]
+
+_METRICS = ("TEFF", "TSNS", "TSPS", "ACC")
+
+
+def _head(classifier):
+    """Return ``(W, b)`` of the classifier's last Dense layer (the logits)."""
+    weights = classifier.network_.layers[-1].get_weights()
+    return np.asarray(weights[0], dtype=np.float64), np.asarray(
+        weights[1], dtype=np.float64
+    )
+
+
+def _embed(classifier, X):
+    return np.asarray(classifier.transform(X), dtype=np.float64)
+
+
+class OpenSetClassifier(ClassifierMixin, BaseEstimator):
+    """Classify into the known classes, or answer ``unknown_label``.
+
+    ``fit`` trains a clone of ``classifier`` on the known-class samples, embeds
+    them once (the input of the network's last Dense layer) and fits a clone
+    of ``detector`` on that embedding -- or on the logits computed from it,
+    for logit-based detectors -- with the same labels. ``predict`` returns the
+    classifier's label where the detector accepts the sample and
+    ``unknown_label`` where it rejects it. The detector's ``alpha`` is the
+    fraction of training spectra it is allowed to reject, so a threshold is
+    set from training data alone.
+
+    Parameters
+    ----------
+    classifier : estimator, default=None
+        An (unfitted) classifier with ``transform`` (embedding) and a Keras
+        ``network_`` whose last layer is the logits Dense layer, e.g.
+        :class:`~specauth.estimators.CNNClassifier`. ``None`` uses
+        ``CNNClassifier()``. It is cloned, never fitted in place.
+    detector : detector, default=None
+        A :mod:`specauth.ood` detector instance (its ``model`` must be
+        ``None``: it receives precomputed embeddings or logits). ``None``
+        uses ``DIME()``.
+    unknown_label : str or int, default="unknown"
+        Label predicted for rejected samples; must not be a training label.
+    known_classes : array-like, default=None
+        Classes to train on. Samples of other classes in ``y`` are left out of
+        training (they are "never-trained" classes for :meth:`score`).
+        ``None`` trains on every class in ``y``.
+    score_metric : {"TEFF", "TSNS", "TSPS", "ACC"}, default="TEFF"
+        Figure of merit returned by :meth:`score` (see
+        :func:`~specauth.openset.figures_of_merit`).
+    cache : bool, default=True
+        Reuse a classifier already fitted, in this process, with identical
+        parameters on identical data (see :mod:`specauth.openset._cache`). A
+        grid search over detector parameters alone then trains one network
+        per fold instead of one per parameter combination.
+
+    Attributes
+    ----------
+    classifier_ : estimator
+        The fitted classifier (possibly shared with the cache: do not refit
+        it in place).
+    detector_ : detector
+        The fitted detector.
+    classes_ : ndarray of shape (n_known_classes,)
+        The known classes.
+    n_features_in_ : int
+        Points per spectrum.
+
+    See Also
+    --------
+    specauth.openset.figures_of_merit : TEFF, TSNS, TSPS and per-class scores.
+    specauth.ood.DIME : the default detector.
+
+    Examples
+    --------
+    >>> from specauth.datasets import make_spectra
+    >>> from specauth.estimators import CNNClassifier
+    >>> from specauth.ood import Energy
+    >>> data = make_spectra(n_classes=3, n_samples_per_class=20, length=128,
+    ...                     n_unknown_classes=1, random_state=0)
+    >>> osc = OpenSetClassifier(
+    ...     CNNClassifier("cnn1d_small", epochs=5, random_state=0),
+    ...     Energy(alpha=0.05),
+    ... ).fit(data.X, data.y)
+    >>> sorted(set(osc.predict(data.X_unknown)) - set(osc.classes_))
+    ['unknown']
+    """
+
+    _parameter_constraints = {
+        "classifier": [object, None],
+        "detector": [object, None],
+        "unknown_label": [str, int, np.integer],
+        "known_classes": ["array-like", None],
+        "score_metric": [Options(str, set(_METRICS))],
+        "cache": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        classifier=None,
+        detector=None,
+        *,
+        unknown_label="unknown",
+        known_classes=None,
+        score_metric="TEFF",
+        cache=True,
+    ):
+        self.classifier = classifier
+        self.detector = detector
+        self.unknown_label = unknown_label
+        self.known_classes = known_classes
+        self.score_metric = score_metric
+        self.cache = cache
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Fit the classifier on the known classes, then the detector.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points)
+            Training spectra.
+        y : array-like of shape (n_samples,)
+            Labels. With ``known_classes``, samples of other classes are not
+            used.
+
+        Returns
+        -------
+        self : OpenSetClassifier
+        """
+        check_params(self)
+        X_known, y_known = self._known_samples(X, y)
+        classifier, features, _ = cached_fit(
+            self._make_classifier(), X_known, y_known, featurize=_embed,
+            enabled=self.cache,
+        )
+        self.classifier_ = classifier
+        self.classes_ = classifier.classes_
+        self.n_features_in_ = classifier.n_features_in_
+        self.detector_ = self._make_detector()
+        self.detector_.fit(self._detector_inputs(features), y_known)
+        return self
+
+    def _known_samples(self, X, y):
+        if y is None:
+            raise ValueError(
+                "OpenSetClassifier requires y to be passed, but the target y is "
+                "None."
+            )
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"`y` must be 1D; got shape {y.shape}.")
+        n = len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
+        if n != len(y):
+            raise ValueError(
+                f"`X` and `y` have inconsistent numbers of samples: {n} and "
+                f"{len(y)}."
+            )
+        present = np.unique(y)
+        known = present if self.known_classes is None else np.asarray(
+            self.known_classes
+        )
+        if any(_same(label, self.unknown_label) for label in known.tolist()):
+            raise ValueError(
+                f"`unknown_label={self.unknown_label!r}` is also a training class; "
+                "choose an `unknown_label` that no training label uses."
+            )
+        mask = np.isin(y, known)
+        found = np.unique(y[mask])
+        if found.size < 2:
+            raise ValueError(
+                "`y` must hold at least 2 known classes to train an open-set "
+                f"classifier; got {found.tolist()}."
+            )
+        X = np.asarray(X) if not hasattr(X, "iloc") else X.to_numpy()
+        return X[mask], y[mask]
+
+    def _make_classifier(self):
+        if self.classifier is None:
+            from specauth.estimators import CNNClassifier
+
+            return CNNClassifier()
+        if not hasattr(self.classifier, "fit") or not hasattr(
+            self.classifier, "transform"
+        ):
+            raise TypeError(
+                "`classifier` must be an estimator with fit and transform (such "
+                f"as CNNClassifier); got {type(self.classifier).__name__}."
+            )
+        return clone(self.classifier)
+
+    def _make_detector(self):
+        if self.detector is None:
+            from specauth.ood import DIME
+
+            return DIME()
+        if not hasattr(self.detector, "input_kind"):
+            raise TypeError(
+                "`detector` must be a specauth.ood detector instance; got "
+                f"{type(self.detector).__name__}."
+            )
+        detector = clone(self.detector)
+        if detector.get_params().get("model") is not None:
+            raise ValueError(
+                "`detector.model` must be None inside OpenSetClassifier: the "
+                "detector receives the classifier's embedding directly."
+            )
+        params = detector.get_params()
+        if "weight" in params and "bias" in params:
+            weight, bias = _head(self.classifier_)
+            detector.set_params(weight=weight, bias=bias)
+        return detector
+
+    def _detector_inputs(self, features):
+        if self.detector_.input_kind == "logits":
+            weight, bias = _head(self.classifier_)
+            return features @ weight + bias
+        return features
+
+    # ------------------------------------------------------------- predict
+    def _features(self, X):
+        check_is_fitted(self, "detector_")
+        return _embed(self.classifier_, X)
+
+    def _logits(self, features):
+        weight, bias = _head(self.classifier_)
+        return features @ weight + bias
+
+    def score_samples(self, X):
+        """Detector score of each spectrum (higher = more like the known classes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        return self.detector_.score_samples(self._detector_inputs(self._features(X)))
+
+    def decision_function(self, X):
+        """Detector score minus its threshold (negative = rejected as unknown)."""
+        return self.detector_.decision_function(
+            self._detector_inputs(self._features(X))
+        )
+
+    def predict_proba(self, X):
+        """Probabilities of the known classes (columns follow ``classes_``).
+
+        They do not include the unknown answer: use :meth:`predict` or
+        :meth:`score_samples` for that.
+        """
+        return softmax(self._logits(self._features(X)), axis=1)
+
+    def predict(self, X):
+        """Return a known class label, or ``unknown_label``, for each spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        features = self._features(X)
+        labels = self.classes_[np.argmax(self._logits(features), axis=1)]
+        accepted = self.detector_.predict(self._detector_inputs(features)) == 1
+        return _with_unknown(labels, accepted, self.unknown_label)
+
+    def score(self, X, y, sample_weight=None):
+        """Return the figure of merit named by ``score_metric`` on ``(X, y)``.
+
+        ``y`` may hold classes never seen in training: rejecting them counts as
+        correct.
+        """
+        from specauth.openset.metrics import figures_of_merit
+
+        if sample_weight is not None:
+            raise ValueError("`sample_weight` is not supported by score().")
+        result = figures_of_merit(
+            self.predict(X), np.asarray(y), known_classes=self.classes_,
+            unknown_label=self.unknown_label,
+        )
+        value = result[self.score_metric]
+        return float(value)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = True
+        return tags
+
+
+def _same(a, b):
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _with_unknown(labels, accepted, unknown_label):
+    """Replace rejected labels by ``unknown_label`` in a fitting dtype."""
+    if accepted.all():
+        return labels
+    out = labels.astype(object)
+    out[~accepted] = unknown_label
+    if labels.dtype.kind in "US" and isinstance(unknown_label, str):
+        return np.asarray(out.tolist(), dtype=str)
+    if labels.dtype.kind in "iu" and isinstance(unknown_label, (int, np.integer)):
+        return out.astype(labels.dtype)
+    return out
+

@@ -1,0 +1,206 @@
+"""OpenSetClassifier: open-set predictions, nesting, tuning, caching, bad input."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+
+from specauth.datasets import make_spectra
+from specauth.estimators import CNNClassifier
+from specauth.ood import DIME, Energy, MaxSoftmax
+from specauth.openset import OpenSetClassifier, clear_classifier_cache
+from specauth.preprocessing import LogTransform, SpectrumNormalizer
+
+
+def _clf(**kw):
+    params = dict(epochs=12, batch_size=16, learning_rate=1e-2, random_state=0)
+    return CNNClassifier("cnn1d_small", **{**params, **kw})
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = make_spectra(
+        n_classes=3, n_samples_per_class=30, length=128, n_unknown_classes=2,
+        random_state=3,
+    )
+    X_train, X_test, y_train, y_test = train_test_split(
+        d.X, d.y, test_size=0.3, stratify=d.y, random_state=0
+    )
+    return X_train, X_test, y_train, y_test, d.X_unknown, d.y_unknown
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X_train, _, y_train, *_ = data
+    return OpenSetClassifier(_clf(), Energy(alpha=0.05)).fit(X_train, y_train)
+
+
+def test_predicts_known_labels_or_unknown(data, fitted):
+    X_train, X_test, y_train, y_test, X_unk, y_unk = data
+    labels = set(fitted.classes_) | {"unknown"}
+    pred_test = fitted.predict(X_test)
+    pred_unk = fitted.predict(X_unk)
+    assert set(pred_test) <= labels and set(pred_unk) <= labels
+    assert pred_test.dtype.kind == "U"
+    # exactly floor(alpha * n) training spectra are rejected by construction
+    n_rejected = np.sum(fitted.predict(X_train) == "unknown")
+    assert n_rejected == int(np.floor(0.05 * len(X_train)))
+    # the unknown classes are rejected far more often than known test spectra
+    assert np.mean(pred_unk == "unknown") > np.mean(pred_test == "unknown") + 0.3
+
+
+def test_consistency_of_scores_probabilities_and_predictions(data, fitted):
+    X_test = data[1]
+    scores = fitted.score_samples(X_test)
+    decision = fitted.decision_function(X_test)
+    np.testing.assert_allclose(scores - decision, fitted.detector_.threshold_)
+    pred = fitted.predict(X_test)
+    assert np.array_equal(pred == "unknown", decision < 0)
+    proba = fitted.predict_proba(X_test)
+    assert proba.shape == (len(X_test), len(fitted.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba, fitted.classifier_.predict_proba(X_test),
+                               rtol=1e-5, atol=1e-6)
+    accepted = pred != "unknown"
+    np.testing.assert_array_equal(
+        pred[accepted], fitted.classifier_.predict(X_test)[accepted]
+    )
+
+
+def test_score_uses_figures_of_merit(data, fitted):
+    from specauth.openset import figures_of_merit
+
+    _, X_test, _, y_test, X_unk, y_unk = data
+    X = np.vstack([X_test, X_unk])
+    y = np.concatenate([y_test, y_unk])
+    expected = figures_of_merit(fitted.predict(X), y, known_classes=fitted.classes_,
+                                unknown_label="unknown")
+    assert fitted.score(X, y) == pytest.approx(expected["TEFF"])
+    tsps = clone(fitted).set_params(score_metric="TSPS")
+    tsps.classifier_, tsps.detector_, tsps.classes_ = (
+        fitted.classifier_, fitted.detector_, fitted.classes_)
+    assert tsps.score(X, y) == pytest.approx(expected["TSPS"])
+
+
+def test_known_classes_leave_other_samples_out(data):
+    X_train, _, y_train, *_ = data
+    known = sorted(set(y_train))[:2]
+    osc = OpenSetClassifier(_clf(epochs=3), MaxSoftmax(), known_classes=known)
+    osc.fit(X_train, y_train)
+    assert list(osc.classes_) == known
+    assert osc.classifier_.n_features_in_ == X_train.shape[1]
+
+
+def test_integer_labels_with_integer_unknown(data):
+    X_train, X_test, y_train, *_ = data
+    y_int = np.unique(y_train, return_inverse=True)[1]
+    osc = OpenSetClassifier(_clf(epochs=3), Energy(alpha=0.2), unknown_label=-1)
+    pred = osc.fit(X_train, y_int).predict(X_test)
+    assert pred.dtype.kind == "i" and set(pred) <= {-1, 0, 1, 2}
+
+
+def test_nested_params_clone_and_pickle(data, fitted):
+    X_test = data[1]
+    params = fitted.get_params()
+    assert params["classifier__epochs"] == 12
+    assert params["detector__alpha"] == 0.05
+    other = clone(fitted).set_params(classifier__epochs=2, detector__alpha=0.1)
+    assert other.classifier.epochs == 2 and other.detector.alpha == 0.1
+    assert fitted.classifier.epochs == 12  # the original is untouched
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict(X_test), fitted.predict(X_test))
+    np.testing.assert_allclose(restored.score_samples(X_test),
+                               fitted.score_samples(X_test))
+
+
+def test_grid_search_tunes_network_and_detector_together(data):
+    X_train, _, y_train, *_ = data
+    clear_classifier_cache()
+    search = GridSearchCV(
+        OpenSetClassifier(_clf(epochs=2), DIME()),
+        {"detector__alpha": [0.01, 0.05, 0.1], "classifier__epochs": [1, 2]},
+        cv=2,
+    ).fit(X_train, y_train)
+    assert len(search.cv_results_["params"]) == 6
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_estimator_.detector_.alpha in (0.01, 0.05, 0.1)
+
+
+def test_alpha_only_search_trains_one_network_per_fold(data, monkeypatch):
+    X_train, _, y_train, *_ = data
+    clear_classifier_cache()
+    calls = []
+    original = CNNClassifier.fit
+
+    def counting_fit(self, X, y):
+        calls.append(len(X))
+        return original(self, X, y)
+
+    monkeypatch.setattr(CNNClassifier, "fit", counting_fit)
+    GridSearchCV(
+        OpenSetClassifier(_clf(epochs=1), Energy()),
+        {"detector__alpha": [0.01, 0.05, 0.1]},
+        cv=3,
+    ).fit(X_train, y_train)
+    # 3 folds x 1 network each, plus the final refit on all the data
+    assert len(calls) == 4
+
+
+def test_cache_can_be_disabled(data, monkeypatch):
+    X_train, _, y_train, *_ = data
+    clear_classifier_cache()
+    calls = []
+    original = CNNClassifier.fit
+    monkeypatch.setattr(
+        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
+    )
+    for _ in range(2):
+        OpenSetClassifier(_clf(epochs=1), Energy(), cache=False).fit(X_train, y_train)
+    assert len(calls) == 2
+
+
+def test_last_step_of_a_pipeline_with_an_oversampler(data):
+    imblearn = pytest.importorskip("imblearn")
+    X_train, X_test, y_train, *_ = data
+    keep = np.r_[np.flatnonzero(y_train != y_train[0]),
+                 np.flatnonzero(y_train == y_train[0])[:5]]
+    pipe = imblearn.pipeline.make_pipeline(
+        SpectrumNormalizer("sum"),
+        LogTransform(),
+        imblearn.over_sampling.RandomOverSampler(random_state=0),
+        OpenSetClassifier(_clf(epochs=3), MaxSoftmax()),
+    ).fit(X_train[keep], y_train[keep])
+    assert pipe.predict(X_test).shape == (len(X_test),)
+    sk = make_pipeline(SpectrumNormalizer("sum"), LogTransform(),
+                       OpenSetClassifier(_clf(epochs=3), MaxSoftmax()))
+    assert sk.fit(X_train, y_train).predict(X_test).shape == (len(X_test),)
+
+
+# --------------------------------------------------------------- bad input
+def test_bad_inputs(data, fitted):
+    X_train, X_test, y_train, *_ = data
+    with pytest.raises(ValueError, match="also a training class"):
+        OpenSetClassifier(_clf(), Energy(), unknown_label=y_train[0]).fit(
+            X_train, y_train)
+    with pytest.raises(ValueError, match="at least 2 known classes"):
+        OpenSetClassifier(_clf(), Energy(), known_classes=[y_train[0]]).fit(
+            X_train, y_train)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        OpenSetClassifier(_clf(), Energy()).fit(X_train, y_train[:-1])
+    with pytest.raises(ValueError, match="score_metric"):
+        OpenSetClassifier(_clf(), Energy(), score_metric="F1").fit(X_train, y_train)
+    with pytest.raises(TypeError, match="detector"):
+        OpenSetClassifier(_clf(), object()).fit(X_train, y_train)
+    with pytest.raises(ValueError, match="alpha"):
+        OpenSetClassifier(_clf(epochs=1), Energy(alpha=1.5)).fit(X_train, y_train)
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(X_test[:, :-3])
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        OpenSetClassifier().predict(X_test)
