@@ -51,18 +51,27 @@ def test_usage_errors_exit_with_2(capsys):
     assert "error" in capsys.readouterr().err
 
 
-def test_demo_prints_accuracy_confusion_matrix_and_timings(capsys):
-    assert main(["demo", *QUICK]) == 0
+def test_demo_reports_open_set_results(capsys):
+    assert main(["demo", *QUICK, "--detector", "energy", "--alpha", "0.1"]) == 0
     out = capsys.readouterr().out
-    assert "test accuracy:" in out
-    assert "confusion matrix:" in out and "true \\ pred" in out
-    assert "timings:" in out and "train" in out
+    assert "closed-set test accuracy" in out
+    table = out.split("detectors on the same network")[1].split("confusion")[0]
+    for name in ("dime", "energy", "softmax", "maxlogit", "mahalanobis", "knn", "vim"):
+        assert f"  {name} " in table
+    assert "energy" in table.split("*")[0].splitlines()[-1]  # chosen one marked
+    assert "alpha=0.1" in out
+    matrix = out.split("confusion matrix with energy")[1]
+    header = matrix.splitlines()[1]
+    assert "true \\ pred" in header and header.rstrip().endswith("unknown")
+    assert "phase_6" in matrix and "phase_7" in matrix  # never-trained rows
+    assert "timings:" in out
 
 
 def test_demo_on_real_pgaa(pgaa_npz, capsys):
     assert main(["demo", "--pgaa", str(pgaa_npz), *QUICK]) == 0
     out = capsys.readouterr().out
     assert "PGAA" in out and "243 training / 61 test" in out
+    assert "unknown classes held out: 3 (21 spectra)" in out
 
 
 def test_train_then_predict_round_trip(files, tmp_path, capsys):
@@ -101,12 +110,101 @@ def test_train_then_predict_round_trip(files, tmp_path, capsys):
     rows = list(csv.reader(out_csv.open()))
     header, body = rows[0], rows[1:]
     classes = sorted(set(data.y))
-    assert header == ["index", "label", *[f"p_{c}" for c in classes]]
+    assert header == ["index", "label", "ood_score", *[f"p_{c}" for c in classes]]
     assert [int(r[0]) for r in body] == list(range(len(data.X)))
-    proba = np.array([[float(v) for v in r[2:]] for r in body])
+    proba = np.array([[float(v) for v in r[3:]] for r in body])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-4)
-    expected = load_pretrained(model_dir).predict(data.X)
-    assert [r[1] for r in body] == list(expected)
+    model = load_pretrained(model_dir)
+    assert [r[1] for r in body] == list(model.predict(data.X))
+    np.testing.assert_allclose(
+        [float(r[2]) for r in body], model.score_samples(data.X), rtol=1e-4
+    )
+
+
+def test_predict_writes_unknown_rows_for_unseen_classes(files, tmp_path):
+    folder, _ = files
+    data = make_spectra(
+        n_classes=3,
+        n_samples_per_class=12,
+        length=96,
+        n_unknown_classes=2,
+        random_state=1,
+    )
+    np.save(tmp_path / "unknown.npy", data.X_unknown)
+    model_dir = tmp_path / "m"
+    assert (
+        main(
+            [
+                "train",
+                "--x",
+                str(folder / "X.npy"),
+                "--y",
+                str(folder / "y.csv"),
+                "--out",
+                str(model_dir),
+                "--detector",
+                "energy",
+                "--alpha",
+                "0.2",
+                *QUICK,
+            ]
+        )
+        == 0
+    )
+    out_csv = tmp_path / "u.csv"
+    assert (
+        main(
+            [
+                "predict",
+                str(model_dir),
+                "--x",
+                str(tmp_path / "unknown.npy"),
+                "--out",
+                str(out_csv),
+            ]
+        )
+        == 0
+    )
+    labels = [r[1] for r in list(csv.reader(out_csv.open()))[1:]]
+    assert "unknown" in labels
+
+
+def test_closed_set_training_has_no_score_column(files, tmp_path):
+    folder, _ = files
+    model_dir = tmp_path / "closed"
+    assert (
+        main(
+            [
+                "train",
+                "--x",
+                str(folder / "X.npy"),
+                "--y",
+                str(folder / "y.csv"),
+                "--out",
+                str(model_dir),
+                "--detector",
+                "none",
+                *QUICK,
+            ]
+        )
+        == 0
+    )
+    out_csv = tmp_path / "c.csv"
+    assert (
+        main(
+            [
+                "predict",
+                str(model_dir),
+                "--x",
+                str(folder / "X.npy"),
+                "--out",
+                str(out_csv),
+            ]
+        )
+        == 0
+    )
+    header = next(csv.reader(out_csv.open()))
+    assert "ood_score" not in header and header[:2] == ["index", "label"]
 
 
 @pytest.mark.parametrize(
@@ -165,6 +263,20 @@ def test_train_then_predict_round_trip(files, tmp_path, capsys):
                 "a:b",
             ],
             "--crop",
+        ),
+        (
+            lambda f, t: [
+                "train",
+                "--x",
+                str(f / "X.npy"),
+                "--y",
+                str(f / "y.csv"),
+                "--out",
+                str(t),
+                "--alpha",
+                "1.5",
+            ],
+            "--alpha",
         ),
     ],
 )
