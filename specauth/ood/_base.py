@@ -1,0 +1,339 @@
+"""BaseDetector: inputs, threshold and calibrated scores shared by every detector.
+
+Every detector of :mod:`specauth.ood` derives from :class:`BaseDetector`,
+which owns everything but the score itself: where the features or logits come
+from (a fitted classifier or precomputed arrays), the rejection threshold, and
+the scikit-learn outlier-detector methods. A subclass implements ``_score``
+(and ``_fit`` when it learns something from the training inputs).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, clone
+
+from specauth._validation import (
+    Interval,
+    check_is_fitted,
+    check_params,
+    check_spectra,
+    validate_data,
+)
+
+__all__ = ["BaseDetector", "batched_call"]
+
+MODEL_BATCH_SIZE = 1024
+"""Rows passed to the classifier at a time when a detector has a ``model``."""
+
+_METHODS = {"features": "transform", "logits": "logits"}
+
+
+def batched_call(method, X, batch_size=MODEL_BATCH_SIZE):
+    """Call ``method`` on row blocks of ``X`` and concatenate the results.
+
+    Parameters
+    ----------
+    method : callable
+        A function of one array argument, e.g. ``model.transform``.
+    X : array-like of shape (n_samples, ...)
+        Inputs; only read.
+    batch_size : int, default=1024
+        Rows per call.
+
+    Returns
+    -------
+    out : ndarray
+        The outputs of all the calls, concatenated along the first axis.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> batched_call(lambda block: block * 2, np.arange(5), batch_size=2)
+    array([0, 2, 4, 6, 8])
+    """
+    X = np.asarray(X)
+    if X.ndim == 0:
+        raise ValueError(f"`X` must be an array of samples; got the scalar {X!r}.")
+    n = X.shape[0]
+    # An empty X still goes through ``method`` once so that it raises its error.
+    parts = [
+        np.asarray(method(X[start : start + batch_size]))
+        for start in range(0, max(n, 1), batch_size)
+    ]
+    return np.concatenate(parts, axis=0)
+
+
+class BaseDetector(OutlierMixin, BaseEstimator):
+    """Base class of the out-of-distribution detectors; not used directly.
+
+    A detector maps each sample to a score, **higher = more
+    in-distribution**, and rejects the samples that score below a threshold
+    set on the training data.
+
+    **Inputs.** A detector scores either the classifier's *features* (the
+    embedding, the input of its last Dense layer) or its *logits*; the class
+    attribute ``input_kind`` says which. Two modes:
+
+    - ``model=None``: ``X`` *is* the precomputed features or logits, a finite
+      2D float array of shape ``(n_samples, n_features)``.
+    - ``model=clf``, a fitted :class:`~specauth.estimators.CNNClassifier` (or
+      any fitted object with ``transform(X)`` and ``logits(X)``): ``X`` holds
+      the classifier's inputs (spectra) and the detector computes
+      ``clf.transform(X)`` or ``clf.logits(X)`` itself, 1024 rows at a time.
+      The model is only read, never refitted or modified, and
+      :func:`sklearn.base.clone` keeps the same fitted model (it is treated as
+      frozen).
+
+    :meth:`score_inputs` scores precomputed features or logits in either mode.
+
+    **Threshold.** The same rule for every detector: with the ``n`` training
+    scores sorted in increasing order ``s[0] <= ... <= s[n-1]`` and ``k =
+    floor(alpha * n)``, the ``k`` lowest are rejected and the threshold lies
+    halfway across the gap that follows them, ``threshold_ = (s[k-1] +
+    s[k]) / 2`` (for ``k = 0``, the same half gap below the lowest score,
+    ``s[0] - (s[1] - s[0]) / 2``). A sample is an inlier iff its score is
+    ``>= threshold_``, so exactly ``k`` training points are rejected (fewer
+    only when training scores tie across the gap, ``s[k-1] == s[k]``).
+    Putting the threshold between two training scores rather than on one
+    keeps a training point from flipping side when it is scored again with
+    rounding differences of a few ulps (another batch size, another BLAS
+    path). The training scores are kept in ``train_scores_`` so that
+    :meth:`score_percentile` can turn any score into a calibrated,
+    p-value-like number.
+
+    Parameters
+    ----------
+    model : estimator or None, default=None
+        Fitted classifier computing the detector's inputs, or ``None`` when
+        ``X`` is already the features or logits.
+    alpha : float, default=0.05
+        Fraction of the training data the threshold rejects, in (0, 1).
+
+    Attributes
+    ----------
+    threshold_ : float
+        Scores below it are out-of-distribution.
+    offset_ : float
+        Same as ``threshold_`` (the name scikit-learn's outlier detectors use).
+    train_scores_ : ndarray of shape (n_samples,)
+        Training scores, sorted increasingly (float64).
+    n_features_in_ : int
+        Width of the features or logits seen in ``fit``.
+    """
+
+    input_kind = "features"
+
+    _parameter_constraints = {"alpha": [Interval(Real, 0, 1, closed="neither")]}
+
+    def __init__(self, *, model=None, alpha=0.05):
+        self.model = model
+        self.alpha = alpha
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Fit the detector and set its threshold on the training data ``X``.
+
+        Parameters
+        ----------
+        X : array-like
+            Features or logits of shape ``(n_samples, n_features)`` when
+            ``model`` is None, else the inputs of ``model`` (spectra).
+        y : array-like of shape (n_samples,), default=None
+            Class labels; used by detectors that need them (Mahalanobis),
+            ignored by the others.
+
+        Returns
+        -------
+        self : BaseDetector
+        """
+        check_params(self)
+        Z = self._inputs(X, reset=True)
+        y = self._fit_targets(X, y, Z.shape[0])
+        self._fit(Z, y)
+        self._set_threshold(self._training_scores(Z))
+        return self
+
+    def _fit(self, Z, y):
+        """Learn from the training inputs; stateless detectors need nothing."""
+
+    def _fit_targets(self, X, y, n_samples):
+        """Return the ``y`` that ``_fit`` receives; most detectors ignore it."""
+        return y
+
+    def _training_scores(self, Z):
+        """Scores the threshold is set on (leave-one-out detectors override)."""
+        return self._score(Z)
+
+    def _set_threshold(self, scores):
+        scores = np.sort(np.asarray(scores, dtype=np.float64))
+        # floor(alpha * n), robust to rounding (alpha=0.29, n=100 gives 29).
+        k = math.floor(self.alpha * scores.size + 1e-9)
+        below = scores[k - 1] if k > 0 else scores[0] - (scores[1] - scores[0])
+        self.train_scores_ = scores
+        self.threshold_ = float(below + (scores[k] - below) / 2.0)
+        self.offset_ = self.threshold_
+
+    # ------------------------------------------------------------------ inputs
+    def _inputs(self, X, *, reset):
+        """Return the detector's 2D float64 inputs for ``X`` (see the class)."""
+        if self.model is None:
+            return validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=np.float64,
+                ensure_min_samples=2 if reset else 1,
+            )
+        method = _METHODS[self.input_kind]
+        Z = self._model_call(method, X)
+        Z = check_spectra(
+            Z,
+            name=f"model.{method}(X)",
+            min_samples=2 if reset else 1,
+            dtype=np.float64,
+        )
+        if reset:
+            self.n_features_in_ = Z.shape[1]
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            self._check_width(Z, f"model.{method}(X)")
+        return Z
+
+    def _model_call(self, method_name, X):
+        """Run ``model.<method_name>`` on ``X`` in batches, checking the model."""
+        method = getattr(self.model, method_name, None)
+        if not callable(method):
+            raise TypeError(
+                f"`model` must be a fitted classifier with a `{method_name}(X)` "
+                f"method, such as a CNNClassifier; got {type(self.model).__name__}."
+            )
+        if hasattr(self.model, "fit"):
+            check_is_fitted(self.model)
+        return batched_call(method, X)
+
+    def _check_width(self, Z, name):
+        if Z.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"`{name}` has {Z.shape[1]} features, but {type(self).__name__} "
+                f"was fitted on {self.n_features_in_} features."
+            )
+
+    # ----------------------------------------------------------------- scoring
+    def _score(self, Z):  # pragma: no cover - every detector overrides it
+        raise NotImplementedError
+
+    def score_samples(self, X):
+        """Return the score of each sample; higher = more in-distribution.
+
+        Parameters
+        ----------
+        X : array-like
+            Features or logits (``model=None``) or inputs of ``model``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self._score(self._inputs(X, reset=False))
+
+    def score_inputs(self, Z):
+        """Score precomputed features or logits, whether or not ``model`` is set.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_features_in_)
+            The features (``input_kind="features"``) or logits the detector
+            works on, e.g. ``clf.transform(X)``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        Z = check_spectra(Z, name="Z", dtype=np.float64)
+        self._check_width(Z, "Z")
+        return self._score(Z)
+
+    def decision_function(self, X):
+        """Return ``score_samples(X) - threshold_``; negative = out-of-distribution.
+
+        Parameters
+        ----------
+        X : array-like
+            Features or logits (``model=None``) or inputs of ``model``.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.threshold_
+
+    def predict(self, X):
+        """Return +1 for in-distribution samples and -1 for outliers.
+
+        Parameters
+        ----------
+        X : array-like
+            Features or logits (``model=None``) or inputs of ``model``.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            ``+1`` where the score is ``>= threshold_``, else ``-1``.
+        """
+        return np.where(self.decision_function(X) >= 0, 1, -1)
+
+    def fit_predict(self, X, y=None):
+        """Fit on ``X`` (and ``y``, for detectors that use labels), then predict.
+
+        Parameters
+        ----------
+        X : array-like
+            Features or logits (``model=None``) or inputs of ``model``.
+        y : array-like of shape (n_samples,), default=None
+            Class labels, passed on to :meth:`fit`.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            ``+1`` for inliers, ``-1`` for the rejected training samples.
+        """
+        return self.fit(X, y).predict(X)
+
+    def score_percentile(self, X):
+        """Return the fraction of training scores ``<=`` each sample's score.
+
+        A calibrated, p-value-like output in [0, 1]: about ``alpha`` of the
+        training data falls below ``alpha``; a value near 0 means the sample
+        scores lower than nearly every training sample.
+
+        Parameters
+        ----------
+        X : array-like
+            Features or logits (``model=None``) or inputs of ``model``.
+
+        Returns
+        -------
+        percentiles : ndarray of shape (n_samples,)
+        """
+        scores = self.score_samples(X)
+        ranks = np.searchsorted(self.train_scores_, scores, side="right")
+        return ranks / self.train_scores_.size
+
+    # ------------------------------------------------------------ scikit-learn
+    def __sklearn_clone__(self):
+        # The model is a fitted, frozen input provider: keep it, do not refit.
+        params = self.get_params(deep=False)
+        model = params.pop("model")
+        params = {key: clone(value, safe=False) for key, value in params.items()}
+        return type(self)(model=model, **params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = self.model is not None
+        return tags

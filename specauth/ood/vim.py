@@ -1,0 +1,274 @@
+"""ViM: virtual-logit matching (Wang et al., 2022)."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import logsumexp
+
+from specauth._validation import Interval
+from specauth.ood._base import BaseDetector
+from specauth.ood._subspace import resolve_n_components, scatter_matrix, sorted_eigh
+
+__all__ = ["ViM", "vim_score"]
+
+
+def vim_score(features, weight, bias, origin, residual_basis, scale):
+    """Return ``logsumexp(logits) - scale * ||residual||``.
+
+    ``logits = features @ weight + bias`` and the residual is the part of
+    ``features - origin`` in the span of the columns of ``residual_basis``
+    (the complement of the principal subspace).
+
+    Parameters
+    ----------
+    features : ndarray of shape (n_samples, n_features)
+        Embeddings (inputs of the last Dense layer).
+    weight : ndarray of shape (n_features, n_classes)
+        Kernel of the last Dense layer.
+    bias : ndarray of shape (n_classes,)
+        Its bias.
+    origin : ndarray of shape (n_features,)
+        ``-pinv(weight.T) @ bias``.
+    residual_basis : ndarray of shape (n_features, n_residual)
+        Orthonormal basis of the residual space.
+    scale : float
+        Weight of the residual norm (``alpha`` in the paper).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        Higher means more in-distribution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weight, bias = np.eye(2), np.zeros(2)
+    >>> basis = np.array([[0.0], [1.0]])  # residual = 2nd coordinate
+    >>> vim_score(np.array([[1.0, 0.0], [1.0, 2.0]]), weight, bias,
+    ...           np.zeros(2), basis, 1.0).round(4)
+    array([1.3133, 0.3133])
+    """
+    features = np.asarray(features, dtype=np.float64)
+    logits = features @ weight + bias
+    residual = np.linalg.norm((features - origin) @ residual_basis, axis=1)
+    return logsumexp(logits, axis=1) - scale * residual
+
+
+class ViM(BaseDetector):
+    """Virtual-logit matching (ViM) on the features and the last Dense layer.
+
+    ViM combines the class evidence in the logits with how much of the
+    feature vector lies *outside* the principal subspace of the training
+    features. With the last layer ``logits = z @ W + b``:
+
+    1. origin ``u = -pinv(W^T) b`` (the point whose logits are all 0);
+    2. principal subspace: the ``n_components`` leading eigenvectors of
+       ``sum_i (z_i - u)(z_i - u)^T / n`` (training features centred at
+       ``u``, as in the paper), accumulated ``batch_size`` rows at a time;
+    3. residual norm ``||(z - u)`` projected on the other eigenvectors ``||``;
+    4. ``virtual_logit_scale_ = mean(max logit) / mean(residual norm)`` on the
+       training data (the paper's ``alpha``; renamed, since ``alpha`` is the
+       rejection fraction here);
+    5. ``score = logsumexp(logits) - virtual_logit_scale_ * residual``, so
+       **higher = more in-distribution**. The paper's softmax probability of
+       the virtual logit is ``1 / (1 + exp(score))``, a decreasing function of
+       this score; pytorch-ood returns ``-score``.
+
+    The last Dense layer comes from ``model.network_.layers[-1]`` when a model
+    is given, else from ``weight`` and ``bias``.
+
+    Inputs: with ``model=None``, ``X`` is the embedding ``(n_samples,
+    n_features)`` and ``weight``/``bias`` are required; with ``model=clf`` (a
+    fitted ``CNNClassifier``, whose last layer is a Dense layer producing the
+    logits), ``X`` holds spectra and the detector calls ``clf.transform`` in
+    batches of 1024 rows, without modifying ``clf``.
+
+    The threshold is the same for every detector (see ``BaseDetector``): the
+    ``k = floor(alpha * n)`` lowest training scores are rejected and
+    ``threshold_`` lies halfway between the k-th and (k+1)-th lowest.
+
+    Parameters
+    ----------
+    n_components : int, float or None, default=None
+        Dimension of the principal subspace: an int in ``[1, n_features -
+        1]``, a float in (0, 1] (smallest number of components explaining that
+        fraction of the variance, at most ``n_features - 1``), or None for
+        ``n_features // 2`` (about the ratio the paper uses, 1000 of 2048).
+    weight : array-like of shape (n_features, n_classes) or None, default=None
+        Kernel of the last Dense layer, when ``model`` is None.
+    bias : array-like of shape (n_classes,) or None, default=None
+        Its bias, when ``model`` is None.
+    batch_size : int, default=1024
+        Rows per block when accumulating the scatter matrix.
+    model : estimator or None, default=None
+        Fitted classifier providing the embedding and the last layer, or
+        ``None`` when ``X`` is the embedding.
+    alpha : float, default=0.05
+        Fraction of the training data rejected, in (0, 1).
+
+    Attributes
+    ----------
+    weight_ : ndarray of shape (n_features, n_classes)
+        Kernel of the last layer used.
+    bias_ : ndarray of shape (n_classes,)
+        Bias of the last layer used.
+    origin_ : ndarray of shape (n_features,)
+        ``u = -pinv(weight_.T) @ bias_``.
+    residual_basis_ : ndarray of shape (n_features, n_features - n_components_)
+        Orthonormal basis of the residual space.
+    n_components_ : int
+        Dimension of the principal subspace.
+    virtual_logit_scale_ : float
+        The paper's ``alpha``: mean max logit over mean residual norm.
+    threshold_ : float
+        Scores below it are out-of-distribution.
+    offset_ : float
+        Same as ``threshold_``.
+    train_scores_ : ndarray of shape (n_samples,)
+        Sorted training scores.
+    n_features_in_ : int
+        Width of the embedding.
+
+    See Also
+    --------
+    DIME : residual distance alone, around the mean.
+    Energy : log-sum-exp of the logits alone.
+
+    References
+    ----------
+    .. [1] H. Wang, Z. Li, L. Feng, W. Zhang, "ViM: Out-Of-Distribution with
+       Virtual-logit Matching", CVPR 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from specauth.ood import ViM
+    >>> rng = np.random.default_rng(0)
+    >>> weight, bias = rng.normal(size=(4, 2)), np.zeros(2)
+    >>> features = np.zeros((100, 4))
+    >>> features[:, :2] = rng.normal(size=(100, 2)) * 3.0
+    >>> features[:, 2:] = rng.normal(size=(100, 2)) * 0.1
+    >>> det = ViM(n_components=2, weight=weight, bias=bias).fit(features)
+    >>> det.residual_basis_.shape
+    (4, 2)
+    >>> int((det.predict(features) == -1).sum())
+    5
+    """
+
+    _parameter_constraints = {
+        **BaseDetector._parameter_constraints,
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+            None,
+        ],
+        "weight": ["array-like", None],
+        "bias": ["array-like", None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=None,
+        weight=None,
+        bias=None,
+        batch_size=1024,
+        model=None,
+        alpha=0.05,
+    ):
+        super().__init__(model=model, alpha=alpha)
+        self.n_components = n_components
+        self.weight = weight
+        self.bias = bias
+        self.batch_size = batch_size
+
+    def _last_layer(self):
+        """Return ``(weight, bias)`` as float64 arrays, from the model or params."""
+        given = self.weight is not None or self.bias is not None
+        if self.model is not None:
+            if given:
+                raise ValueError(
+                    "Pass either a fitted `model` or `weight` and `bias`, not both: "
+                    "with a model, ViM reads its last Dense layer."
+                )
+            network = getattr(self.model, "network_", None)
+            if network is None:
+                raise TypeError(
+                    "`model` must be a fitted classifier with a Keras `network_` "
+                    "ending in a Dense layer, such as a CNNClassifier; got "
+                    f"{type(self.model).__name__}."
+                )
+            arrays = network.layers[-1].get_weights()
+        elif self.weight is None or self.bias is None:
+            raise ValueError(
+                "ViM needs the last Dense layer of the classifier: pass `weight` "
+                "(n_features, n_classes) and `bias` (n_classes,), or a fitted "
+                f"`model`; got weight={_shape(self.weight)}, "
+                f"bias={_shape(self.bias)}."
+            )
+        else:
+            arrays = [self.weight, self.bias]
+        weight = np.array(arrays[0], dtype=np.float64)
+        bias = np.array(arrays[1], dtype=np.float64) if len(arrays) > 1 else None
+        if bias is None:
+            bias = np.zeros(weight.shape[-1])
+        return weight, bias
+
+    def _check_layer(self, weight, bias, n_features):
+        if weight.ndim != 2 or weight.shape[0] != n_features:
+            raise ValueError(
+                f"`weight` must have shape (n_features, n_classes) with n_features="
+                f"{n_features}, the width of the features; got shape {weight.shape}."
+            )
+        if bias.shape != (weight.shape[1],):
+            raise ValueError(
+                f"`bias` must have shape ({weight.shape[1]},) to match `weight`; "
+                f"got shape {bias.shape}."
+            )
+        if n_features < 2:
+            raise ValueError(
+                "ViM needs features of width >= 2 (a principal subspace and a "
+                f"non-empty residual); got width {n_features}."
+            )
+
+    def _fit(self, Z, y):
+        weight, bias = self._last_layer()
+        n_samples, n_features = Z.shape
+        self._check_layer(weight, bias, n_features)
+        origin = -np.linalg.pinv(weight.T) @ bias
+        scatter = scatter_matrix(Z, origin, self.batch_size) / n_samples
+        values, vectors = sorted_eigh(scatter)
+        k = self.n_components
+        k = max(n_features // 2, 1) if k is None else k
+        k = resolve_n_components(k, values, n_features - 1, "ViM")
+        basis = np.ascontiguousarray(vectors[:, k:])
+        residual = np.linalg.norm((Z - origin) @ basis, axis=1).mean()
+        if not residual > 0:
+            raise ValueError(
+                "The training features have no residual outside the principal "
+                f"subspace of dimension {k}; lower `n_components`."
+            )
+        self.weight_ = weight
+        self.bias_ = bias
+        self.origin_ = origin
+        self.residual_basis_ = basis
+        self.n_components_ = k
+        self.virtual_logit_scale_ = float((Z @ weight + bias).max(axis=1).mean())
+        self.virtual_logit_scale_ /= float(residual)
+
+    def _score(self, Z):
+        return vim_score(
+            Z,
+            self.weight_,
+            self.bias_,
+            self.origin_,
+            self.residual_basis_,
+            self.virtual_logit_scale_,
+        )
+
+
+def _shape(value):
+    return None if value is None else np.shape(value)

@@ -1,0 +1,103 @@
+"""DIME against a truncated SVD computed with numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from specauth.ood import DIME
+
+
+def _svd_reference(train, k):
+    mean = train.mean(axis=0)
+    _, s, vt = np.linalg.svd(train - mean, full_matrices=False)
+    return mean, vt[:k], s**2 / (train.shape[0] - 1), vt
+
+
+def _residual(Z, mean, components):
+    d = Z - mean
+    return d - d @ components.T @ components
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(50, 6)) * [5.0, 3.0, 2.0, 0.5, 0.2, 0.1]
+    test = rng.normal(size=(20, 6)) * 2.0
+    return train, test
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_dime_matches_svd(data, k):
+    train, test = data
+    mean, components, variance, _ = _svd_reference(train, k)
+    det = DIME(n_components=k).fit(train)
+    expected = -np.linalg.norm(_residual(test, mean, components), axis=1)
+    np.testing.assert_allclose(det.score_samples(test), expected, rtol=1e-9)
+    np.testing.assert_allclose(det.mean_, mean)
+    np.testing.assert_allclose(det.explained_variance_, variance[:k])
+    # Same directions up to sign.
+    np.testing.assert_allclose(np.abs(np.sum(det.components_ * components, 1)), 1.0)
+    assert det.components_.shape == (k, 6) and det.n_components_ == k
+
+
+def test_fraction_picks_smallest_k_explaining_it(data):
+    train, _ = data
+    _, _, variance, _ = _svd_reference(train, 6)
+    ratio = np.cumsum(variance) / variance.sum()
+    for fraction in (0.5, 0.9, 0.99):
+        expected_k = int(np.argmax(ratio >= fraction)) + 1
+        det = DIME(n_components=fraction).fit(train)
+        assert det.n_components_ == expected_k
+        np.testing.assert_allclose(
+            det.explained_variance_ratio_.sum(), ratio[expected_k - 1]
+        )
+
+
+def test_full_rank_hyperplane_has_no_residual(data):
+    train, test = data
+    det = DIME(n_components=1.0).fit(train)
+    assert det.n_components_ == 6
+    np.testing.assert_allclose(det.score_samples(test), 0.0, atol=1e-10)
+
+
+def test_mahalanobis_variant_matches_formula(data):
+    train, test = data
+    k = 2
+    mean, components, variance, _ = _svd_reference(train, k)
+    residual_var = variance[k:].sum()
+    t = (test - mean) @ components.T
+    r2 = np.sum(_residual(test, mean, components) ** 2, axis=1)
+    expected = -np.sqrt(np.sum(t**2 / variance[:k], axis=1) + r2 / residual_var)
+    det = DIME(n_components=k, mahalanobis=True).fit(train)
+    np.testing.assert_allclose(det.score_samples(test), expected, rtol=1e-9)
+    assert det.residual_variance_ == pytest.approx(residual_var)
+
+
+@pytest.mark.parametrize("mahalanobis", [False, True])
+def test_batch_size_does_not_change_results(data, mahalanobis):
+    train, test = data
+    small = DIME(n_components=3, mahalanobis=mahalanobis, batch_size=7).fit(train)
+    large = DIME(n_components=3, mahalanobis=mahalanobis, batch_size=1000).fit(train)
+    np.testing.assert_allclose(small.score_samples(test), large.score_samples(test))
+    np.testing.assert_allclose(small.train_scores_, large.train_scores_)
+    assert small.threshold_ == pytest.approx(large.threshold_)
+
+
+def test_n_components_larger_than_width(data):
+    with pytest.raises(ValueError, match=r"`n_components` must be <= 6.*got 7"):
+        DIME(n_components=7).fit(data[0])
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, 0.0])
+def test_bad_n_components(data, bad):
+    with pytest.raises(ValueError, match="`n_components`"):
+        DIME(n_components=bad).fit(data[0])
+
+
+def test_constant_features_do_not_fail():
+    train = np.ones((10, 3))
+    det = DIME(mahalanobis=True).fit(train)
+    assert np.isfinite(det.train_scores_).all()
+    assert det.score_samples([[1.0, 1.0, 1.0]])[0] == 0.0
+    assert det.predict([[1.0, 1.0, 5.0]])[0] == -1
