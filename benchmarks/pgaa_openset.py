@@ -223,7 +223,7 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "pgaa_openset.json").write_text(json.dumps(results, indent=2))
-    print(f"\nwritten: {out / 'openset.json'}")
+    print(f"\nwritten: {out / 'pgaa_openset.json'}")
     return results
 
 

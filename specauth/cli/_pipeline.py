@@ -63,7 +63,7 @@ def add_model_arguments(parser, *, epochs=None):
     group.add_argument(
         "--detector",
         choices=(*sorted(DETECTOR_NAMES), "none"),
-        default="dime",
+        default="knn",
         help="out-of-distribution detector that rejects unknown classes "
         "('none' for a closed-set classifier; default: %(default)s)",
     )

@@ -146,7 +146,7 @@ def run(args):
     t0 = time.perf_counter()
     rows, models, X_eval, y_eval = _detector_table(args, classifier, data)
     t_fit = time.perf_counter() - t0
-    chosen = args.detector if args.detector != "none" else "dime"
+    chosen = args.detector if args.detector != "none" else "knn"
     osc = models[chosen]
     acc = accuracy_score(y_test, osc.classifier_.predict(data[1]))
     print(f"\nclosed-set test accuracy (known classes): {acc:.4f}")

@@ -48,7 +48,9 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
     detector : detector, default=None
         A :mod:`specauth.ood` detector instance (its ``model`` must be
         ``None``: it receives precomputed embeddings or logits). ``None``
-        uses ``DIME()``.
+        uses ``KNNDetector()``, the best detector of the open-set benchmark
+        (``benchmarks/pgaa_openset.py``: AUROC 1.0 on PGAA and on synthetic
+        spectra).
     unknown_label : str or int, default="unknown"
         Label predicted for rejected samples; must not be a training label.
     known_classes : array-like, default=None
@@ -79,7 +81,7 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
     See Also
     --------
     specauth.openset.figures_of_merit : TEFF, TSNS, TSPS and per-class scores.
-    specauth.ood.DIME : the default detector.
+    specauth.ood.KNNDetector : the default detector.
 
     Examples
     --------
@@ -141,7 +143,10 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         check_params(self)
         X_known, y_known = self._known_samples(X, y)
         classifier, features, _ = cached_fit(
-            self._make_classifier(), X_known, y_known, featurize=_embed,
+            self._make_classifier(),
+            X_known,
+            y_known,
+            featurize=_embed,
             enabled=self.cache,
         )
         self.classifier_ = classifier
@@ -154,8 +159,7 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
     def _known_samples(self, X, y):
         if y is None:
             raise ValueError(
-                "OpenSetClassifier requires y to be passed, but the target y is "
-                "None."
+                "OpenSetClassifier requires y to be passed, but the target y is None."
             )
         y = np.asarray(y)
         if y.ndim != 1:
@@ -163,12 +167,11 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         n = len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
         if n != len(y):
             raise ValueError(
-                f"`X` and `y` have inconsistent numbers of samples: {n} and "
-                f"{len(y)}."
+                f"`X` and `y` have inconsistent numbers of samples: {n} and {len(y)}."
             )
         present = np.unique(y)
-        known = present if self.known_classes is None else np.asarray(
-            self.known_classes
+        known = (
+            present if self.known_classes is None else np.asarray(self.known_classes)
         )
         if any(_same(label, self.unknown_label) for label in known.tolist()):
             raise ValueError(
@@ -201,9 +204,9 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
 
     def _make_detector(self):
         if self.detector is None:
-            from specauth.ood import DIME
+            from specauth.ood import KNNDetector
 
-            return DIME()
+            return KNNDetector()
         if not hasattr(self.detector, "input_kind"):
             raise TypeError(
                 "`detector` must be a specauth.ood detector instance; got "
@@ -290,7 +293,9 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             raise ValueError("`sample_weight` is not supported by score().")
         result = figures_of_merit(
-            self.predict(X), np.asarray(y), known_classes=self.classes_,
+            self.predict(X),
+            np.asarray(y),
+            known_classes=self.classes_,
             unknown_label=self.unknown_label,
         )
         value = result[self.score_metric]
@@ -321,4 +326,3 @@ def _with_unknown(labels, accepted, unknown_label):
     if labels.dtype.kind in "iu" and isinstance(unknown_label, (int, np.integer)):
         return out.astype(labels.dtype)
     return out
-

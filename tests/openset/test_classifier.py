@@ -25,7 +25,10 @@ def _clf(**kw):
 @pytest.fixture(scope="module")
 def data():
     d = make_spectra(
-        n_classes=3, n_samples_per_class=30, length=128, n_unknown_classes=2,
+        n_classes=3,
+        n_samples_per_class=30,
+        length=128,
+        n_unknown_classes=2,
         random_state=3,
     )
     X_train, X_test, y_train, y_test = train_test_split(
@@ -64,8 +67,9 @@ def test_consistency_of_scores_probabilities_and_predictions(data, fitted):
     proba = fitted.predict_proba(X_test)
     assert proba.shape == (len(X_test), len(fitted.classes_))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    np.testing.assert_allclose(proba, fitted.classifier_.predict_proba(X_test),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        proba, fitted.classifier_.predict_proba(X_test), rtol=1e-5, atol=1e-6
+    )
     accepted = pred != "unknown"
     np.testing.assert_array_equal(
         pred[accepted], fitted.classifier_.predict(X_test)[accepted]
@@ -78,12 +82,16 @@ def test_score_uses_figures_of_merit(data, fitted):
     _, X_test, _, y_test, X_unk, y_unk = data
     X = np.vstack([X_test, X_unk])
     y = np.concatenate([y_test, y_unk])
-    expected = figures_of_merit(fitted.predict(X), y, known_classes=fitted.classes_,
-                                unknown_label="unknown")
+    expected = figures_of_merit(
+        fitted.predict(X), y, known_classes=fitted.classes_, unknown_label="unknown"
+    )
     assert fitted.score(X, y) == pytest.approx(expected["TEFF"])
     tsps = clone(fitted).set_params(score_metric="TSPS")
     tsps.classifier_, tsps.detector_, tsps.classes_ = (
-        fitted.classifier_, fitted.detector_, fitted.classes_)
+        fitted.classifier_,
+        fitted.detector_,
+        fitted.classes_,
+    )
     assert tsps.score(X, y) == pytest.approx(expected["TSPS"])
 
 
@@ -114,8 +122,9 @@ def test_nested_params_clone_and_pickle(data, fitted):
     assert fitted.classifier.epochs == 12  # the original is untouched
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(restored.predict(X_test), fitted.predict(X_test))
-    np.testing.assert_allclose(restored.score_samples(X_test),
-                               fitted.score_samples(X_test))
+    np.testing.assert_allclose(
+        restored.score_samples(X_test), fitted.score_samples(X_test)
+    )
 
 
 def test_grid_search_tunes_network_and_detector_together(data):
@@ -167,8 +176,9 @@ def test_cache_can_be_disabled(data, monkeypatch):
 def test_last_step_of_a_pipeline_with_an_oversampler(data):
     imblearn = pytest.importorskip("imblearn")
     X_train, X_test, y_train, *_ = data
-    keep = np.r_[np.flatnonzero(y_train != y_train[0]),
-                 np.flatnonzero(y_train == y_train[0])[:5]]
+    keep = np.r_[
+        np.flatnonzero(y_train != y_train[0]), np.flatnonzero(y_train == y_train[0])[:5]
+    ]
     pipe = imblearn.pipeline.make_pipeline(
         SpectrumNormalizer("sum"),
         LogTransform(),
@@ -176,8 +186,11 @@ def test_last_step_of_a_pipeline_with_an_oversampler(data):
         OpenSetClassifier(_clf(epochs=3), MaxSoftmax()),
     ).fit(X_train[keep], y_train[keep])
     assert pipe.predict(X_test).shape == (len(X_test),)
-    sk = make_pipeline(SpectrumNormalizer("sum"), LogTransform(),
-                       OpenSetClassifier(_clf(epochs=3), MaxSoftmax()))
+    sk = make_pipeline(
+        SpectrumNormalizer("sum"),
+        LogTransform(),
+        OpenSetClassifier(_clf(epochs=3), MaxSoftmax()),
+    )
     assert sk.fit(X_train, y_train).predict(X_test).shape == (len(X_test),)
 
 
@@ -186,10 +199,12 @@ def test_bad_inputs(data, fitted):
     X_train, X_test, y_train, *_ = data
     with pytest.raises(ValueError, match="also a training class"):
         OpenSetClassifier(_clf(), Energy(), unknown_label=y_train[0]).fit(
-            X_train, y_train)
+            X_train, y_train
+        )
     with pytest.raises(ValueError, match="at least 2 known classes"):
         OpenSetClassifier(_clf(), Energy(), known_classes=[y_train[0]]).fit(
-            X_train, y_train)
+            X_train, y_train
+        )
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         OpenSetClassifier(_clf(), Energy()).fit(X_train, y_train[:-1])
     with pytest.raises(ValueError, match="score_metric"):
