@@ -87,15 +87,17 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from specauth.datasets import make_spectra
     >>> from specauth.estimators import CNNClassifier
-    >>> from specauth.ood import Energy
+    >>> from specauth.ood import KNNDetector
     >>> data = make_spectra(n_classes=3, n_samples_per_class=20, length=128,
     ...                     n_unknown_classes=1, random_state=0)
     >>> osc = OpenSetClassifier(
-    ...     CNNClassifier("cnn1d_small", epochs=5, random_state=0),
-    ...     Energy(alpha=0.05),
+    ...     CNNClassifier("cnn1d_small", epochs=5, learning_rate=1e-2,
+    ...                   random_state=0),
+    ...     KNNDetector(alpha=0.05),
     ... ).fit(data.X, data.y)
-    >>> sorted(set(osc.predict(data.X_unknown)) - set(osc.classes_))
-    ['unknown']
+    >>> pred = osc.predict(data.X_unknown)
+    >>> bool((pred == "unknown").mean() > 0.5)
+    True
     """
 
     _parameter_constraints = {
