@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-from specauth._validation import Options, check_is_fitted, check_params
+from specauth._validation import Interval, Options, check_is_fitted, check_params
 from specauth.openset._cache import cached_fit
 
 __all__ = ["OpenSetClassifier"]
@@ -57,6 +59,17 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         Classes to train on. Samples of other classes in ``y`` are left out of
         training (they are "never-trained" classes for :meth:`score`).
         ``None`` trains on every class in ``y``.
+    refit_detector_on : {"train", "holdout"}, default="train"
+        Data the detector is fitted on. ``"train"``: the embedding of the
+        same known-class spectra the classifier was trained on (embedded once
+        and reused). ``"holdout"``: a stratified ``holdout_fraction`` of the
+        known-class spectra is kept out of the classifier's training and the
+        detector is fitted on their embedding, so its threshold reflects
+        unseen spectra (training embeddings are tighter than test ones, which
+        makes distance-based detectors reject more known test spectra than
+        ``alpha``).
+    holdout_fraction : float, default=0.25
+        Fraction held out with ``refit_detector_on="holdout"``.
     score_metric : {"TEFF", "TSNS", "TSPS", "ACC"}, default="TEFF"
         Figure of merit returned by :meth:`score` (see
         :func:`~specauth.openset.figures_of_merit`).
@@ -105,6 +118,8 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         "detector": [object, None],
         "unknown_label": [str, int, np.integer],
         "known_classes": ["array-like", None],
+        "refit_detector_on": [Options(str, {"train", "holdout"})],
+        "holdout_fraction": [Interval(Real, 0, 1, closed="neither")],
         "score_metric": [Options(str, set(_METRICS))],
         "cache": ["boolean"],
     }
@@ -116,6 +131,8 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         *,
         unknown_label="unknown",
         known_classes=None,
+        refit_detector_on="train",
+        holdout_fraction=0.25,
         score_metric="TEFF",
         cache=True,
     ):
@@ -123,6 +140,8 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         self.detector = detector
         self.unknown_label = unknown_label
         self.known_classes = known_classes
+        self.refit_detector_on = refit_detector_on
+        self.holdout_fraction = holdout_fraction
         self.score_metric = score_metric
         self.cache = cache
 
@@ -144,19 +163,40 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         """
         check_params(self)
         X_known, y_known = self._known_samples(X, y)
+        X_fit, y_fit, X_det, y_det = self._split_for_detector(X_known, y_known)
         classifier, features, _ = cached_fit(
             self._make_classifier(),
-            X_known,
-            y_known,
+            X_fit,
+            y_fit,
             featurize=_embed,
             enabled=self.cache,
         )
         self.classifier_ = classifier
         self.classes_ = classifier.classes_
         self.n_features_in_ = classifier.n_features_in_
+        if X_det is not None:
+            features = _embed(classifier, X_det)
+            y_fit = y_det
         self.detector_ = self._make_detector()
-        self.detector_.fit(self._detector_inputs(features), y_known)
+        self.detector_.fit(self._detector_inputs(features), y_fit)
         return self
+
+    def _split_for_detector(self, X, y):
+        """Return ``(X_clf, y_clf, X_det, y_det)``; detector part None for "train"."""
+        if self.refit_detector_on == "train":
+            return X, y, None, None
+        from sklearn.model_selection import train_test_split
+
+        try:
+            X_a, X_b, y_a, y_b = train_test_split(
+                X, y, test_size=self.holdout_fraction, stratify=y, random_state=0
+            )
+        except ValueError as err:
+            raise ValueError(
+                f"`holdout_fraction={self.holdout_fraction}` cannot hold out a "
+                f"stratified set from {len(y)} known-class spectra: {err}"
+            ) from err
+        return X_a, y_a, X_b, y_b
 
     def _known_samples(self, X, y):
         if y is None:

@@ -219,3 +219,23 @@ def test_bad_inputs(data, fitted):
 
     with pytest.raises(NotFittedError):
         OpenSetClassifier().predict(X_test)
+
+
+def test_holdout_detector_calibration(data):
+    X_train, X_test, y_train, *_ = data
+    osc = OpenSetClassifier(
+        _clf(epochs=3),
+        Energy(alpha=0.1),
+        refit_detector_on="holdout",
+        holdout_fraction=0.25,
+    ).fit(X_train, y_train)
+    n_holdout = int(np.ceil(0.25 * len(X_train)))
+    assert len(osc.detector_.train_scores_) == n_holdout
+    # the detector's training scores are those of the held-out spectra
+    held = np.sort(osc.detector_.train_scores_)
+    assert held[int(np.floor(0.1 * n_holdout))] > osc.detector_.threshold_
+    assert osc.predict(X_test).shape == (len(X_test),)
+    with pytest.raises(ValueError, match="refit_detector_on"):
+        OpenSetClassifier(_clf(), Energy(), refit_detector_on="test").fit(
+            X_train, y_train
+        )

@@ -1,0 +1,89 @@
+"""Piecewise aggregate approximation (PAA) and per-row scaling helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["minmax_rows", "paa", "paa_onehot", "segment_bounds"]
+
+
+def segment_bounds(n_points, size):
+    """Return the ``size + 1`` segment bounds used to aggregate ``n_points``.
+
+    Segment ``k`` covers the indices ``[bounds[k], bounds[k + 1])`` with
+    ``bounds = floor(linspace(0, n_points, size + 1))``: the segments differ in
+    length by at most one point when ``n_points`` is not a multiple of
+    ``size``, and never overlap. This is the rule of pyts'
+    ``PiecewiseAggregateApproximation(window_size=None, output_size=size)``.
+
+    Examples
+    --------
+    >>> segment_bounds(10, 4)
+    array([ 0,  2,  5,  7, 10])
+    """
+    return np.linspace(0, n_points, size + 1).astype(np.int64)
+
+
+def paa(X, size):
+    """Mean of each segment of each row of the 2D array ``X`` (float64).
+
+    Examples
+    --------
+    >>> paa(np.arange(10.0)[None], 4)
+    array([[0.5, 3. , 5.5, 8. ]])
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if size == X.shape[1]:
+        return X
+    bounds = segment_bounds(X.shape[1], size)
+    sums = np.add.reduceat(X, bounds[:-1], axis=1)
+    return sums / np.diff(bounds)
+
+
+def paa_onehot(codes, n_codes, size):
+    """Fraction of each segment's points holding each integer code.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_points)
+        Integers in ``[0, n_codes)``.
+    n_codes : int
+        Number of distinct codes.
+    size : int
+        Number of segments.
+
+    Returns
+    -------
+    H : ndarray of shape (n_samples, size, n_codes)
+        ``H[s, k, c]`` = share of segment ``k`` of row ``s`` equal to ``c``;
+        rows sum to one. Without aggregation (``size == n_points``) ``H`` is
+        the one-hot encoding of ``codes``.
+    """
+    n_samples, n_points = codes.shape
+    bounds = segment_bounds(n_points, size)
+    lengths = np.diff(bounds)
+    segment = np.repeat(np.arange(size), lengths)
+    flat = (np.arange(n_samples)[:, None] * size + segment) * n_codes + codes
+    counts = np.bincount(flat.ravel(), minlength=n_samples * size * n_codes)
+    H = counts.reshape(n_samples, size, n_codes).astype(np.float64)
+    H /= lengths[None, :, None]
+    return H
+
+
+def minmax_rows(X, sample_range):
+    """Scale each row of ``X`` to ``sample_range``; constant rows go to its middle.
+
+    Examples
+    --------
+    >>> minmax_rows(np.array([[0.0, 5.0, 10.0], [3.0, 3.0, 3.0]]), (-1, 1))
+    array([[-1.,  0.,  1.],
+           [ 0.,  0.,  0.]])
+    """
+    low, high = float(sample_range[0]), float(sample_range[1])
+    mins = X.min(axis=1, keepdims=True)
+    spans = X.max(axis=1, keepdims=True) - mins
+    constant = spans == 0
+    scaled = (X - mins) / np.where(constant, 1.0, spans)
+    out = low + scaled * (high - low)
+    out[np.broadcast_to(constant, out.shape)] = 0.5 * (low + high)
+    return np.clip(out, low, high, out=out)
