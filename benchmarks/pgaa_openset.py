@@ -15,9 +15,9 @@ Both ``refit_detector_on`` modes are measured: ``"train"`` (detector fitted on
 the classifier's own training spectra) and ``"holdout"`` (a stratified quarter
 of the known training spectra is kept from the network and calibrates the
 detector). A logistic regression on the same preprocessing with the
-max-softmax score is the reference point. Data sets: ``pgaa`` (the authors' split: 243 train / 61
-test known spectra, 21 unknown), ``synthetic`` (``make_spectra``, 6 known
-classes, 3 held-out classes).
+max-softmax score is the reference point. Data sets: ``pgaa`` (the authors'
+split: 243 train / 61 test known spectra, 21 unknown), ``synthetic``
+(``make_spectra``, 6 known classes, 3 held-out classes).
 
 Usage::
 

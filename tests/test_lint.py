@@ -30,7 +30,7 @@ def test_import_specauth_does_not_load_tensorflow():
     code = (
         "import sys, specauth, specauth.datasets, specauth.preprocessing, "
         "specauth.models, specauth.training, specauth.estimators, specauth.cli, "
-        "specauth.ood, specauth.openset, specauth.hub; "
+        "specauth.ood, specauth.openset, specauth.hub, specauth.imaging; "
         "print(any(m == 'tensorflow' or m.startswith('tensorflow.') "
         "for m in sys.modules))"
     )

@@ -61,7 +61,9 @@ def ref_mtf(x, size, n_bins=8, strategy="quantile"):
 
 def ref_rp(x, dimension=1, time_delay=1):
     m = len(x) - (dimension - 1) * time_delay
-    traj = np.array([[x[i + k * time_delay] for k in range(dimension)] for i in range(m)])
+    traj = np.array(
+        [[x[i + k * time_delay] for k in range(dimension)] for i in range(m)]
+    )
     out = np.empty((m, m))
     for i in range(m):
         for j in range(m):

@@ -33,9 +33,7 @@ def test_gaf_matches_trig_reference(n_points, size, method):
 
 def test_gaf_sample_range_and_float64():
     X = _spectra(30)
-    out = GramianAngularField(
-        5, sample_range=(0, 1), dtype="float64"
-    ).fit_transform(X)
+    out = GramianAngularField(5, sample_range=(0, 1), dtype="float64").fit_transform(X)
     z = ref_scale(ref_paa(X[1], 5), 0.0, 1.0)
     phi = np.arccos(z)
     assert out.dtype == np.float64
@@ -86,9 +84,7 @@ def test_rp_trajectories_and_thresholds():
         point.fit_transform(X)[0, :, :, 0], d0 < np.percentile(d0, 25)
     )
     far = RecurrencePlot(threshold="distance", percentage=40, dtype="float64")
-    np.testing.assert_array_equal(
-        far.fit_transform(X)[0, :, :, 0], d0 < 0.4 * d0.max()
-    )
+    np.testing.assert_array_equal(far.fit_transform(X)[0, :, :, 0], d0 < 0.4 * d0.max())
 
 
 def test_rp_image_size_with_embedding_counts_trajectories():
