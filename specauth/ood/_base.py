@@ -167,6 +167,45 @@ class BaseDetector(OutlierMixin, BaseEstimator):
         """Scores the threshold is set on (leave-one-out detectors override)."""
         return self._score(Z)
 
+    def calibrate(self, X):
+        """Reset the threshold from held-out in-distribution samples.
+
+        ``fit`` sets ``threshold_`` from the scores of the data the detector
+        learned from; those are optimistic (training embeddings sit closer to
+        the model than new spectra do). ``calibrate`` keeps what was learned
+        and applies the same rule -- reject ``floor(alpha * n)`` -- to the
+        scores of ``X``, spectra of the known classes that were not used for
+        training. ``train_scores_`` (the reference of
+        :meth:`score_percentile`) becomes these scores.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            At least 2 held-out in-distribution samples (features or logits
+            with ``model=None``, inputs of ``model`` otherwise).
+
+        Returns
+        -------
+        self : detector
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from specauth.ood import MaxLogit
+        >>> det = MaxLogit(alpha=0.25).fit([[3.0, 0.0], [4.0, 0.0]])
+        >>> det.calibrate([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [5.0, 0.0]])
+        MaxLogit(alpha=0.25)
+        >>> det.threshold_
+        1.5
+        """
+        scores = self.score_samples(X)
+        if scores.size < 2:
+            raise ValueError(
+                f"`X` must hold at least 2 samples to calibrate; got {scores.size}."
+            )
+        self._set_threshold(scores)
+        return self
+
     def _set_threshold(self, scores):
         scores = np.sort(np.asarray(scores, dtype=np.float64))
         # floor(alpha * n), robust to rounding (alpha=0.29, n=100 gives 29).

@@ -63,10 +63,12 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         Data the detector is fitted on. ``"train"``: the embedding of the
         same known-class spectra the classifier was trained on (embedded once
         and reused). ``"holdout"``: a stratified ``holdout_fraction`` of the
-        known-class spectra is kept out of the classifier's training and the
-        detector is fitted on their embedding, so its threshold reflects
-        unseen spectra (training embeddings are tighter than test ones, which
-        makes distance-based detectors reject more known test spectra than
+        known-class spectra is kept out of the classifier's training; the
+        detector learns from the training embedding as before, and its
+        threshold is then set on the held-out spectra
+        (:meth:`~specauth.ood.DIME.calibrate`), so it reflects unseen spectra
+        (training embeddings are tighter than test ones, which makes
+        distance-based detectors reject more known test spectra than
         ``alpha``).
     holdout_fraction : float, default=0.25
         Fraction held out with ``refit_detector_on="holdout"``.
@@ -174,11 +176,11 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         self.classifier_ = classifier
         self.classes_ = classifier.classes_
         self.n_features_in_ = classifier.n_features_in_
-        if X_det is not None:
-            features = _embed(classifier, X_det)
-            y_fit = y_det
         self.detector_ = self._make_detector()
         self.detector_.fit(self._detector_inputs(features), y_fit)
+        if X_det is not None:
+            held_out = self._detector_inputs(_embed(classifier, X_det))
+            self.detector_.calibrate(held_out)
         return self
 
     def _split_for_detector(self, X, y):

@@ -261,3 +261,21 @@ def test_clone_keeps_the_fitted_model(fitted_cnn, spectra):
     assert copy.get_params()["temperature"] == 2.0
     copy.fit(spectra.X)  # works without refitting the model
     assert not hasattr(det, "threshold_")
+
+
+def test_calibrate_resets_the_threshold_on_held_out_scores():
+    from specauth.ood import Energy
+
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(50, 3)) + [6.0, 0.0, 0.0]
+    held = rng.normal(size=(40, 3)) + [4.0, 0.0, 0.0]
+    det = Energy(alpha=0.1).fit(train)
+    before = det.threshold_
+    det.calibrate(held)
+    scores = np.sort(det.score_samples(held))
+    assert det.threshold_ != before
+    assert scores[3] < det.threshold_ < scores[4]  # floor(0.1 * 40) = 4 rejected
+    np.testing.assert_array_equal(det.train_scores_, scores)
+    assert int((det.predict(held) == -1).sum()) == 4
+    with pytest.raises(ValueError, match="at least 2"):
+        det.calibrate(held[:1])

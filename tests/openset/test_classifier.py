@@ -231,9 +231,11 @@ def test_holdout_detector_calibration(data):
     ).fit(X_train, y_train)
     n_holdout = int(np.ceil(0.25 * len(X_train)))
     assert len(osc.detector_.train_scores_) == n_holdout
-    # the detector's training scores are those of the held-out spectra
+    assert osc.classifier_.n_features_in_ == X_train.shape[1]
+    # the threshold rejects exactly floor(alpha * n) of the held-out spectra
     held = np.sort(osc.detector_.train_scores_)
-    assert held[int(np.floor(0.1 * n_holdout))] > osc.detector_.threshold_
+    k = int(np.floor(0.1 * n_holdout))
+    assert held[k - 1] < osc.detector_.threshold_ < held[k]
     assert osc.predict(X_test).shape == (len(X_test),)
     with pytest.raises(ValueError, match="refit_detector_on"):
         OpenSetClassifier(_clf(), Energy(), refit_detector_on="test").fit(
