@@ -36,8 +36,13 @@ def paa(X, size):
     if size == X.shape[1]:
         return X
     bounds = segment_bounds(X.shape[1], size)
-    sums = np.add.reduceat(X, bounds[:-1], axis=1)
-    return sums / np.diff(bounds)
+    # Average deviations from each row's first point, then add it back: the
+    # same means, but a constant row stays exactly constant (averaging 0.1
+    # directly can give 0.10000000000000002 in one segment, which min-max
+    # scaling would then stretch to +-1).
+    first = X[:, :1]
+    sums = np.add.reduceat(X - first, bounds[:-1], axis=1)
+    return sums / np.diff(bounds) + first
 
 
 def paa_onehot(codes, n_codes, size):

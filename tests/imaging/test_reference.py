@@ -118,3 +118,13 @@ def test_stacked_fields_are_the_individual_fields():
         np.testing.assert_allclose(
             out[s, ..., 3], ref_rp(ref_paa(X[s], 9)) / span, atol=1e-5
         )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_constant_spectra_stay_constant_after_downsampling(dtype):
+    from specauth.imaging import GramianAngularField
+
+    X = np.full((2, 10), 0.1, dtype=dtype)
+    images = GramianAngularField(3).fit_transform(X)
+    # constant spectra map to the middle of sample_range (0): GASF = 0*0 - 1*1
+    np.testing.assert_allclose(images, -1.0, atol=1e-6)

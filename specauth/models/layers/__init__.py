@@ -4,6 +4,7 @@ Importing this package registers the layers with Keras' serialisation, so a
 saved ``.keras`` network that uses them loads in safe mode.
 """
 
+from specauth.models.layers.gramian_angular import GramianAngularLayer
 from specauth.models.layers.position_channel import PositionChannel
 
-__all__ = ["PositionChannel"]
+__all__ = ["GramianAngularLayer", "PositionChannel"]
