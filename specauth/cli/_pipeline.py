@@ -9,6 +9,7 @@ __all__ = [
     "build_pipeline",
     "classifier_from_args",
     "final_step_from_args",
+    "preprocessing_steps",
 ]
 
 NORMALIZE_CHOICES = ("sum", "max", "area", "snv", "l2", "none")
@@ -137,10 +138,8 @@ def final_step_from_args(args, classifier):
     return OpenSetClassifier(classifier, make_detector(args.detector, args.alpha))
 
 
-def build_pipeline(args, classifier):
-    """Return ``Pipeline([crop], [normalise], [log], classifier)``."""
-    from sklearn.pipeline import Pipeline
-
+def preprocessing_steps(args):
+    """Return the ``(name, transformer)`` steps: [crop], [normalise], [log]."""
     from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
 
     steps = []
@@ -151,5 +150,11 @@ def build_pipeline(args, classifier):
         steps.append(("normalize", SpectrumNormalizer(method=args.normalize)))
     if args.log:
         steps.append(("log", LogTransform()))
-    steps.append(("classifier", classifier))
-    return Pipeline(steps)
+    return steps
+
+
+def build_pipeline(args, classifier):
+    """Return ``Pipeline([crop], [normalise], [log], classifier)``."""
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([*preprocessing_steps(args), ("classifier", classifier)])
