@@ -268,11 +268,11 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
             detector.set_params(weight=weight, bias=bias)
         return detector
 
-    def _detector_inputs(self, features):
-        if self.detector_.input_kind == "logits":
-            weight, bias = _head(self.classifier_)
-            return features @ weight + bias
-        return features
+    def _detector_inputs(self, features, logits=None):
+        """Embedding or logits, whichever the detector reads."""
+        if self.detector_.input_kind != "logits":
+            return features
+        return self._logits(features) if logits is None else logits
 
     # ------------------------------------------------------------- predict
     def _features(self, X):
@@ -322,8 +322,10 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
         """
         features = self._features(X)
-        labels = self.classes_[np.argmax(self._logits(features), axis=1)]
-        accepted = self.detector_.predict(self._detector_inputs(features)) == 1
+        logits = self._logits(features)
+        labels = self.classes_[np.argmax(logits, axis=1)]
+        inputs = self._detector_inputs(features, logits)
+        accepted = self.detector_.predict(inputs) == 1
         return _with_unknown(labels, accepted, self.unknown_label)
 
     def score(self, X, y, sample_weight=None):
