@@ -39,6 +39,25 @@ __all__ = ["BaseCNNEstimator"]
 _FIT_RESERVED = ("x", "y", "epochs", "batch_size", "validation_data", "verbose")
 
 
+#: Defaults of the ``fine_tune__...`` options (see ``fine_tune_epochs``).
+_FINE_TUNE_OPTIONS = {
+    "unfreeze": "all",
+    "lr_mult": 100.0,
+    "learning_rate": None,
+    "pct_start": 0.3,
+}
+
+
+def _takes_images(builder):
+    """Whether a network builder takes images (its ``input_kind`` says so)."""
+    from specauth.models import CNNFactory
+
+    return isinstance(builder, CNNFactory) or getattr(builder, "input_kind", None) in (
+        "image",
+        "any",
+    )
+
+
 def _model_names():
     from specauth.models import list_models
 
@@ -62,6 +81,7 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         "optimizer": [str, type, object],
         "schedule": [Options(str, set(SCHEDULES)), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
     }
@@ -76,6 +96,7 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         optimizer="adam",
         schedule="one_cycle",
         validation_fraction=None,
+        fine_tune_epochs=0,
         random_state=None,
         verbose=0,
         **routed,
@@ -87,6 +108,7 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         self.optimizer = optimizer
         self.schedule = schedule
         self.validation_fraction = validation_fraction
+        self.fine_tune_epochs = fine_tune_epochs
         self.random_state = random_state
         self.verbose = verbose
         for key, value in routed.items():
@@ -159,10 +181,11 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
             from specauth.models import get_model
 
             builder, name = get_model(self.model), self.model
-        if len(self.input_shape_) == 3 and not callable(self.model):
+        if len(self.input_shape_) == 3 and not _takes_images(builder):
             raise ValueError(
                 f"`model={self.model!r}` is a 1D network but `X` holds images of "
-                f"shape {self.input_shape_}; pass a 2D model builder as `model`."
+                f"shape {self.input_shape_}; pass a 2D model such as "
+                "'mobilenetv2' (see specauth.models.list_bases) or a 2D builder."
             )
         network = builder(self.input_shape_, n_outputs, seed=seed, **options)
         keras = import_keras()
@@ -179,10 +202,14 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
             )
         return network
 
-    def _compile(self, network, learning_rate):
+    def _compile(self, network, learning_rate, rate_factors=None):
         optimizer = make_optimizer(
             self.optimizer, learning_rate, route(self.get_params(), "optimizer")
         )
+        if rate_factors is not None:
+            from specauth.training.discriminative import discriminative_optimizer
+
+            optimizer = discriminative_optimizer(optimizer, rate_factors)
         network.compile(optimizer=optimizer, loss=self._loss(), metrics=self._metrics())
 
     # ---------------------------------------------------------------- training
@@ -199,6 +226,8 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
                 lr = self._find_learning_rate(network, X, targets, seed)
             train, valid = self._split_validation(X, targets, stratify, seed)
             history = self._train(network, lr, train, valid)
+            if self.fine_tune_epochs:
+                history = self._fine_tune(network, lr, train, valid, history)
         self._set_network(network)
         self.learning_rate_ = float(lr)
         self.history_ = history
@@ -239,18 +268,55 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
             ) from err
         return (parts[0], parts[2]), (parts[1], parts[3])
 
-    def _train(self, network, lr, train, valid):
+    def _fine_tune(self, network, lr, train, valid, history):
+        """Unfreeze the pretrained base and train on with discriminative rates."""
+        from specauth.training.discriminative import layer_rate_factors
+        from specauth.training.fine_tune import unfreeze_base
+
+        options = route(self.get_params(), "fine_tune")
+        unknown = sorted(set(options) - set(_FINE_TUNE_OPTIONS))
+        if unknown:
+            raise ValueError(
+                f"Unknown `fine_tune__...` option(s) {unknown}; valid: "
+                f"{sorted(_FINE_TUNE_OPTIONS)}."
+            )
+        options = {**_FINE_TUNE_OPTIONS, **options}
+        try:
+            layers = unfreeze_base(network, options["unfreeze"])
+        except ValueError as err:
+            raise ValueError(f"`fine_tune_epochs={self.fine_tune_epochs}`: {err}") from err
+        factors = layer_rate_factors(layers, options["lr_mult"])
+        peak = options["learning_rate"] or lr / 2
+        schedule_options = {"pct_start": options["pct_start"]}
+        tuned = self._train(
+            network,
+            peak,
+            train,
+            valid,
+            epochs=self.fine_tune_epochs,
+            rate_factors=factors,
+            schedule=("one_cycle", schedule_options),
+        )
+        phases = ["head"] * self.epochs + ["fine_tune"] * self.fine_tune_epochs
+        merged = {k: history.get(k, []) + tuned.get(k, []) for k in {*history, *tuned}}
+        merged["phase"] = phases
+        return merged
+
+    def _train(self, network, lr, train, valid, *, epochs=None, rate_factors=None,
+               schedule=None):
         from specauth.training import LearningRateRecorder
         from specauth.training.progress import EpochProgressBar
 
-        steps = math.ceil(len(train[0]) / self.batch_size) * self.epochs
-        lr_or_schedule, callbacks = make_schedule(
+        epochs = self.epochs if epochs is None else epochs
+        steps = math.ceil(len(train[0]) / self.batch_size) * epochs
+        name, options = schedule or (
             self.schedule,
-            lr,
-            total_steps=steps,
-            options=route(self.get_params(), "schedule"),
+            route(self.get_params(), "schedule"),
         )
-        self._compile(network, lr_or_schedule)
+        lr_or_schedule, callbacks = make_schedule(
+            name, lr, total_steps=steps, options=options
+        )
+        self._compile(network, lr_or_schedule, rate_factors)
         recorder = LearningRateRecorder()
         fit_options = route(self.get_params(), "fit")
         reserved = sorted(set(fit_options) & set(_FIT_RESERVED))
@@ -261,12 +327,12 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
             )
         callbacks = [*callbacks, recorder, *fit_options.pop("callbacks", [])]
         if self.verbose == 1:
-            callbacks.append(EpochProgressBar(self.epochs))
+            callbacks.append(EpochProgressBar(epochs))
         fit_options.setdefault("class_weight", self._keras_class_weight(train[1]))
         result = network.fit(
             train[0],
             train[1],
-            epochs=self.epochs,
+            epochs=epochs,
             batch_size=self.batch_size,
             validation_data=valid,
             callbacks=callbacks,

@@ -5,7 +5,7 @@ estimators also accept open-ended options for the pieces they build -- the
 network builder, the optimizer, the learning-rate schedule, ``Model.fit`` and
 the learning-rate finder -- as ``model__filters=...``,
 ``optimizer__weight_decay=...``, ``schedule__pct_start=...``,
-``fit__shuffle=...`` and ``lr_find__num_it=...``. They are stored as attributes
+``fit__shuffle=...``, ``lr_find__num_it=...`` and ``fine_tune__lr_mult=...``. They are stored as attributes
 under their full name, reported by ``get_params`` and accepted by
 ``set_params``, so ``clone`` and ``GridSearchCV`` handle them like any other
 parameter.
@@ -15,7 +15,14 @@ from __future__ import annotations
 
 __all__ = ["ROUTE_PREFIXES", "routed_params", "route", "check_routed_names"]
 
-ROUTE_PREFIXES = ("model__", "optimizer__", "schedule__", "fit__", "lr_find__")
+ROUTE_PREFIXES = (
+    "model__",
+    "optimizer__",
+    "schedule__",
+    "fit__",
+    "lr_find__",
+    "fine_tune__",
+)
 
 
 def check_routed_names(names, owner):

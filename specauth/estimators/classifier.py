@@ -32,7 +32,15 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
     model : str or callable, default="cnn1d"
         A registered network name (see :func:`specauth.models.list_models`) or a
         builder ``f(input_shape, n_classes, *, seed, **options) -> keras.Model``
-        whose last layer is ``Dense(n_classes)`` producing logits.
+        whose last layer is ``Dense(n_classes)`` producing logits. The names of
+        :func:`specauth.models.list_bases` (``"mobilenetv2"``,
+        ``"efficientnetb0"``, ...) build a :class:`specauth.models.CNNFactory`
+        network on a pretrained ``keras.applications`` base: with
+        ``model__imaging="gasf"`` it takes raw spectra and images them inside
+        the network; without, it takes images ``(n, height, width, channels)``.
+        Their options (``model__weights``, ``model__image_size``,
+        ``model__preprocessing``, ...) are those of ``CNNFactory``; an instance
+        ``CNNFactory(...)`` works as ``model`` too.
     epochs : int, default=60
         Passes over the training data.
     batch_size : int, default=32
@@ -54,6 +62,17 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         ``val_loss`` and ``val_accuracy`` in ``history_``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, keyed by the original labels.
+    fine_tune_epochs : int, default=0
+        For a network on a pretrained base: after ``epochs`` of training with
+        the base frozen, unfreeze it (BatchNorm stays frozen and in inference
+        mode) and train this many more epochs with a one-cycle schedule and
+        discriminative learning rates (fastai's ``fine_tune``): the head peaks
+        at ``learning_rate / 2`` and the base's earliest unfrozen layer at
+        ``learning_rate / 2 / lr_mult``. Options: ``fine_tune__unfreeze``
+        ("all" or the number of top weighted layers), ``fine_tune__lr_mult``
+        (100), ``fine_tune__learning_rate`` (peak, default
+        ``learning_rate / 2``), ``fine_tune__pct_start`` (0.3). See
+        :func:`specauth.training.fine_tune`.
     random_state : int, RandomState, Generator or None, default=None
         Seed of the weight initialisation, shuffling and dropout. The same int
         gives the same predictions on the CPU. The caller's Python and numpy
@@ -62,7 +81,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         0: silent; 1: one progress bar over the epochs; 2: one line per epoch.
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
-        ``fit__`` or ``lr_find__``.
+        ``fit__``, ``lr_find__`` or ``fine_tune__``.
 
     Attributes
     ----------
@@ -72,7 +91,9 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         The trained network (outputs logits).
     history_ : dict of list
         Per-epoch loss and metrics (``val_...`` with a validation set), ``lr``
-        per epoch, and ``lr_per_batch``.
+        per epoch, and ``lr_per_batch``; with ``fine_tune_epochs``, both
+        phases one after the other and ``phase`` ("head" or "fine_tune") per
+        epoch.
     learning_rate_ : float
         Learning rate actually used (the finder's suggestion with ``"find"``).
     input_shape_ : tuple
@@ -96,6 +117,17 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
     (2,)
     >>> clf.predict_proba(data.X[:2]).sum(axis=1).round(3)
     array([1., 1.])
+
+    The 2D path: a MobileNetV2 base on Gramian angular fields computed inside
+    the network (``model__weights`` takes ``"imagenet"`` or a weights file;
+    None here to stay offline):
+
+    >>> clf2d = CNNClassifier("mobilenetv2", epochs=2, random_state=0,
+    ...                       model__imaging="gasf", model__image_size=32,
+    ...                       model__weights=None,
+    ...                       model__base_options={"alpha": 0.35})
+    >>> clf2d.fit(data.X, data.y).predict(data.X[:2]).shape
+    (2,)
     """
 
     _parameter_constraints = {
@@ -114,6 +146,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         schedule="one_cycle",
         validation_fraction=None,
         class_weight=None,
+        fine_tune_epochs=0,
         random_state=None,
         verbose=0,
         **routed,
@@ -126,6 +159,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
             optimizer=optimizer,
             schedule=schedule,
             validation_fraction=validation_fraction,
+            fine_tune_epochs=fine_tune_epochs,
             random_state=random_state,
             verbose=verbose,
             **routed,

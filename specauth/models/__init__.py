@@ -17,6 +17,11 @@ an uncompiled functional ``keras.Model`` such that
 - the same ``seed`` gives identical initial weights;
 - any length from 1 point to tens of thousands of points works.
 
+2D networks on pretrained ``keras.applications`` bases come from
+:class:`CNNFactory`; each base of :func:`list_bases` is also registered as a
+builder under its name (``get_model("mobilenetv2")``), taking spectra with
+``imaging="gasf"`` or images ``(height, width, channels)``.
+
 Besides built-in Keras layers the networks use the serialisable layers of
 :mod:`specauth.models.layers`, so a saved ``.keras`` file loads with
 ``keras.saving.load_model(path)`` (safe mode) once ``specauth.models.layers``
@@ -25,12 +30,16 @@ has been imported (that import registers them with Keras; a network built with
 package does not import Keras or TensorFlow.
 """
 
+from specauth.models.applications import list_bases
 from specauth.models.cnn1d import cnn1d
+from specauth.models.factory import CNNFactory
 from specauth.models.registry import get_model, list_models, register_model
 from specauth.models.resnet1d import resnet1d
 
 __all__ = [
+    "CNNFactory",
     "cnn1d",
+    "list_bases",
     "get_model",
     "list_models",
     "register_model",

@@ -3,7 +3,11 @@
 - :func:`lr_find` -- learning-rate range test with named suggestions,
 - :class:`CyclicalLearningRate`, :class:`OneCycleSchedule` -- per-step
   learning-rate schedules (Keras ``LearningRateSchedule`` objects),
-- :class:`OneCycleMomentum`, :class:`LearningRateRecorder` -- callbacks.
+- :class:`OneCycleMomentum`, :class:`LearningRateRecorder` -- callbacks,
+- :func:`fine_tune` (with :func:`freeze_base`, :func:`unfreeze_base`,
+  :func:`discriminative_optimizer`, :func:`layer_rate_factors`) -- train the
+  head of a pretrained-base network, then unfreeze it with discriminative
+  learning rates.
 
 Names are imported on first use, so ``import specauth.training`` does not load
 TensorFlow.
@@ -20,6 +24,11 @@ __all__ = [
     "OneCycleSchedule",
     "OneCycleMomentum",
     "LearningRateRecorder",
+    "fine_tune",
+    "freeze_base",
+    "unfreeze_base",
+    "discriminative_optimizer",
+    "layer_rate_factors",
 ]
 
 _MODULES = {
@@ -29,6 +38,11 @@ _MODULES = {
     "OneCycleSchedule": "one_cycle",
     "OneCycleMomentum": "momentum",
     "LearningRateRecorder": "recorder",
+    "fine_tune": "fine_tune",
+    "freeze_base": "fine_tune",
+    "unfreeze_base": "fine_tune",
+    "discriminative_optimizer": "discriminative",
+    "layer_rate_factors": "discriminative",
 }
 
 

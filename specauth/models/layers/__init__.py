@@ -4,7 +4,9 @@ Importing this package registers the layers with Keras' serialisation, so a
 saved ``.keras`` network that uses them loads in safe mode.
 """
 
+from specauth.models.layers.channel_adapter import ChannelAdapter
 from specauth.models.layers.gramian_angular import GramianAngularLayer
+from specauth.models.layers.pixel_scaling import PixelScaling
 from specauth.models.layers.position_channel import PositionChannel
 
-__all__ = ["GramianAngularLayer", "PositionChannel"]
+__all__ = ["ChannelAdapter", "GramianAngularLayer", "PixelScaling", "PositionChannel"]

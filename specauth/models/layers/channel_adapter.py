@@ -1,0 +1,119 @@
+"""ChannelAdapter: turn any number of image channels into the 3 a base expects."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+from specauth._lazy import import_keras
+
+keras = import_keras()
+ops = keras.ops
+
+__all__ = ["ChannelAdapter", "channel_mixing_matrix"]
+
+
+def channel_mixing_matrix(in_channels, out_channels=3):
+    """Return the ``(in_channels, out_channels)`` matrix of the fixed adapter.
+
+    Output channel ``k`` is the mean of the input channels ``i`` with
+    ``i % out_channels == k``; an output channel that no input maps to (fewer
+    inputs than outputs) is the mean of all input channels. So 1 channel is
+    copied to all 3, 3 channels pass through unchanged, and 6 channels are
+    averaged in pairs ``(0, 3)``, ``(1, 4)``, ``(2, 5)``.
+
+    Examples
+    --------
+    >>> channel_mixing_matrix(2)
+    array([[1. , 0. , 0.5],
+           [0. , 1. , 0.5]], dtype=float32)
+    """
+    matrix = np.zeros((in_channels, out_channels), dtype=np.float64)
+    for k in range(out_channels):
+        members = [i for i in range(in_channels) if i % out_channels == k]
+        members = members or list(range(in_channels))
+        matrix[members, k] = 1.0 / len(members)
+    return matrix.astype(np.float32)
+
+
+@keras.saving.register_keras_serializable(package="specauth")
+class ChannelAdapter(keras.layers.Layer):
+    """Mix ``c`` input channels into ``out_channels`` (a 1x1 linear map).
+
+    ImageNet bases take RGB images; spectra imaged as one Gramian field, or
+    detector images with one or many channels, do not have 3. The adapter is
+    a per-pixel linear map ``y = x @ W`` with ``W`` of shape
+    ``(c, out_channels)``, initialised to :func:`channel_mixing_matrix`: the
+    single channel copied to R, G and B; 3 channels unchanged; more channels
+    averaged in groups. With ``trainable=False`` ("fixed" adapter) ``W`` stays
+    that matrix; with ``trainable=True`` ("learned" adapter) training moves it
+    from there, so the network starts from the sensible copy/average and
+    learns a better colour mixing.
+
+    Input shape ``(batch, height, width, c)``; output
+    ``(batch, height, width, out_channels)``.
+
+    Parameters
+    ----------
+    out_channels : int, default=3
+        Channels of the output.
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``, ``trainable``, ...).
+
+    Raises
+    ------
+    TypeError
+        If ``out_channels`` is not an int.
+    ValueError
+        If ``out_channels < 1``; when built, if the input is not 4D with a
+        known channel count.
+
+    See Also
+    --------
+    specauth.models.CNNFactory : Uses it (layer ``"channel_adapter"``) when the
+        input does not have 3 channels, or always with
+        ``channel_adapter="learned"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adapter = ChannelAdapter(trainable=False)
+    >>> np.asarray(adapter(np.full((1, 1, 1, 1), 0.5)))
+    array([[[[0.5, 0.5, 0.5]]]], dtype=float32)
+    """
+
+    def __init__(self, out_channels=3, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(out_channels, bool) or not isinstance(out_channels, Integral):
+            raise TypeError(
+                f"`out_channels` must be an int >= 1; got {out_channels!r} of type "
+                f"{type(out_channels).__name__}."
+            )
+        if out_channels < 1:
+            raise ValueError(f"`out_channels` must be an int >= 1; got {out_channels}.")
+        self.out_channels = int(out_channels)
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(
+                "ChannelAdapter expects images (batch, height, width, channels) with "
+                f"a known channel count; got input shape {tuple(input_shape)}."
+            )
+        matrix = channel_mixing_matrix(int(input_shape[-1]), self.out_channels)
+        self.kernel = self.add_weight(
+            shape=matrix.shape,
+            initializer=lambda shape, dtype=None: ops.cast(matrix, dtype or "float32"),
+            name="kernel",
+        )
+        self.built = True
+
+    def call(self, inputs):
+        x = ops.cast(inputs, self.compute_dtype)
+        return ops.einsum("bhwc,ck->bhwk", x, ops.cast(self.kernel, x.dtype))
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.out_channels)
+
+    def get_config(self):
+        return {**super().get_config(), "out_channels": self.out_channels}
