@@ -284,7 +284,9 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         try:
             layers = unfreeze_base(network, options["unfreeze"])
         except ValueError as err:
-            raise ValueError(f"`fine_tune_epochs={self.fine_tune_epochs}`: {err}") from err
+            raise ValueError(
+                f"`fine_tune_epochs={self.fine_tune_epochs}`: {err}"
+            ) from err
         factors = layer_rate_factors(layers, options["lr_mult"])
         peak = options["learning_rate"] or lr / 2
         schedule_options = {"pct_start": options["pct_start"]}
@@ -302,8 +304,17 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         merged["phase"] = phases
         return merged
 
-    def _train(self, network, lr, train, valid, *, epochs=None, rate_factors=None,
-               schedule=None):
+    def _train(
+        self,
+        network,
+        lr,
+        train,
+        valid,
+        *,
+        epochs=None,
+        rate_factors=None,
+        schedule=None,
+    ):
         from specauth.training import LearningRateRecorder
         from specauth.training.progress import EpochProgressBar
 

@@ -5,10 +5,10 @@ estimators also accept open-ended options for the pieces they build -- the
 network builder, the optimizer, the learning-rate schedule, ``Model.fit`` and
 the learning-rate finder -- as ``model__filters=...``,
 ``optimizer__weight_decay=...``, ``schedule__pct_start=...``,
-``fit__shuffle=...``, ``lr_find__num_it=...`` and ``fine_tune__lr_mult=...``. They are stored as attributes
-under their full name, reported by ``get_params`` and accepted by
-``set_params``, so ``clone`` and ``GridSearchCV`` handle them like any other
-parameter.
+``fit__shuffle=...``, ``lr_find__num_it=...`` and
+``fine_tune__lr_mult=...``. They are stored as attributes under their full
+name, reported by ``get_params`` and accepted by ``set_params``, so
+``clone`` and ``GridSearchCV`` handle them like any other parameter.
 """
 
 from __future__ import annotations

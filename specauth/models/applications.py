@@ -58,20 +58,35 @@ def _family(keras_names, family, pixel_mode, min_size=32, default_size=224, size
 
 _BASES: dict[str, BaseSpec] = {
     **_family(
-        ["ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
-         "ConvNeXtXLarge"],
-        "convnext", "none",
+        [
+            "ConvNeXtTiny",
+            "ConvNeXtSmall",
+            "ConvNeXtBase",
+            "ConvNeXtLarge",
+            "ConvNeXtXLarge",
+        ],
+        "convnext",
+        "none",
     ),
     **_family(["DenseNet121", "DenseNet169", "DenseNet201"], "densenet", "torch"),
     **_family(
         [f"EfficientNetB{i}" for i in range(8)],
-        "efficientnet", "none",
+        "efficientnet",
+        "none",
         sizes=(224, 240, 260, 300, 380, 456, 528, 600),
     ),
     **_family(
-        ["EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2",
-         "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L"],
-        "efficientnet_v2", "none",
+        [
+            "EfficientNetV2B0",
+            "EfficientNetV2B1",
+            "EfficientNetV2B2",
+            "EfficientNetV2B3",
+            "EfficientNetV2S",
+            "EfficientNetV2M",
+            "EfficientNetV2L",
+        ],
+        "efficientnet_v2",
+        "none",
         sizes=(224, 240, 260, 300, 384, 480, 480),
     ),
     **_family(["InceptionV3"], "inception_v3", "tf", 75, 299),
@@ -151,7 +166,9 @@ def base_spec(name: str) -> BaseSpec:
     key = name.lower()
     if key in _BASES:
         return _BASES[key]
-    close = difflib.get_close_matches(key.replace("_", ""), list(_BASES), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(
+        key.replace("_", ""), list(_BASES), n=3, cutoff=0.5
+    )
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "."
     raise ValueError(
         f"Unknown base {name!r}{hint} All bases: {', '.join(list_bases())}."

@@ -201,8 +201,17 @@ class CNNFactory:
         self.base_options = base_options
 
     _PARAMS = (
-        "base", "weights", "imaging", "image_size", "input_range", "preprocessing",
-        "channel_adapter", "head", "dense_units", "dropout", "freeze_base",
+        "base",
+        "weights",
+        "imaging",
+        "image_size",
+        "input_range",
+        "preprocessing",
+        "channel_adapter",
+        "head",
+        "dense_units",
+        "dropout",
+        "freeze_base",
         "base_options",
     )
 
@@ -417,9 +426,11 @@ def _build(config, input_shape, n_classes, seed):
         x = ChannelAdapter(
             3, trainable=options["channel_adapter"] == "learned", name="channel_adapter"
         )(x)
-    mode = spec.pixel_mode if options["preprocessing"] == "auto" else options[
-        "preprocessing"
-    ]
+    mode = (
+        spec.pixel_mode
+        if options["preprocessing"] == "auto"
+        else options["preprocessing"]
+    )
     if spec.family in INTERNAL_PREPROCESSING and mode != "none":
         options["base_options"].setdefault("include_preprocessing", False)
     x = PixelScaling(options["input_range"], mode=mode, name="pixel_scaling")(x)
@@ -468,4 +479,3 @@ def _register_bases():
 
 
 _register_bases()
-

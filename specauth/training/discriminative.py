@@ -98,7 +98,9 @@ def discriminative_optimizer(optimizer, factors):
         raise TypeError(f"`factors` must be a dict; got {type(factors).__name__}.")
     for path, factor in factors.items():
         if not isinstance(path, str):
-            raise TypeError(f"`factors` keys must be variable paths (str); got {path!r}.")
+            raise TypeError(
+                f"`factors` keys must be variable paths (str); got {path!r}."
+            )
         if isinstance(factor, bool) or not isinstance(factor, Real) or factor <= 0:
             raise TypeError(
                 f"`factors[{path!r}]` must be a positive number; got {factor!r}."

@@ -141,8 +141,23 @@ def _check_number(value, name, low, *, integer=False, allow_low=True):
     return value
 
 
-def _fit_one_cycle(model, x, y, *, epochs, lr, pct_start, optimizer, loss, metrics,
-                   batch_size, factors, validation_data, callbacks, verbose):
+def _fit_one_cycle(
+    model,
+    x,
+    y,
+    *,
+    epochs,
+    lr,
+    pct_start,
+    optimizer,
+    loss,
+    metrics,
+    batch_size,
+    factors,
+    validation_data,
+    callbacks,
+    verbose,
+):
     from specauth.training.discriminative import discriminative_optimizer
     from specauth.training.momentum import OneCycleMomentum
     from specauth.training.one_cycle import OneCycleSchedule
@@ -278,15 +293,26 @@ def fine_tune(
     if loss is None:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     common = dict(
-        optimizer=optimizer, loss=loss, metrics=list(metrics), batch_size=batch_size,
-        validation_data=validation_data, callbacks=list(callbacks), verbose=verbose,
+        optimizer=optimizer,
+        loss=loss,
+        metrics=list(metrics),
+        batch_size=batch_size,
+        validation_data=validation_data,
+        callbacks=list(callbacks),
+        verbose=verbose,
     )
     history, phases = {}, []
     if freeze_epochs:
         freeze_base(model, base_layer=base_layer)
         frozen = _fit_one_cycle(
-            model, x, y, epochs=freeze_epochs, lr=learning_rate, pct_start=0.99,
-            factors=None, **common,
+            model,
+            x,
+            y,
+            epochs=freeze_epochs,
+            lr=learning_rate,
+            pct_start=0.99,
+            factors=None,
+            **common,
         )
         _extend(history, frozen)
         phases += ["frozen"] * freeze_epochs
@@ -295,8 +321,14 @@ def fine_tune(
 
     factors = layer_rate_factors(unfrozen_layers, lr_mult)
     unfrozen = _fit_one_cycle(
-        model, x, y, epochs=epochs, lr=learning_rate / 2, pct_start=pct_start,
-        factors=factors, **common,
+        model,
+        x,
+        y,
+        epochs=epochs,
+        lr=learning_rate / 2,
+        pct_start=pct_start,
+        factors=factors,
+        **common,
     )
     _extend(history, unfrozen)
     history["phase"] = phases + ["unfrozen"] * epochs

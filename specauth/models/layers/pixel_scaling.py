@@ -105,7 +105,9 @@ class PixelScaling(keras.layers.Layer):
                 f"of type {type(mode).__name__}."
             )
         if mode not in PIXEL_MODES:
-            raise ValueError(f"`mode` must be one of {list(PIXEL_MODES)}; got {mode!r}.")
+            raise ValueError(
+                f"`mode` must be one of {list(PIXEL_MODES)}; got {mode!r}."
+            )
         self.mode = mode
 
     def build(self, input_shape):
