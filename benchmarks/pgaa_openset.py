@@ -96,7 +96,12 @@ def load(name, seed):
     )
 
 
-def evaluate_detectors(data, seed, refit="train"):
+def evaluate_detectors(data, seed, refit="train", clf=None):
+    """Fit every detector on one network; ``clf`` defaults to ``CNNClassifier()``.
+
+    The network is trained once (OpenSetClassifier's classifier cache) and
+    shared by all detectors and alphas.
+    """
     import specauth.ood
     from specauth.estimators import CNNClassifier
     from specauth.openset import OpenSetClassifier, figures_of_merit, ood_metrics
@@ -104,7 +109,8 @@ def evaluate_detectors(data, seed, refit="train"):
     X_train, y_train, X_test, y_test, X_unk, y_unk = data
     X_eval = np.vstack([X_test, X_unk])
     y_eval = np.concatenate([np.asarray(y_test), np.asarray(y_unk)])
-    clf = CNNClassifier(random_state=seed)
+    if clf is None:
+        clf = CNNClassifier(random_state=seed)
     rows = {}
     t0 = time.perf_counter()
     for name in DETECTORS:

@@ -31,7 +31,9 @@ def add_model_arguments(parser, *, epochs=None):
     group.add_argument(
         "--model",
         default="cnn1d",
-        help="registered network name (default: %(default)s)",
+        help="registered network name: a 1D network (cnn1d, resnet1d, ...) or a "
+        "pretrained 2D base (mobilenetv2, efficientnetb0, ...; needs --imaging) "
+        "(default: %(default)s)",
     )
     group.add_argument(
         "--epochs",
@@ -74,6 +76,44 @@ def add_model_arguments(parser, *, epochs=None):
         default=0.05,
         help="fraction of training spectra the detector may reject "
         "(default: %(default)s)",
+    )
+    image = parser.add_argument_group("2D path (pretrained bases)")
+    image.add_argument(
+        "--imaging",
+        choices=("gasf", "gadf"),
+        default=None,
+        help="image each spectrum as a Gramian angular field inside the network "
+        "(needed by the 2D bases)",
+    )
+    image.add_argument(
+        "--image-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="side of the images (default: the spectrum length, at most the "
+        "base's ImageNet size)",
+    )
+    image.add_argument(
+        "--weights",
+        default=None,
+        metavar="imagenet|FILE",
+        help="pretrained weights of the base: 'imagenet' (downloaded by Keras) "
+        "or a weights file (default: imagenet)",
+    )
+    image.add_argument(
+        "--pixels",
+        choices=("auto", "tf", "torch", "caffe", "none"),
+        default="auto",
+        help="pixel convention of the weights ('torch' for weights converted "
+        "from PyTorch; default: the base's own)",
+    )
+    image.add_argument(
+        "--fine-tune",
+        type=int,
+        default=0,
+        metavar="EPOCHS",
+        help="after training the head, unfreeze the base and train this many "
+        "epochs with discriminative learning rates (default: 0)",
     )
     prep = parser.add_argument_group("preprocessing")
     prep.add_argument(
@@ -124,7 +164,42 @@ def classifier_from_args(args, *, verbose=1):
     )
     if args.epochs is not None:
         options["epochs"] = args.epochs
+    options.update(_image_options(args))
     return CNNClassifier(**options)
+
+
+def _image_options(args):
+    """CNNClassifier parameters of the 2D options; errors if misused."""
+    from specauth.models import list_bases
+
+    two_d = {
+        "--imaging": args.imaging,
+        "--image-size": args.image_size,
+        "--weights": args.weights,
+        "--pixels": None if args.pixels == "auto" else args.pixels,
+        "--fine-tune": args.fine_tune or None,
+    }
+    if args.model.lower() not in list_bases():
+        given = [flag for flag, value in two_d.items() if value is not None]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} only apply to pretrained 2D bases "
+                f"(--model mobilenetv2, ...); --model {args.model} is a 1D network."
+            )
+        return {}
+    if args.imaging is None:
+        raise ValueError(
+            f"--model {args.model} is a 2D base: add --imaging gasf (or gadf) to "
+            "turn spectra into images."
+        )
+    options = {"model__imaging": args.imaging, "fine_tune_epochs": args.fine_tune}
+    if args.image_size is not None:
+        options["model__image_size"] = args.image_size
+    if args.weights is not None:
+        options["model__weights"] = args.weights
+    if args.pixels != "auto":
+        options["model__preprocessing"] = args.pixels
+    return options
 
 
 def final_step_from_args(args, classifier):

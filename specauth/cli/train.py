@@ -19,6 +19,8 @@ examples:
   specauth train --x X.npy --y y.csv --out m/ --detector energy --alpha 0.01
   specauth train --x spectra.csv --y labels.csv --out m/ --crop 0:2631 --lr find
   specauth train --x data.h5:/spectra --y labels.txt --out m/ --normalize snv --no-log
+  specauth train --x X.npy --y y.csv --out m2d/ --model mobilenetv2 --imaging gasf \
+                 --image-size 224 --weights mobilenet_v2.weights.h5 --pixels torch
 
 X files: .npy, .npz, .csv/.tsv/.txt (one spectrum per row, optional header),
 .h5/.hdf5 (FILE or FILE:/dataset). Label files: one label per line.

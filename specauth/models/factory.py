@@ -383,7 +383,6 @@ def _keras_base(keras, options, shape):
             include_top=False,
             weights="imagenet" if weights == "imagenet" else None,
             input_shape=(shape[0], shape[1], 3),
-            name=BASE_LAYER,
             **kwargs,
         )
     except TypeError as err:
@@ -400,6 +399,8 @@ def _keras_base(keras, options, shape):
                 "`weights`."
             ) from err
         raise
+    # Renamed afterwards: EfficientNetV2 looks its block layout up by `name`.
+    base.name = BASE_LAYER
     if weights not in (None, "imagenet"):
         try:
             base.load_weights(weights)
