@@ -58,6 +58,8 @@ class _Writer:
             return value
         if isinstance(value, (np.integer, np.floating, np.bool_)):
             return value.item()
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
         if isinstance(value, np.ndarray):
             if value.dtype == object:
                 value = np.asarray(value.tolist())
@@ -72,6 +74,10 @@ class _Writer:
             return {k: self.value(v, where) for k, v in value.items()}
         if isinstance(value, BaseEstimator):
             return {"__estimator__": self.node(value)}
+        if _class_path(value).startswith("specauth.") and hasattr(value, "get_config"):
+            # Plain specauth objects such as CNNFactory: rebuilt from their config.
+            config = {k: self.value(v, where) for k, v in value.get_config().items()}
+            return {"__object__": {"class": _class_path(value), "config": config}}
         raise TypeError(
             f"Cannot save {where}: {value!r} of type {type(value).__name__} has no "
             "JSON form. Use built-in values (names, numbers, lists) for parameters "
@@ -218,6 +224,10 @@ class _Reader:
             return tuple(self.value(v) for v in value["__tuple__"])
         if "__estimator__" in value:
             return self.node(value["__estimator__"])
+        if "__object__" in value:
+            spec = value["__object__"]
+            cls = _resolve(spec["class"])
+            return cls(**{k: self.value(v) for k, v in spec["config"].items()})
         if "__network__" in value:
             return _load_network(self.path)
         return {k: self.value(v) for k, v in value.items()}

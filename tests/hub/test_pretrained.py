@@ -127,3 +127,22 @@ def test_unsaveable_estimators_are_refused(data, tmp_path):
         save_pretrained(CNNClassifier(), tmp_path / "a")
     with pytest.raises(TypeError, match="Only specauth estimators"):
         save_pretrained(StandardScaler().fit(X), tmp_path / "b")
+
+
+def test_factory_model_round_trip_restores_the_factory(data, tmp_path):
+    from specauth.models import CNNFactory
+
+    X, y = data
+    factory = CNNFactory(
+        "mobilenetv2",
+        weights=None,
+        imaging="gadf",
+        image_size=32,
+        base_options={"alpha": 0.35},
+    )
+    clf = CNNClassifier(factory, epochs=1, random_state=0).fit(X, y)
+    save_pretrained(clf, tmp_path / "m")
+    loaded = load_pretrained(tmp_path / "m")
+    assert loaded.model == factory and loaded.model is not factory
+    assert loaded.model.base_options == {"alpha": 0.35}
+    np.testing.assert_allclose(loaded.logits(X), clf.logits(X), rtol=1e-5, atol=1e-5)
