@@ -39,6 +39,11 @@ __all__ = ["BaseCNNEstimator"]
 _FIT_RESERVED = ("x", "y", "epochs", "batch_size", "validation_data", "verbose")
 
 
+#: Largest default peak learning rate of the fine-tuning phase (fastai's
+#: ``fine_tune`` peaks at 1e-3 with its default ``base_lr``): a rate tuned for
+#: training a head on a frozen base (say 1e-2) wrecks pretrained features.
+_FINE_TUNE_MAX_PEAK = 1e-3
+
 #: Defaults of the ``fine_tune__...`` options (see ``fine_tune_epochs``).
 _FINE_TUNE_OPTIONS = {
     "unfreeze": "all",
@@ -219,8 +224,10 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         self.__dict__.pop("_embedding_network", None)
         gc.collect()  # release the previous network before building a new one
         seed = seed_from_random_state(self.random_state)
+        self._fine_tune_options()  # unknown or bad options fail before training
         with keras_seed(seed):
             network = self._build_network(n_outputs, seed)
+            self._check_fine_tune(network)
             lr = self.learning_rate
             if lr == "find":
                 lr = self._find_learning_rate(network, X, targets, seed)
@@ -268,11 +275,8 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
             ) from err
         return (parts[0], parts[2]), (parts[1], parts[3])
 
-    def _fine_tune(self, network, lr, train, valid, history):
-        """Unfreeze the pretrained base and train on with discriminative rates."""
-        from specauth.training.discriminative import layer_rate_factors
-        from specauth.training.fine_tune import unfreeze_base
-
+    def _fine_tune_options(self):
+        """Validated ``fine_tune__...`` options merged with their defaults."""
         options = route(self.get_params(), "fine_tune")
         unknown = sorted(set(options) - set(_FINE_TUNE_OPTIONS))
         if unknown:
@@ -281,14 +285,66 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
                 f"{sorted(_FINE_TUNE_OPTIONS)}."
             )
         options = {**_FINE_TUNE_OPTIONS, **options}
+        unfreeze = options["unfreeze"]
+        if not (isinstance(unfreeze, str) and unfreeze == "all") and (
+            isinstance(unfreeze, bool) or not isinstance(unfreeze, Integral)
+        ):
+            raise ValueError(
+                f"`fine_tune__unfreeze` must be 'all' or an int >= 1; got {unfreeze!r}."
+            )
+        if isinstance(unfreeze, Integral) and unfreeze < 1:
+            raise ValueError(
+                f"`fine_tune__unfreeze` must be 'all' or an int >= 1; got {unfreeze}."
+            )
+        checks = (
+            ("lr_mult", 1.0, True, "a number >= 1"),
+            ("learning_rate", 0.0, False, "a number > 0 or None"),
+            ("pct_start", 0.0, True, "a number in [0, 1)"),
+        )
+        for key, low, closed, expected in checks:
+            value = options[key]
+            if key == "learning_rate" and value is None:
+                continue
+            bad = isinstance(value, bool) or not isinstance(value, Real)
+            bad = bad or not math.isfinite(value)
+            bad = bad or value < low or (value == low and not closed)
+            bad = bad or (key == "pct_start" and value >= 1)
+            if bad:
+                raise ValueError(
+                    f"`fine_tune__{key}` must be {expected}; got {value!r}."
+                )
+        return options
+
+    def _check_fine_tune(self, network):
+        """Fail before any training when fine-tuning cannot work."""
+        options = self._fine_tune_options()
+        if not self.fine_tune_epochs:
+            return
+        from specauth.training.fine_tune import base_weighted_layers
+
         try:
-            layers = unfreeze_base(network, options["unfreeze"])
+            count = len(base_weighted_layers(network))
         except ValueError as err:
             raise ValueError(
-                f"`fine_tune_epochs={self.fine_tune_epochs}`: {err}"
+                f"`fine_tune_epochs={self.fine_tune_epochs}` needs a network on a "
+                f"pretrained base: {err}"
             ) from err
+        unfreeze = options["unfreeze"]
+        if not isinstance(unfreeze, str) and unfreeze > count:
+            raise ValueError(
+                f"`fine_tune__unfreeze` must be 'all' or at most {count} (the "
+                f"weighted layers of the base); got {unfreeze}."
+            )
+
+    def _fine_tune(self, network, lr, train, valid, history):
+        """Unfreeze the pretrained base and train on with discriminative rates."""
+        from specauth.training.discriminative import layer_rate_factors
+        from specauth.training.fine_tune import unfreeze_base
+
+        options = self._fine_tune_options()
+        layers = unfreeze_base(network, options["unfreeze"])
         factors = layer_rate_factors(layers, options["lr_mult"])
-        peak = options["learning_rate"] or lr / 2
+        peak = options["learning_rate"] or min(lr / 2, _FINE_TUNE_MAX_PEAK)
         schedule_options = {"pct_start": options["pct_start"]}
         tuned = self._train(
             network,
@@ -381,8 +437,7 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         return self._run(self.network_, X)
 
     def _run(self, network, X):
-        batch = max(self.batch_size, 256)
-        out = network.predict(X, batch_size=batch, verbose=0)
+        out = network.predict(X, batch_size=self._inference_batch, verbose=0)
         return np.asarray(out, dtype=np.float64)
 
     def _set_network(self, network):
@@ -392,6 +447,12 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         self._embedding_network = keras.Model(
             network.input, network.layers[-1].input, name="embedding"
         )
+        # 1D networks are small: predict in large batches. A network with 2D
+        # feature maps (an ImageNet base at 224x224 holds ~5 MB of activations
+        # per image and layer) predicts in training-size batches, so that
+        # inference never needs more memory than training did.
+        images = any(_output_rank(layer) >= 4 for layer in network.layers[1:])
+        self._inference_batch = self.batch_size if images else max(self.batch_size, 256)
 
     def transform(self, X):
         """Return the embedding: the input of the network's last Dense layer.
@@ -417,6 +478,7 @@ n_channels)
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_embedding_network", None)
+        state.pop("_inference_batch", None)
         network = state.pop("network_", None)
         if network is not None:
             state["_network_bytes"] = _network_to_bytes(network)
@@ -437,6 +499,14 @@ n_channels)
         tags.input_tags.three_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _output_rank(layer):
+    """Rank of a layer's output in its functional network (0 if ambiguous)."""
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):  # several outputs or inbound nodes
+        return 0
 
 
 def _network_to_bytes(network):

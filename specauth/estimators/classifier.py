@@ -67,12 +67,12 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         the base frozen, unfreeze it (BatchNorm stays frozen and in inference
         mode) and train this many more epochs with a one-cycle schedule and
         discriminative learning rates (fastai's ``fine_tune``): the head peaks
-        at ``learning_rate / 2`` and the base's earliest unfrozen layer at
-        ``learning_rate / 2 / lr_mult``. Options: ``fine_tune__unfreeze``
-        ("all" or the number of top weighted layers), ``fine_tune__lr_mult``
-        (100), ``fine_tune__learning_rate`` (peak, default
-        ``learning_rate / 2``), ``fine_tune__pct_start`` (0.3). See
-        :func:`specauth.training.fine_tune`.
+        at ``fine_tune__learning_rate`` (default ``learning_rate / 2``, at
+        most 1e-3) and the base's earliest unfrozen layer ``lr_mult`` times
+        lower. Options: ``fine_tune__unfreeze`` ("all" or the number of top
+        weighted layers), ``fine_tune__lr_mult`` (100),
+        ``fine_tune__learning_rate``, ``fine_tune__pct_start`` (0.3); they are
+        checked before any training. See :func:`specauth.training.fine_tune`.
     random_state : int, RandomState, Generator or None, default=None
         Seed of the weight initialisation, shuffling and dropout. The same int
         gives the same predictions on the CPU. The caller's Python and numpy

@@ -53,6 +53,10 @@ def _check_image_size(image_size, imaging):
     if image_size is None:
         return None
     if imaging is not None:
+        if isinstance(image_size, tuple | list) and (
+            len(image_size) == 2 and image_size[0] == image_size[1]
+        ):
+            image_size = image_size[0]
         if isinstance(image_size, tuple | list):
             raise ValueError(
                 f"`image_size` must be one int with `imaging={imaging!r}`: Gramian "
@@ -81,7 +85,7 @@ class CNNFactory:
 
         Input -> [GramianAngularLayer "imaging"] -> [Resizing "resize"]
               -> [ChannelAdapter "channel_adapter"] -> PixelScaling "pixel_scaling"
-              -> base "base" (BatchNorm in inference mode)
+              -> base "base" (pretrained BatchNorm frozen, inference mode)
               -> GlobalAveragePooling2D "gap" | Flatten "flatten"
               -> [Dense "dense"] -> [Dropout "dropout"] -> Dense "logits"
 
@@ -137,9 +141,13 @@ class CNNFactory:
     freeze_base : bool or None, default=None
         Whether the base's weights stay fixed in training. None: frozen when
         ``weights`` is given, trained when ``weights=None`` (a random frozen
-        base would be useless). BatchNormalization layers of the base always
-        run in inference mode (their moving statistics never change), also
-        when fine-tuning (:func:`specauth.training.fine_tune`).
+        base would be useless). With pretrained ``weights`` the base's
+        BatchNormalization layers are always frozen and run in inference mode
+        (their ImageNet statistics never change), also with
+        ``freeze_base=False`` and in :func:`specauth.training.fine_tune`, as
+        Keras recommends for transfer learning. With ``weights=None`` and a
+        trainable base they train normally (batch statistics): the base learns
+        from scratch.
     base_options : dict or None, default=None
         Extra arguments of the Keras constructor (``{"alpha": 0.35}`` for a
         slim MobileNetV2).
@@ -392,7 +400,7 @@ def _keras_base(keras, options, shape):
         ) from err
     except Exception as err:
         if weights == "imagenet":
-            raise RuntimeError(
+            raise ConnectionError(
                 f"Could not get the ImageNet weights of {spec.keras_name} ({err}). "
                 "Keras downloads them on first use; without internet access, "
                 "download the no-top weights file elsewhere and pass its path as "
@@ -434,9 +442,19 @@ def _build(config, input_shape, n_classes, seed):
     )
     if spec.family in INTERNAL_PREPROCESSING and mode != "none":
         options["base_options"].setdefault("include_preprocessing", False)
+    if spec.family == "efficientnet" and mode != "none":
+        raise ValueError(
+            f"Base {spec.name!r} rescales 0-255 pixels inside itself and cannot "
+            f"turn that off; `preprocessing={options['preprocessing']!r}` would "
+            "preprocess twice. Use preprocessing='auto' or 'none'."
+        )
     x = PixelScaling(options["input_range"], mode=mode, name="pixel_scaling")(x)
     base = _keras_base(keras, options, shape)
     base.trainable = not options["freeze_base"]
+    if options["weights"] is not None:
+        for layer in base._flatten_layers(include_self=False, recursive=True):
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
     features = base(x, training=False)
     if options["head"] == "gap":
         x = keras.layers.GlobalAveragePooling2D(name="gap")(features)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
 from specauth._lazy import import_keras
@@ -74,7 +75,9 @@ def discriminative_optimizer(optimizer, factors):
     ------
     TypeError
         If ``optimizer`` is not a Keras optimizer or ``factors`` is not a dict
-        of str to positive numbers.
+        of str to numbers.
+    ValueError
+        If a factor is not finite and > 0.
 
     Notes
     -----
@@ -101,9 +104,14 @@ def discriminative_optimizer(optimizer, factors):
             raise TypeError(
                 f"`factors` keys must be variable paths (str); got {path!r}."
             )
-        if isinstance(factor, bool) or not isinstance(factor, Real) or factor <= 0:
+        if isinstance(factor, bool) or not isinstance(factor, Real):
             raise TypeError(
-                f"`factors[{path!r}]` must be a positive number; got {factor!r}."
+                f"`factors[{path!r}]` must be a positive number; got {factor!r} of "
+                f"type {type(factor).__name__}."
+            )
+        if not (math.isfinite(factor) and factor > 0):
+            raise ValueError(
+                f"`factors[{path!r}]` must be a finite number > 0; got {factor!r}."
             )
     base = type(optimizer)
     if issubclass(base, _PerVariableRates):
@@ -135,6 +143,13 @@ def layer_rate_factors(layers, lr_mult):
     factors : dict of str to float
         Multiplier per variable path of the layers' trainable weights.
 
+    Raises
+    ------
+    TypeError
+        If ``lr_mult`` is not a number.
+    ValueError
+        If ``lr_mult`` is not finite and >= 1.
+
     Examples
     --------
     >>> import keras
@@ -145,8 +160,13 @@ def layer_rate_factors(layers, lr_mult):
     >>> [round(factors[layer.kernel.path], 4) for layer in dense]
     [0.01, 0.0316, 0.1]
     """
-    if isinstance(lr_mult, bool) or not isinstance(lr_mult, Real) or lr_mult < 1:
-        raise ValueError(f"`lr_mult` must be a number >= 1; got {lr_mult!r}.")
+    if isinstance(lr_mult, bool) or not isinstance(lr_mult, Real):
+        raise TypeError(
+            f"`lr_mult` must be a number >= 1; got {lr_mult!r} of type "
+            f"{type(lr_mult).__name__}."
+        )
+    if not (math.isfinite(lr_mult) and lr_mult >= 1):
+        raise ValueError(f"`lr_mult` must be a finite number >= 1; got {lr_mult!r}.")
     layers = list(layers)
     factors = {}
     last = max(len(layers) - 1, 1)

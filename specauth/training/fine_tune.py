@@ -11,7 +11,7 @@ from specauth._lazy import import_keras
 
 keras = import_keras()
 
-__all__ = ["fine_tune", "freeze_base", "unfreeze_base"]
+__all__ = ["base_weighted_layers", "fine_tune", "freeze_base", "unfreeze_base"]
 
 
 def _base(model, base_layer):
@@ -63,6 +63,19 @@ def _weighted_layers(base):
     ]
 
 
+def base_weighted_layers(model, *, base_layer="base"):
+    """Return the base's layers that hold weights, BatchNorm excluded, in order.
+
+    These are the layers :func:`unfreeze_base` counts.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` has no nested base named ``base_layer``.
+    """
+    return _weighted_layers(_base(model, base_layer))
+
+
 def unfreeze_base(model, layers="all", *, base_layer="base"):
     """Make the top of the pretrained base trainable; BatchNorm stays frozen.
 
@@ -110,12 +123,19 @@ def unfreeze_base(model, layers="all", *, base_layer="base"):
         )
     else:
         count = int(layers)
+    kept_frozen = {id(layer) for layer in weighted[: len(weighted) - count]}
+    sublayers = list(base._flatten_layers(include_self=False, recursive=True))
+    # Set every flag explicitly: on the TensorFlow backend ``x.trainable = v``
+    # is a no-op when ``x.trainable`` already is ``v``, so ``base.trainable =
+    # True`` alone would not undo an earlier, partial unfreeze.
     base.trainable = True
-    for layer in base._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.BatchNormalization):
+    for layer in sublayers:
+        layer.trainable = True
+    for layer in sublayers:
+        if isinstance(layer, keras.layers.BatchNormalization) or (
+            id(layer) in kept_frozen
+        ):
             layer.trainable = False
-    for layer in weighted[: len(weighted) - count]:
-        layer.trainable = False
     return weighted[len(weighted) - count :]
 
 
@@ -135,9 +155,9 @@ def _check_number(value, name, low, *, integer=False, allow_low=True):
             f"`{name}` must be {'an int' if integer else 'a number'}; got "
             f"{value!r} of type {type(value).__name__}."
         )
-    if value < low or (value == low and not allow_low):
+    if not math.isfinite(value) or value < low or (value == low and not allow_low):
         sign = ">=" if allow_low else ">"
-        raise ValueError(f"`{name}` must be {sign} {low}; got {value}.")
+        raise ValueError(f"`{name}` must be finite and {sign} {low}; got {value}.")
     return value
 
 

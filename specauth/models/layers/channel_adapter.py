@@ -14,6 +14,17 @@ ops = keras.ops
 __all__ = ["ChannelAdapter", "channel_mixing_matrix"]
 
 
+def _check_channels(value, name):
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
+        raise TypeError(
+            f"`{name}` must be an int >= 1; got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    if value < 1:
+        raise ValueError(f"`{name}` must be an int >= 1; got {value}.")
+    return int(value)
+
+
 def channel_mixing_matrix(in_channels, out_channels=3):
     """Return the ``(in_channels, out_channels)`` matrix of the fixed adapter.
 
@@ -23,12 +34,33 @@ def channel_mixing_matrix(in_channels, out_channels=3):
     copied to all 3, 3 channels pass through unchanged, and 6 channels are
     averaged in pairs ``(0, 3)``, ``(1, 4)``, ``(2, 5)``.
 
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input (>= 1).
+    out_channels : int, default=3
+        Channels of the output (>= 1).
+
+    Returns
+    -------
+    matrix : ndarray of shape (in_channels, out_channels), dtype float32
+        Each column sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If a channel count is not an int.
+    ValueError
+        If a channel count is < 1.
+
     Examples
     --------
     >>> channel_mixing_matrix(2)
     array([[1. , 0. , 0.5],
            [0. , 1. , 0.5]], dtype=float32)
     """
+    in_channels = _check_channels(in_channels, "in_channels")
+    out_channels = _check_channels(out_channels, "out_channels")
     matrix = np.zeros((in_channels, out_channels), dtype=np.float64)
     for k in range(out_channels):
         members = [i for i in range(in_channels) if i % out_channels == k]
@@ -85,14 +117,7 @@ class ChannelAdapter(keras.layers.Layer):
 
     def __init__(self, out_channels=3, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(out_channels, bool) or not isinstance(out_channels, Integral):
-            raise TypeError(
-                f"`out_channels` must be an int >= 1; got {out_channels!r} of type "
-                f"{type(out_channels).__name__}."
-            )
-        if out_channels < 1:
-            raise ValueError(f"`out_channels` must be an int >= 1; got {out_channels}.")
-        self.out_channels = int(out_channels)
+        self.out_channels = _check_channels(out_channels, "out_channels")
 
     def build(self, input_shape):
         if len(input_shape) != 4 or input_shape[-1] is None:

@@ -1,0 +1,74 @@
+"""What an explainer explains: the network, its class labels, the class chosen."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from specauth._lazy import import_keras
+
+__all__ = ["class_indices", "resolve_model"]
+
+
+def resolve_model(model):
+    """Return ``(keras network with logits output, classes_ or None, validate)``."""
+    keras = import_keras()
+    from specauth.estimators._base import BaseCNNEstimator
+
+    if isinstance(model, BaseCNNEstimator):
+        if not hasattr(model, "network_"):
+            raise ValueError(
+                f"The {type(model).__name__} is not fitted yet; call fit before "
+                "explaining it."
+            )
+        return (
+            model.network_,
+            getattr(model, "classes_", None),
+            lambda X: model._validate_X(X, reset=False),
+        )
+    if isinstance(model, keras.Model):
+        return model, None, None
+    inner = getattr(model, "classifier_", None)  # a fitted OpenSetClassifier
+    if inner is not None:
+        return resolve_model(inner)
+    raise TypeError(
+        "`model` must be a fitted CNNClassifier, a fitted OpenSetClassifier or a "
+        f"keras.Model that outputs logits; got {type(model).__name__}."
+    )
+
+
+def class_indices(classes, logits, known):
+    """Return the class index to explain for every sample.
+
+    ``classes`` is None (the highest logit), one class for all samples or one
+    per sample: labels of ``known`` (the estimator's ``classes_``), or class
+    indices when ``known`` is None (a bare Keras model).
+    """
+    n = len(logits)
+    if classes is None:
+        return np.argmax(logits, axis=1)
+    n_classes = logits.shape[1]
+    values = np.asarray(classes)
+    if values.ndim == 0:
+        values = np.full(n, values[()])
+    if values.shape != (n,):
+        raise ValueError(
+            f"`classes` must be one class or one per sample ({n}); got "
+            f"{values.shape[0]} values."
+        )
+    if known is not None:
+        lookup = {c: i for i, c in enumerate(known.tolist())}
+        unknown = sorted({v for v in values.tolist() if v not in lookup}, key=str)
+        if unknown:
+            raise ValueError(
+                f"`classes` holds labels {unknown} that the model does not "
+                f"know; its classes are {known.tolist()}."
+            )
+        return np.array([lookup[v] for v in values.tolist()], dtype=np.int64)
+    if not np.issubdtype(values.dtype, np.integer) or not (
+        (values >= 0).all() and (values < n_classes).all()
+    ):
+        raise ValueError(
+            f"`classes` must be class indices in [0, {n_classes}) for a Keras "
+            f"model; got {values.tolist()}."
+        )
+    return values.astype(np.int64)

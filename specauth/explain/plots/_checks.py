@@ -1,0 +1,115 @@
+"""Input checks and axes creation shared by the plot functions.
+
+matplotlib is imported inside the functions that need it, so importing this
+module (and :mod:`specauth.explain.plots`) stays light.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from specauth._lazy import import_optional
+
+__all__ = [
+    "check_finite",
+    "as_curve",
+    "as_axis",
+    "as_labels",
+    "check_same_length",
+    "check_axes",
+    "new_axes",
+]
+
+
+def check_finite(arr, name):
+    """Raise a ``ValueError`` naming ``name`` if ``arr`` holds NaN or infinity."""
+    # Imported here: specauth._validation loads scikit-learn.
+    from specauth._validation import check_finite as _check_finite
+
+    _check_finite(arr, name)
+
+
+def as_curve(values, name, *, min_length=1):
+    """Return ``values`` as a finite 1D float64 array (copied, never the input).
+
+    A column ``(n, 1)`` (one spectrum of a 3D batch) is accepted and flattened.
+    """
+    if values is None:
+        raise ValueError(f"`{name}` must be a 1D array of numbers; got None.")
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"`{name}` must be a 1D array of numbers; it could not be converted "
+            f"to float ({err})."
+        ) from err
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(
+            f"`{name}` must be a 1D array of shape (n_points,); got an array of "
+            f"shape {arr.shape}."
+        )
+    if arr.size < min_length:
+        raise ValueError(
+            f"`{name}` must hold at least {min_length} value(s); got {arr.size}."
+        )
+    check_finite(arr, name)
+    return arr
+
+
+def check_same_length(a, b, name_a, name_b):
+    """Raise a ``ValueError`` if ``a`` and ``b`` differ in length."""
+    if len(a) != len(b):
+        raise ValueError(
+            f"`{name_a}` and `{name_b}` must have the same length; got "
+            f"{len(a)} and {len(b)}."
+        )
+
+
+def as_axis(energy, n_points, name="energy"):
+    """Return the x values: ``energy`` checked, or the channel index when None."""
+    if energy is None:
+        return np.arange(n_points, dtype=np.float64)
+    x = as_curve(energy, name)
+    if x.size != n_points:
+        raise ValueError(
+            f"`{name}` must have one value per point of the spectrum ({n_points}); "
+            f"got {x.size}."
+        )
+    steps = np.diff(x)
+    if x.size > 1 and not (np.all(steps > 0) or np.all(steps < 0)):
+        raise ValueError(
+            f"`{name}` must be strictly increasing or strictly decreasing; got "
+            "repeated values or a change of direction."
+        )
+    return x
+
+
+def as_labels(values, name, n):
+    """Return ``values`` as a list of ``n`` labels."""
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim != 1 or arr.size != n:
+        raise ValueError(
+            f"`{name}` must be a 1D sequence of {n} labels; got shape {arr.shape}."
+        )
+    return [v.item() if isinstance(v, np.generic) else v for v in arr]
+
+
+def check_axes(ax, name="ax"):
+    """Raise a ``TypeError`` unless ``ax`` is a matplotlib ``Axes``."""
+    axes_module = import_optional("matplotlib.axes", package="matplotlib")
+    if not isinstance(ax, axes_module.Axes):
+        raise TypeError(
+            f"`{name}` must be a matplotlib Axes or None; got {type(ax).__name__}."
+        )
+    return ax
+
+
+def new_axes(ax, **subplots_options):
+    """Return ``ax`` after checking it, or the axes of a new pyplot figure."""
+    if ax is not None:
+        return check_axes(ax)
+    plt = import_optional("matplotlib.pyplot", package="matplotlib", purpose="plot")
+    _, ax = plt.subplots(**subplots_options)
+    return ax

@@ -1,0 +1,236 @@
+"""CAM1D / CAM2D against independent computations of CAM, HiResCAM, Grad-CAM."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from specauth.datasets import make_spectra
+from specauth.estimators import CNNClassifier
+from specauth.explain import CAM1D, CAM2D
+from specauth.explain._resample import (
+    image_map_to_spectrum,
+    interpolation_matrix,
+    upsample,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_spectra(3, 12, length=96, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def clf1d(data):
+    return CNNClassifier("cnn1d_small", epochs=3, random_state=0).fit(data.X, data.y)
+
+
+@pytest.fixture(scope="module")
+def clf2d(data):
+    return CNNClassifier(
+        "mobilenetv2",
+        epochs=1,
+        random_state=0,
+        model__imaging="gasf",
+        model__image_size=32,
+        model__weights=None,
+        model__base_options={"alpha": 0.35},
+    ).fit(data.X, data.y)
+
+
+def _maps_and_weights(keras, clf, X):
+    """Feature maps before the GAP layer and the logits kernel, independently."""
+    network = clf.network_
+    body = keras.Model(network.inputs, network.get_layer("gap").input)
+    features = np.asarray(body.predict(X[..., None], verbose=0), dtype=np.float64)
+    kernel = np.asarray(network.get_layer("logits").kernel, dtype=np.float64)
+    return features, kernel
+
+
+def test_cam_is_the_weighted_sum_of_feature_maps(clf1d, data):
+    import keras
+
+    X = data.X[:5]
+    cam = CAM1D(clf1d, method="cam")
+    maps = cam.explain(X)
+    features, kernel = _maps_and_weights(keras, clf1d, X)
+    predicted = np.argmax(clf1d.logits(X), axis=1)
+    expected = np.stack([features[i] @ kernel[:, predicted[i]] for i in range(len(X))])
+    np.testing.assert_allclose(cam.low_resolution_maps_, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(cam.class_indices_, predicted)
+    # Upsampling: linear interpolation between cell centres, as np.interp does.
+    positions = expected.shape[1]
+    centres = (np.arange(positions) + 0.5) * X.shape[1] / positions - 0.5
+    by_interp = np.stack(
+        [np.interp(np.arange(X.shape[1]), centres, m) for m in expected]
+    )
+    np.testing.assert_allclose(maps, by_interp, rtol=1e-4, atol=1e-5)
+
+
+def test_hirescam_and_gradcam_on_a_gap_head_follow_from_cam(clf1d, data):
+    X = data.X[:6]
+    labels = clf1d.classes_[[0, 1, 2, 0, 1, 2]]
+    cam = CAM1D(clf1d, "cam")
+    cam.explain(X, labels)
+    positions = cam.low_resolution_maps_.shape[1]
+    hires = CAM1D(clf1d, "hirescam")
+    hires.explain(X, labels)
+    grad = CAM1D(clf1d, "gradcam")
+    grad.explain(X, labels)
+    # d logit / d A[p, k] = W[k, c] / P for a GAP head.
+    np.testing.assert_allclose(
+        hires.low_resolution_maps_ * positions,
+        cam.low_resolution_maps_,
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        grad.low_resolution_maps_ * positions,
+        np.maximum(cam.low_resolution_maps_, 0),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+
+
+def test_hirescam_gradients_through_a_dense_head_match_numpy(data):
+    import keras
+
+    clf = CNNClassifier(
+        "cnn1d_small", epochs=2, random_state=1, model__dense_units=8
+    ).fit(data.X, data.y)
+    with pytest.raises(ValueError, match="hirescam"):
+        CAM1D(clf, "cam")
+    X = data.X[:4]
+    hires = CAM1D(clf, "hirescam")
+    hires.explain(X, clf.classes_[1])
+    network = clf.network_
+    features, w2 = _maps_and_weights(keras, clf, X)
+    dense = network.get_layer("dense")
+    w1 = np.asarray(dense.kernel, dtype=np.float64)
+    b1 = np.asarray(dense.bias, dtype=np.float64)
+    hidden = features.mean(axis=1) @ w1 + b1  # GAP -> Dense pre-activation
+    active = (hidden > 0).astype(float)
+    # d logit_1 / d A[p, k] = (1/P) sum_j W1[k, j] relu'(h_j) W2[j, 1]
+    grads = (active * w2[:, 1]) @ w1.T / features.shape[1]  # (n, k)
+    expected = np.einsum("npk,nk->np", features, grads)
+    np.testing.assert_allclose(
+        hires.low_resolution_maps_, expected, rtol=1e-3, atol=1e-5
+    )
+
+
+def test_earlier_layer_gives_finer_maps(clf1d, data):
+    last = CAM1D(clf1d, "gradcam")
+    last.explain(data.X[:2])
+    early = CAM1D(clf1d, "gradcam", layer="block1_relu")
+    maps = early.explain(data.X[:2])
+    assert maps.shape == (2, data.X.shape[1])
+    assert early.low_resolution_maps_.shape[1] > last.low_resolution_maps_.shape[1]
+    with pytest.raises(ValueError, match="not the last feature map"):
+        CAM1D(clf1d, "cam", layer="block1_relu")
+    with pytest.raises(ValueError, match="Did you mean"):
+        CAM1D(clf1d, "gradcam", layer="block1_rel")
+
+
+def test_cam2d_through_a_nested_frozen_base(clf2d, data):
+    import keras
+
+    X = data.X[:3]
+    cam = CAM2D(clf2d, "cam")
+    maps = cam.explain(X)
+    assert maps.shape == (3, 32, 32)
+    network = clf2d.network_
+    body = keras.Model(network.inputs, network.get_layer("gap").input)
+    features = np.asarray(body.predict(X[..., None], verbose=0), dtype=np.float64)
+    kernel = np.asarray(network.get_layer("logits").kernel, dtype=np.float64)
+    predicted = np.argmax(clf2d.logits(X), axis=1)
+    expected = np.einsum("nhwk,nk->nhw", features, kernel[:, predicted].T)
+    np.testing.assert_allclose(cam.low_resolution_maps_, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(maps, upsample(expected, (32, 32)), rtol=1e-4, atol=1e-5)
+    hires = CAM2D(clf2d, "hirescam")
+    hires.explain(X)
+    cells = expected.shape[1] * expected.shape[2]
+    np.testing.assert_allclose(
+        hires.low_resolution_maps_ * cells, expected, rtol=1e-3, atol=1e-5
+    )
+    by_name = CAM2D(clf2d, "gradcam", layer="base")
+    np.testing.assert_allclose(
+        by_name.explain(X), CAM2D(clf2d, "gradcam").explain(X), rtol=1e-5, atol=1e-6
+    )
+    importance, symmetric = cam.spectrum_importance(X, return_symmetric=True)
+    assert importance.shape == (3, data.X.shape[1])
+    np.testing.assert_allclose(symmetric, np.swapaxes(symmetric, 1, 2))
+
+
+def test_explaining_never_changes_the_model(clf1d, data):
+    network = clf1d.network_
+    before = [np.array(w) for w in network.get_weights()]
+    trainable = [layer.trainable for layer in network.layers]
+    logits = clf1d.logits(data.X)
+    for method in ("cam", "hirescam", "gradcam"):
+        CAM1D(clf1d, method).explain(data.X[:4], clf1d.classes_[2])
+    for a, b in zip(before, network.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert trainable == [layer.trainable for layer in network.layers]
+    np.testing.assert_array_equal(logits, clf1d.logits(data.X))
+
+
+def test_bare_keras_model_and_open_set_classifier(clf1d, data):
+    from specauth.ood import KNNDetector
+    from specauth.openset import OpenSetClassifier
+
+    cam = CAM1D(clf1d.network_)
+    maps = cam.explain(data.X[:3], classes=[0, 1, 2])
+    np.testing.assert_array_equal(cam.class_indices_, [0, 1, 2])
+    by_label = CAM1D(clf1d).explain(data.X[:3], clf1d.classes_[[0, 1, 2]])
+    np.testing.assert_allclose(maps, by_label, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="class indices"):
+        cam.explain(data.X[:1], classes=[7])
+    osc = OpenSetClassifier(
+        CNNClassifier("cnn1d_small", epochs=2, random_state=0), KNNDetector()
+    ).fit(data.X, data.y)
+    assert CAM1D(osc).explain(data.X[:2]).shape == (2, data.X.shape[1])
+
+
+def test_resampling_helpers_against_hand_computations():
+    np.testing.assert_allclose(
+        interpolation_matrix(2, 4) @ [0.0, 4.0], [0.0, 1.0, 3.0, 4.0]
+    )
+    m = np.arange(4.0).reshape(1, 2, 2)  # [[0, 1], [2, 3]]
+    symmetric, importance = image_map_to_spectrum(m, length=5)
+    np.testing.assert_allclose(symmetric[0], [[0, 1.5], [1.5, 3]])
+    # rows average to [0.75, 2.25]; PAA segments of 5 points into 2: [0, 2), [2, 5)
+    np.testing.assert_allclose(importance[0], [0.75, 0.75, 2.25, 2.25, 2.25])
+    np.testing.assert_allclose(upsample(np.ones((1, 3, 2)), (6, 4)), np.ones((1, 6, 4)))
+
+
+def test_bad_input_gives_clear_errors(clf1d, clf2d, data):
+    with pytest.raises(ValueError, match="Use CAM2D"):
+        CAM1D(clf2d)
+    with pytest.raises(ValueError, match="Use CAM1D"):
+        CAM2D(clf1d)
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        CAM1D(clf1d, "shap")
+    with pytest.raises(ValueError, match="not fitted"):
+        CAM1D(CNNClassifier())
+    with pytest.raises(TypeError, match="must be a fitted CNNClassifier"):
+        CAM1D("model")
+    cam = CAM1D(clf1d)
+    with pytest.raises(ValueError, match="does not know"):
+        cam.explain(data.X[:2], "phase_9")
+    with pytest.raises(ValueError, match="one per sample"):
+        cam.explain(data.X[:3], clf1d.classes_[:2])
+    bad = data.X[:2].copy()
+    bad[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        cam.explain(bad)
+    with pytest.raises(ValueError, match="expecting 96 features"):
+        cam.explain(data.X[:2, :50])
+    clf_images = CNNClassifier(
+        "mobilenetv2",
+        epochs=1,
+        random_state=0,
+        model__weights=None,
+        model__base_options={"alpha": 0.35},
+    ).fit(np.random.default_rng(0).random((6, 32, 32, 1)), [0, 1] * 3)
+    with pytest.raises(ValueError, match="images spectra inside"):
+        CAM2D(clf_images).spectrum_importance(np.zeros((1, 32, 32, 1)))

@@ -1,0 +1,184 @@
+"""ChannelAdapter and its initial matrix, against hand-worked matrices and numpy."""
+
+import numpy as np
+import pytest
+
+from specauth.models.layers import ChannelAdapter
+from specauth.models.layers.channel_adapter import channel_mixing_matrix
+
+HAND_WORKED = {
+    # 1 channel copied to R, G and B.
+    1: [[1.0, 1.0, 1.0]],
+    # Channels 0 -> R, 1 -> G; B (no channel i with i % 3 == 2) is their mean.
+    2: [[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]],
+    3: np.eye(3),
+    # Channels 0 and 3 averaged into R, 4 and 1 into G, 2 and 5 into B.
+    6: [
+        [0.5, 0.0, 0.0],
+        [0.0, 0.5, 0.0],
+        [0.0, 0.0, 0.5],
+        [0.5, 0.0, 0.0],
+        [0.0, 0.5, 0.0],
+        [0.0, 0.0, 0.5],
+    ],
+    # Channels 0 and 3 into R; 1 alone into G, 2 alone into B.
+    4: [[0.5, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.0, 0.0]],
+}
+
+
+def _images(channels, seed=0, n=3):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 5, 4, channels)).astype("float32")
+
+
+@pytest.mark.parametrize("channels", sorted(HAND_WORKED))
+def test_mixing_matrix_matches_hand_worked(channels):
+    matrix = channel_mixing_matrix(channels)
+    assert matrix.dtype == np.float32
+    assert matrix.shape == (channels, 3)
+    np.testing.assert_array_equal(matrix, np.asarray(HAND_WORKED[channels]))
+
+
+def test_mixing_matrix_to_other_channel_counts():
+    np.testing.assert_array_equal(channel_mixing_matrix(4, 1), np.full((4, 1), 0.25))
+    np.testing.assert_array_equal(
+        channel_mixing_matrix(3, 2), [[0.5, 0.0], [0.0, 1.0], [0.5, 0.0]]
+    )
+    np.testing.assert_array_equal(channel_mixing_matrix(1, 1), [[1.0]])
+
+
+@pytest.mark.parametrize("channels", sorted(HAND_WORKED))
+def test_layer_output_is_x_times_the_matrix(channels):
+    x = _images(channels)
+    adapter = ChannelAdapter()
+    out = np.asarray(adapter(x))
+    assert out.shape == (3, 5, 4, 3)
+    expected = x.astype(np.float64) @ np.asarray(HAND_WORKED[channels])
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    assert adapter.compute_output_shape((None, 5, 4, channels)) == (None, 5, 4, 3)
+
+
+def test_layer_uses_its_current_kernel():
+    x = _images(2, seed=1)
+    adapter = ChannelAdapter(out_channels=4)
+    adapter.build((None, 5, 4, 2))
+    kernel = np.random.default_rng(2).normal(size=(2, 4)).astype("float32")
+    adapter.kernel.assign(kernel)
+    np.testing.assert_allclose(np.asarray(adapter(x)), x @ kernel, rtol=1e-5, atol=1e-6)
+
+
+def _one_training_step(keras, adapter, channels=2):
+    inputs = keras.Input((5, 4, channels))
+    x = adapter(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(1, kernel_initializer="ones", name="head")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    head_before = model.get_layer("head").get_weights()[0].copy()
+    kernel_before = keras.ops.convert_to_numpy(adapter.kernel).copy()
+    x = _images(channels, n=8) + 1.0
+    model.train_on_batch(x, np.full((8, 1), 10.0, dtype="float32"))
+    head_after = model.get_layer("head").get_weights()[0]
+    assert not np.allclose(head_after, head_before)  # the step did happen
+    return kernel_before, keras.ops.convert_to_numpy(adapter.kernel)
+
+
+def test_fixed_adapter_keeps_its_kernel_in_training(keras):
+    adapter = ChannelAdapter(trainable=False)
+    before, after = _one_training_step(keras, adapter)
+    assert adapter.trainable_weights == []
+    np.testing.assert_array_equal(after, before)
+    np.testing.assert_array_equal(after, channel_mixing_matrix(2))
+
+
+def test_learned_adapter_moves_its_kernel_in_training(keras):
+    adapter = ChannelAdapter(trainable=True)
+    before, after = _one_training_step(keras, adapter)
+    np.testing.assert_array_equal(before, channel_mixing_matrix(2))
+    assert len(adapter.trainable_weights) == 1
+    assert not np.allclose(after, before)
+
+
+@pytest.mark.parametrize("trainable", [True, False])
+def test_config_round_trip(trainable, keras):
+    adapter = ChannelAdapter(out_channels=4, trainable=trainable, name="adapter")
+    config = adapter.get_config()
+    assert config["out_channels"] == 4 and config["trainable"] is trainable
+    clone = ChannelAdapter.from_config(config)
+    assert (clone.out_channels, clone.trainable, clone.name) == (
+        4,
+        trainable,
+        "adapter",
+    )
+    x = _images(6)
+    np.testing.assert_array_equal(np.asarray(clone(x)), np.asarray(adapter(x)))
+
+    serialized = keras.saving.serialize_keras_object(adapter)
+    assert serialized["registered_name"] == "specauth>ChannelAdapter"
+    restored = keras.saving.deserialize_keras_object(serialized)
+    assert isinstance(restored, ChannelAdapter) and restored.trainable is trainable
+
+
+def test_keras_file_keeps_a_changed_kernel(keras, tmp_path):
+    inputs = keras.Input((5, 4, 2))
+    adapter = ChannelAdapter(trainable=True)
+    model = keras.Model(inputs, adapter(inputs))
+    kernel = np.random.default_rng(3).normal(size=(2, 3)).astype("float32")
+    adapter.kernel.assign(kernel)
+    model.save(tmp_path / "adapter.keras")
+    loaded = keras.saving.load_model(tmp_path / "adapter.keras")
+    loaded_adapter = loaded.layers[-1]
+    assert isinstance(loaded_adapter, ChannelAdapter)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(loaded_adapter.kernel), kernel
+    )
+    x = _images(2)
+    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
+
+
+def test_input_is_not_modified():
+    x = _images(6)
+    before = x.copy()
+    ChannelAdapter()(x)
+    np.testing.assert_array_equal(x, before)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "value, error, match",
+    [
+        (0, ValueError, "`out_channels` must be an int >= 1; got 0"),
+        (-2, ValueError, "got -2"),
+        (3.0, TypeError, "of type float"),
+        ("3", TypeError, "of type str"),
+        (True, TypeError, "of type bool"),
+    ],
+)
+def test_bad_out_channels(value, error, match):
+    with pytest.raises(error, match=match):
+        ChannelAdapter(out_channels=value)
+
+
+@pytest.mark.parametrize(
+    "args, error, match",
+    [
+        ((0,), ValueError, "`in_channels` must be an int >= 1; got 0"),
+        ((2, 0), ValueError, "`out_channels` must be an int >= 1; got 0"),
+        ((2.5,), TypeError, "`in_channels` must be an int >= 1; got 2.5 of type float"),
+        ((np.bool_(True),), TypeError, "`in_channels`"),
+        ((3, "3"), TypeError, "`out_channels`"),
+    ],
+)
+def test_bad_mixing_matrix_arguments(args, error, match):
+    with pytest.raises(error, match=match):
+        channel_mixing_matrix(*args)
+
+
+def test_mixing_matrix_accepts_numpy_ints():
+    np.testing.assert_array_equal(channel_mixing_matrix(np.int64(2)), HAND_WORKED[2])
+
+
+@pytest.mark.parametrize("shape", [(None, 8, 3), (None, 4, 4, None)])
+def test_build_needs_4d_input_with_known_channels(shape):
+    with pytest.raises(ValueError, match=r"expects images \(batch, height, width"):
+        ChannelAdapter().build(shape)
