@@ -301,7 +301,10 @@ def test_grid_search_over_image_size(data):
 def test_fine_tune_epochs_with_a_1d_model(data):
     X_train, _, y_train, *_ = data
     clf = CNNClassifier("cnn1d_small", epochs=1, fine_tune_epochs=1, random_state=0)
-    with pytest.raises(ValueError, match=r"`fine_tune_epochs=1`: .*no layer named"):
+    with pytest.raises(
+        ValueError,
+        match=r"`fine_tune_epochs=1` needs a network on a pretrained base: .*no layer",
+    ):
         clf.fit(X_train, y_train)
 
 

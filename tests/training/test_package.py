@@ -30,6 +30,11 @@ def test_public_names():
         "OneCycleSchedule",
         "OneCycleMomentum",
         "LearningRateRecorder",
+        "fine_tune",
+        "freeze_base",
+        "unfreeze_base",
+        "discriminative_optimizer",
+        "layer_rate_factors",
     }
     assert set(specauth.training.__all__) <= set(dir(specauth.training))
     for name in specauth.training.__all__:
