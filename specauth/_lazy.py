@@ -50,3 +50,38 @@ def import_keras():
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return import_optional("keras", package="keras", purpose="build and train networks")
+
+
+def lazy_exports(package, modules, namespace):
+    """Return ``(__getattr__, __dir__)`` importing a package's names on first use.
+
+    Parameters
+    ----------
+    package : str
+        The package's ``__name__``.
+    modules : dict of str to str
+        Public name -> submodule (relative to ``package``) that defines it.
+    namespace : dict
+        The package's ``globals()``: resolved names are cached there, so each
+        submodule is imported once.
+
+    Examples
+    --------
+    >>> getattr_, dir_ = lazy_exports("json", {"JSONEncoder": "encoder"}, {})
+    >>> getattr_("JSONEncoder").__name__
+    'JSONEncoder'
+    """
+    import importlib
+
+    def __getattr__(name):
+        if name not in modules:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        module = importlib.import_module(f"{package}.{modules[name]}")
+        value = getattr(module, name)
+        namespace[name] = value
+        return value
+
+    def __dir__():
+        return sorted(set(namespace) | set(modules))
+
+    return __getattr__, __dir__

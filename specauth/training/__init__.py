@@ -15,7 +15,7 @@ TensorFlow.
 
 from __future__ import annotations
 
-import importlib
+from specauth._lazy import lazy_exports
 
 __all__ = [
     "lr_find",
@@ -46,14 +46,4 @@ _MODULES = {
 }
 
 
-def __getattr__(name):
-    if name not in _MODULES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
