@@ -234,3 +234,33 @@ def test_bad_input_gives_clear_errors(clf1d, clf2d, data):
     ).fit(np.random.default_rng(0).random((6, 32, 32, 1)), [0, 1] * 3)
     with pytest.raises(ValueError, match="images spectra inside"):
         CAM2D(clf_images).spectrum_importance(np.zeros((1, 32, 32, 1)))
+
+
+def test_gradient_methods_on_the_jax_backend():
+    """The jax gradient function gives HiResCAM = CAM / P, as on TensorFlow."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("jax", reason="jax is not installed (optional backend)")
+    code = (
+        "import numpy as np\n"
+        "from specauth.datasets import make_spectra\n"
+        "from specauth.estimators import CNNClassifier\n"
+        "from specauth.explain import CAM1D\n"
+        "d = make_spectra(3, 8, length=64, random_state=0)\n"
+        "clf = CNNClassifier('cnn1d_small', epochs=2, random_state=0).fit(d.X, d.y)\n"
+        "c, h = CAM1D(clf, 'cam'), CAM1D(clf, 'hirescam')\n"
+        "c.explain(d.X[:4]); h.explain(d.X[:4])\n"
+        "p = c.low_resolution_maps_.shape[1]\n"
+        "ok = np.allclose(h.low_resolution_maps_ * p, c.low_resolution_maps_, "
+        "atol=1e-5)\n"
+        "import keras; print(keras.backend.backend(), ok)\n"
+    )
+    import os
+
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["jax", "True"]
