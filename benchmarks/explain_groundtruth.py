@@ -16,8 +16,8 @@ explanation depends on what was learned) and the random network's hit rate.
 
 Methods: CAM, HiResCAM, Grad-CAM (last feature map; for the 1D CNN also an
 earlier, finer layer) and SHAP (``ShapExplainer`` defaults: partition
-explainer over 64 contiguous segments, blurred-spectrum reference, 500
-evaluations; at most 40 spectra per model). For the 2D model (frozen ImageNet
+explainer over 64 contiguous segments, 500 evaluations; the reference is the
+mean training spectrum; at most 40 spectra per model). For the 2D model (frozen ImageNet
 MobileNetV2 on 224x224 Gramian fields computed in the network) the CAMs are
 reduced to the spectrum axis with ``CAM2D.spectrum_importance``.
 
@@ -120,13 +120,15 @@ def spearman_rows(a, b):
     )
 
 
-def explain(clf, X, labels, method, layer):
+def explain(clf, X, labels, method, layer, background=None):
     from specauth.explain import CAM1D, CAM2D, ShapExplainer
 
     if method == "shap":
-        # Model-agnostic: 64 contiguous segments of the spectrum, blurred
-        # spectrum as the reference, 500 evaluations, for 1D and imaged models.
-        return ShapExplainer(clf, random_state=0).explain(X, labels)
+        # Model-agnostic: 64 contiguous segments of the spectrum, the mean
+        # training spectrum as the reference, 500 evaluations, for 1D and
+        # imaged models alike.
+        explainer = ShapExplainer(clf, background=background, random_state=0)
+        return explainer.explain(X, labels)
     two_d = "imaging" in [layer_.name for layer_ in clf.network_.layers]
     if two_d:
         cam = CAM2D(clf, **METHODS[method], layer=layer)
@@ -171,11 +173,11 @@ def run_seed(seed, length, shared):
                 else (Xg[:SHAP_MAX_SPECTRA], yg[:SHAP_MAX_SPECTRA])
             )
             try:
-                maps = explain(clf, Xm, ym, method, layer)
+                maps = explain(clf, Xm, ym, method, layer, X_train)
             except ValueError as err:  # e.g. "cam" on a head it does not fit
                 rows[key] = {"error": str(err)}
                 continue
-            rmaps = explain(rand, Xm, ym, method, layer)
+            rmaps = explain(rand, Xm, ym, method, layer, X_train)
             rows[key] = {
                 "accuracy": float(np.mean(good)),
                 "n_explained": len(Xm),

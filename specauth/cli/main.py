@@ -10,11 +10,11 @@ import argparse
 import sys
 
 from specauth import __version__
-from specauth.cli import demo, predict, train
+from specauth.cli import demo, explain, predict, report, train
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (demo, train, predict)
+_COMMANDS = (demo, train, predict, explain, report)
 
 _EPILOG = """\
 examples:
@@ -22,6 +22,8 @@ examples:
   specauth demo --pgaa ../shared/data/pgaa/pgaa.npz
   specauth train --x X.npy --y labels.csv --out model/
   specauth predict model/ --x new.csv --out predictions.csv
+  specauth explain model/ --x new.csv --index 0 3 --out explanations/
+  specauth report model/ --x test.npy --y test_labels.csv --out report.html
 """
 
 

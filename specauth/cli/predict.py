@@ -1,16 +1,25 @@
-"""``specauth predict``: predict labels and probabilities with a saved model."""
+"""``specauth predict``: predict labels and probabilities with a saved model.
+
+The spectra file is streamed: ``.npy`` files are memory-mapped, HDF5 datasets
+and text files are read ``--batch-size`` spectra at a time, and the CSV is
+written chunk by chunk, so files larger than memory can be predicted.
+"""
 
 from __future__ import annotations
 
 import csv
 import sys
+import time
 
-__all__ = ["add_parser", "run"]
+import numpy as np
+
+__all__ = ["add_parser", "run", "split_model", "predict_outputs"]
 
 _EXAMPLES = """\
 examples:
   specauth predict my_model/ --x new_spectra.npy                 # CSV to stdout
   specauth predict my_model/ --x new.csv --out predictions.csv
+  specauth predict my_model/ --x big.h5:/spectra --out p.csv --batch-size 4096
 """
 
 
@@ -25,12 +34,19 @@ def add_parser(commands):
         "written by `specauth train`; writes a CSV with the row index, the "
         "predicted label ('unknown' where the detector rejects the spectrum), "
         "the detector's score (higher = more like the training classes) and "
-        "one probability column per known class.",
+        "one probability column per known class. The spectra file is read "
+        "and predicted --batch-size spectra at a time, so it may be larger "
+        "than memory.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model", metavar="MODEL_DIR", help="saved model folder")
-    parser.add_argument("--x", required=True, metavar="FILE", help="spectra file")
+    parser.add_argument(
+        "--x",
+        required=True,
+        metavar="FILE",
+        help="spectra file (.npy, .npz, .csv/.tsv/.txt, .h5/.hdf5 or FILE:/dataset)",
+    )
     parser.add_argument(
         "--out",
         metavar="FILE",
@@ -41,41 +57,115 @@ def add_parser(commands):
         "--batch-size",
         type=int,
         default=1024,
-        help="spectra predicted per chunk (default: %(default)s)",
+        help="spectra read and predicted per chunk (default: %(default)s)",
     )
     parser.set_defaults(run=run)
 
 
+def split_model(model):
+    """Return ``(transformers, final)`` of a loaded model.
+
+    ``transformers`` are the fitted preprocessing steps of a Pipeline (empty
+    for a bare estimator) and ``final`` its last step: a ``CNNClassifier`` or
+    an ``OpenSetClassifier``.
+    """
+    steps = getattr(model, "steps", None)
+    if steps is None:
+        return [], model
+    return [step for _, step in steps[:-1] if step not in (None, "passthrough")], (
+        steps[-1][1]
+    )
+
+
+def predict_outputs(model, X):
+    """Predict one chunk with a single pass through the network.
+
+    Parameters
+    ----------
+    model : Pipeline or estimator
+        A model loaded with :func:`specauth.hub.load_pretrained`.
+    X : ndarray of shape (n_samples, n_points)
+        Raw spectra (before preprocessing).
+
+    Returns
+    -------
+    outputs : dict
+        ``"labels"`` (a known class or the unknown label), ``"proba"``
+        (n_samples, n_classes), ``"scores"`` (detector scores, or None for a
+        closed-set model) and ``"Xt"`` (the preprocessed spectra the network
+        reads).
+    """
+    from scipy.special import softmax
+
+    transformers, final = split_model(model)
+    Xt = X
+    for step in transformers:
+        Xt = step.transform(Xt)
+    if not hasattr(final, "detector_"):
+        proba = np.asarray(final.predict_proba(Xt))
+        labels = final.classes_[np.argmax(proba, axis=1)]
+        return {"labels": labels, "proba": proba, "scores": None, "Xt": Xt}
+    from specauth.openset.classifier import _with_unknown
+
+    # The steps of OpenSetClassifier.predict, sharing one embedding.
+    features = final._features(Xt)
+    logits = final._logits(features)
+    scores = np.asarray(
+        final.detector_.score_samples(final._detector_inputs(features, logits))
+    )
+    labels = final.classes_[np.argmax(logits, axis=1)]
+    accepted = scores - final.detector_.threshold_ >= 0
+    return {
+        "labels": _with_unknown(labels, accepted, final.unknown_label),
+        "proba": softmax(logits, axis=1),
+        "scores": scores,
+        "Xt": Xt,
+    }
+
+
+def _write_chunk(writer, start, outputs):
+    scores = outputs["scores"]
+    rows = []
+    for offset, (label, proba) in enumerate(
+        zip(outputs["labels"], outputs["proba"], strict=True)
+    ):
+        extra = [] if scores is None else [f"{scores[offset]:.6g}"]
+        rows.append([start + offset, label, *extra, *[f"{p:.6g}" for p in proba]])
+    writer.writerows(rows)
+
+
 def run(args):
-    """Predict in chunks and write the CSV."""
-    from specauth.datasets import read_spectra
+    """Predict chunk by chunk and write the CSV; report spectra per second."""
+    from specauth.datasets.files import iter_spectra
     from specauth.hub import load_pretrained
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1; got {args.batch_size}.")
+    chunks = iter_spectra(args.x, batch_size=args.batch_size)
+    first = next(chunks)  # file errors before the model loads or --out opens
     model = load_pretrained(args.model)
-    X = read_spectra(args.x)
     classes = [str(c) for c in model.classes_]
-    open_set = hasattr(model, "score_samples")
+    open_set = hasattr(split_model(model)[1], "detector_")
+    t0 = time.perf_counter()
+    count = 0
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
     try:
         writer = csv.writer(handle)
         extra = ["ood_score"] if open_set else []
         writer.writerow(["index", "label", *extra, *[f"p_{c}" for c in classes]])
-        for start in range(0, len(X), args.batch_size):
-            chunk = X[start : start + args.batch_size]
-            proba = model.predict_proba(chunk)
-            labels = model.predict(chunk)
-            scores = model.score_samples(chunk) if open_set else [None] * len(chunk)
-            for offset, (label, score, row) in enumerate(
-                zip(labels, scores, proba, strict=True)
-            ):
-                extra = [f"{score:.6g}"] if open_set else []
-                writer.writerow(
-                    [start + offset, label, *extra, *[f"{p:.6g}" for p in row]]
-                )
+        chunk = first
+        while chunk is not None:
+            _write_chunk(writer, count, predict_outputs(model, chunk))
+            count += len(chunk)
+            chunk = next(chunks, None)
     finally:
         if args.out:
             handle.close()
-    if args.out:
-        print(f"wrote {len(X)} predictions to {args.out}", file=sys.stderr)
+    seconds = time.perf_counter() - t0
+    where = args.out or "standard output"
+    print(
+        f"wrote {count} predictions to {where} in {seconds:.1f} s "
+        f"({count / max(seconds, 1e-9):.0f} spectra/s)",
+        file=sys.stderr,
+    )
+    return count

@@ -15,9 +15,15 @@ import numpy as np
 
 from .._lazy import import_optional
 from .._validation import check_spectra
-from ._textio import read_numeric_table, read_text_rows
+from ._textio import (
+    _split,
+    _to_floats,
+    read_numeric_table,
+    read_text_rows,
+    sniff_delimiter,
+)
 
-__all__ = ["read_spectra", "read_labels"]
+__all__ = ["read_spectra", "read_labels", "iter_spectra"]
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 HDF5_SUFFIXES = (".h5", ".hdf5")
@@ -287,3 +293,222 @@ def read_labels(path, n_expected=None, *, header="infer"):
             "expected (one per spectrum); check that the files match."
         )
     return labels
+
+
+# ---------------------------------------------------------------- streaming
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"`batch_size` must be an int >= 1; got {batch_size!r}.")
+    if batch_size < 1:
+        raise ValueError(f"`batch_size` must be an int >= 1; got {batch_size}.")
+    return int(batch_size)
+
+
+def _text_row_chunks(file, batch_size):
+    """Yield lists of ``(line_number, text)`` of at most ``batch_size`` rows."""
+    chunk = []
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                stripped = line.strip()
+                if not stripped or stripped.startswith("#"):
+                    continue
+                chunk.append((number, stripped))
+                if len(chunk) == batch_size:
+                    yield chunk
+                    chunk = []
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{file} is not a UTF-8 text file ({err}); save it as UTF-8 text or "
+            "as a .npy file."
+        ) from err
+    if chunk:
+        yield chunk
+
+
+def _parse_text_chunk(file, fields, width):
+    """Return the rows of ``fields`` as a finite float32 array of ``width``."""
+    values = np.empty((len(fields), width), dtype=np.float32)
+    for row, (number, items) in enumerate(fields):
+        if len(items) != width:
+            raise ValueError(
+                f"{file}, line {number}: expected {width} values (as on the first "
+                f"data line); got {len(items)}. Every row must have the same "
+                "number of values."
+            )
+        parsed, bad = _to_floats(items)
+        if parsed is None:
+            raise ValueError(
+                f"{file}, line {number}, column {bad + 1}: {items[bad]!r} is not "
+                "a number."
+            )
+        if not np.isfinite(parsed).all():
+            column = int(np.flatnonzero(~np.isfinite(parsed))[0])
+            raise ValueError(
+                f"{file}, line {number}, column {column + 1}: {parsed[column]} is "
+                "not a finite number; NaN and infinity are not allowed."
+            )
+        values[row] = parsed
+    return values
+
+
+def _iter_text(file, batch_size):
+    delimiter, width, first = None, None, True
+    for rows in _text_row_chunks(file, batch_size):
+        if width is None:  # delimiter from the first data line(s)
+            delimiter = sniff_delimiter(rows)
+        fields = _split(rows, delimiter)
+        if first and _to_floats(fields[0][1])[0] is None:
+            fields = fields[1:]  # a header line before the first data line
+        first = False
+        if not fields:
+            continue
+        if width is None:
+            width = len(fields[0][1])
+        yield _parse_text_chunk(file, fields, width)
+    if width is None:
+        raise ValueError(
+            f"{file} holds no data rows (it is empty, only comments or a header)."
+        )
+
+
+def _iter_array(array, file, batch_size, ndim, *, first_row=0):
+    """Yield validated float32 slices of an array (or an HDF5 dataset)."""
+    if array.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{file} must hold numbers; got an array of dtype {array.dtype}."
+        )
+    if array.ndim == 1:
+        array = array[np.newaxis, :]
+    if array.ndim not in ndim or array.shape[0] == 0:
+        raise ValueError(
+            f"spectra in {file} must be a non-empty array with {ndim} dimensions; "
+            f"got shape {array.shape}."
+        )
+    for start in range(0, array.shape[0], batch_size):
+        chunk = np.asarray(array[start : start + batch_size])
+        rows = f"rows {first_row + start}..{first_row + start + len(chunk) - 1}"
+        yield check_spectra(chunk, name=f"spectra in {file} ({rows})", ndim=ndim)
+
+
+def _npy_header(handle, file):
+    """Return ``(shape, fortran_order, dtype)`` of an open ``.npy`` file."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(handle)
+        if version == (1, 0):
+            return fmt.read_array_header_1_0(handle)
+        return fmt.read_array_header_2_0(handle)
+    except ValueError as err:
+        raise ValueError(f"Cannot read {file} as a .npy file: {err}") from err
+
+
+def _iter_npy(file, batch_size, ndim):
+    """Read C-ordered ``.npy`` files a block of rows at a time.
+
+    Plain reads rather than a memory map: pages of a map stay resident (and
+    count in the process's memory) until it is closed, so a map of a file
+    larger than memory is not a stream.
+    """
+    with open(file, "rb") as handle:
+        shape, fortran_order, dtype = _npy_header(handle, file)
+        if fortran_order or dtype.hasobject or len(shape) < 2 or not shape[0]:
+            array = np.load(file, mmap_mode="r", allow_pickle=False)
+            yield from _iter_array(array, file, batch_size, ndim)
+            return
+        if dtype.kind not in "biuf":
+            raise ValueError(
+                f"{file} must hold numbers; got an array of dtype {dtype}."
+            )
+        offset = handle.tell()
+        row = int(np.prod(shape[1:]))
+        for start in range(0, shape[0], batch_size):
+            n = min(batch_size, shape[0] - start)
+            handle.seek(offset + start * row * dtype.itemsize)
+            block = np.fromfile(handle, dtype=dtype, count=n * row)
+            if block.size != n * row:
+                raise ValueError(
+                    f"{file} is truncated: its header announces shape {shape} "
+                    f"but the data ends before row {start + block.size // row}."
+                )
+            yield from _iter_array(
+                block.reshape((n, *shape[1:])), file, n, ndim, first_row=start
+            )
+
+
+def _iter_hdf5(file, key, batch_size, ndim):
+    h5py = import_optional("h5py", purpose="read HDF5 files")
+    with h5py.File(file, "r") as handle:
+        names = _hdf5_datasets(handle, h5py)
+        if key is None:
+            if len(names) != 1:
+                raise ValueError(
+                    f"{file} holds {len(names)} datasets {names}; name the one to "
+                    f"read as '{file}:/path/to/dataset'."
+                )
+            key = names[0]
+        node = handle.get(key)
+        if not isinstance(node, h5py.Dataset):
+            raise ValueError(
+                f"{file} has no dataset {key!r}; its datasets are {names}."
+            )
+        yield from _iter_array(node, file, batch_size, ndim)
+
+
+def iter_spectra(path, batch_size=1024, *, allow_nd=False):
+    """Read spectra from a file chunk by chunk, without loading it whole.
+
+    The streaming counterpart of :func:`read_spectra`, for files larger than
+    memory: ``.npy`` files are read a block of rows at a time (Fortran-ordered
+    ones through a memory map), HDF5 datasets a slice at a time and text
+    files a block of lines at a time; ``.npz`` archives
+    (compressed, so not seekable) are loaded whole and then sliced. Every
+    chunk is validated as :func:`read_spectra` validates the whole file, so
+    an error (a bad value, with its line for text files) is raised when the
+    chunk holding it is read.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file, as for :func:`read_spectra` (``"file.h5:/dataset"`` and
+        ``"file.npz:NAME"`` included).
+    batch_size : int, default=1024
+        Spectra per chunk; the last chunk may be shorter.
+    allow_nd : bool, default=False
+        Allow 3D/4D arrays in binary files, as in :func:`read_spectra`.
+
+    Yields
+    ------
+    X : ndarray of shape (n_chunk, n_points), float32
+        The next ``batch_size`` spectra, in file order.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError, TypeError, ImportError
+        As :func:`read_spectra` (checked when the first chunk is requested),
+        and for a ``batch_size`` that is not an int >= 1.
+
+    See Also
+    --------
+    read_spectra : Read the whole file at once.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(folder / "X.npy", np.arange(10.0).reshape(5, 2))
+    >>> [chunk.shape for chunk in iter_spectra(folder / "X.npy", batch_size=2)]
+    [(2, 2), (2, 2), (1, 2)]
+    """
+    batch_size = _check_batch_size(batch_size)
+    file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
+    ndim = (2, 3, 4) if allow_nd else (2,)
+    if suffix in TEXT_SUFFIXES:
+        yield from _iter_text(file, batch_size)
+    elif suffix == ".npy":
+        yield from _iter_npy(file, batch_size, ndim)
+    elif suffix == ".npz":
+        yield from _iter_array(_load_npz(file, key), file, batch_size, ndim)
+    else:
+        yield from _iter_hdf5(file, key, batch_size, ndim)

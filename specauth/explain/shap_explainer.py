@@ -140,6 +140,14 @@ class ShapExplainer:
         - an array: one sample, or a set of samples (e.g. training spectra)
           whose mean is the reference. A single reference keeps the cost at
           ``max_evals`` network calls per sample.
+
+        **Prefer the training spectra when you have them**
+        (``background=X_train``). The blurred spectrum needs no data but can
+        lie outside what the network saw in training: on log-transformed
+        peak spectra (``benchmarks/explain_groundtruth.py``) the network
+        scored the blurred spectrum *higher* than the real one, and the
+        attributions missed the discriminating peaks, while the mean training
+        spectrum as reference located them.
     blur_width : float or None, default=None
         Width of ``"blur"``: Gaussian sigma in points for spectra (None: one
         segment length), box size in pixels for images (None: a quarter of

@@ -2,17 +2,25 @@
 
 A saved folder holds
 
-- ``config.json``: the format version, library versions and the estimator as
-  a tree of nodes: each holds a class path, the ``__init__`` parameters and
-  the fitted attributes. Nested estimators (Pipeline steps, the classifier
-  and detector of an ``OpenSetClassifier``) are nodes of their own;
-- ``arrays.npz``: every array attribute (read with ``allow_pickle=False``);
-- ``network.keras``: the Keras network of the (single) CNN estimator. It loads
-  in safe mode with ``keras.saving.load_model`` once specauth's custom layers
-  are registered (``import specauth.models.layers``).
+- ``config.json``: the format version, library versions, a summary of the
+  data (input shape, points per spectrum, classes, preprocessing steps) and
+  the estimator as a tree of nodes: each holds a class path, the ``__init__``
+  parameters and the fitted attributes. Nested estimators (Pipeline steps, the
+  classifier and detector of an ``OpenSetClassifier``, a detector's ``model``)
+  are nodes of their own;
+- ``arrays.npz``: every array attribute (read with ``allow_pickle=False``),
+  detector state included;
+- ``network.keras``: the Keras network of the CNN estimator (further networks,
+  rare, go to ``network_1.keras``, ...). It loads in safe mode with
+  ``keras.saving.load_model`` once specauth's custom layers are registered
+  (``import specauth.models.layers``); a network without them (1D networks
+  built with ``position_channel=False``) loads with Keras alone;
+- ``README.md``: the model card (see :func:`~specauth.hub.model_card.make_model_card`).
 
-Only specauth classes and scikit-learn's ``Pipeline`` are accepted when
-loading, so a tampered config cannot make the loader import arbitrary code.
+Only specauth estimators, scikit-learn's ``Pipeline`` and a short list of
+scikit-learn preprocessing classes whose fitted state is plain numbers and
+arrays (:data:`SKLEARN_CLASSES`) are accepted, when saving and when loading,
+so a tampered config cannot make the loader import or run arbitrary code.
 """
 
 from __future__ import annotations
@@ -20,58 +28,126 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["save_pretrained", "load_pretrained", "FORMAT_VERSION"]
+__all__ = ["save_pretrained", "load_pretrained", "FORMAT_VERSION", "SKLEARN_CLASSES"]
 
 FORMAT_VERSION = 1
-_ALLOWED_EXTRA = {"sklearn.pipeline.Pipeline"}
+_PIPELINE = "sklearn.pipeline.Pipeline"
+SKLEARN_CLASSES = (
+    "sklearn.preprocessing.StandardScaler",
+    "sklearn.preprocessing.MinMaxScaler",
+    "sklearn.preprocessing.MaxAbsScaler",
+    "sklearn.preprocessing.RobustScaler",
+    "sklearn.preprocessing.Normalizer",
+    "sklearn.preprocessing.LabelEncoder",
+    "sklearn.decomposition.PCA",
+)
+"""scikit-learn classes that can be saved (besides ``Pipeline``): their fitted
+state is numbers and arrays, rebuilt without pickle."""
 _NETWORK_FILE = "network.keras"
+_NETWORK_NAME = re.compile(r"network(_[0-9]+)?\.keras")
+_SKIPPED_STATE = ("encoder_", "lr_finder_")
+# Keys that mark a JSON object as an encoded value rather than a plain dict.
+_MARKERS = ("__array__", "__tuple__", "__estimator__", "__object__", "__network__")
 
 
-def _class_path(obj):
-    cls = type(obj)
+def _public_path(cls):
+    """``package.subpackage.Name`` when that re-export is ``cls``, else the file."""
     module = cls.__module__
-    if module.startswith("specauth."):
-        # Use the public re-export (specauth.preprocessing.Crop), not the file.
-        module = ".".join(module.split(".")[:2])
+    short = ".".join(module.split(".")[:2])
+    if short != module:
+        try:
+            if getattr(importlib.import_module(short), cls.__qualname__, None) is cls:
+                return f"{short}.{cls.__qualname__}"
+        except ImportError:
+            pass
     return f"{module}.{cls.__qualname__}"
 
 
-_SKIPPED_STATE = ("encoder_", "lr_finder_")
+def _class_path(obj):
+    return _public_path(type(obj))
+
+
+def _saveable_path(estimator):
+    """Class path of an estimator that may be saved, else a clear TypeError."""
+    path = _class_path(estimator)
+    if path.startswith("specauth.") or path in SKLEARN_CLASSES:
+        return path
+    raise TypeError(
+        f"Cannot save {path}: only specauth estimators, Pipelines of them and "
+        f"these scikit-learn classes can be saved: {', '.join(SKLEARN_CLASSES)}. "
+        "Others (FunctionTransformer, for one, holds Python code) would need "
+        "pickle, which specauth never uses for sharing."
+    )
+
+
+def _uncompiled(network):
+    """A copy of a compiled functional network without its optimizer.
+
+    The optimizer (and its learning-rate schedule, a specauth class) is not
+    needed for prediction; leaving it out keeps the file small and loadable
+    by Keras alone when the layers are built-in ones. The copy has the same
+    layers, names and weights; the user's network is not modified.
+    """
+    if not getattr(network, "compiled", False):
+        return network
+    try:
+        copy = type(network).from_config(network.get_config())
+    except (NotImplementedError, TypeError, ValueError):
+        return network  # a subclassed model without a config: save it whole
+    copy.set_weights(network.get_weights())
+    return copy
 
 
 class _Writer:
-    """Encode estimators as JSON nodes; arrays and the network go aside."""
+    """Encode estimators as JSON nodes; arrays and networks go aside."""
 
     def __init__(self, path):
         self.path = path
         self.arrays = {}
-        self.network_saved = False
+        self.networks = {}  # id(network) -> (file name, network)
+
+    def array(self, value, where):
+        extra = {}
+        if value.dtype == object:
+            converted = np.asarray(value.tolist())
+            if converted.dtype.kind not in "biufU" or not np.array_equal(
+                converted.astype(object), value
+            ):
+                raise TypeError(
+                    f"Cannot save {where}: an object array that is not all "
+                    "numbers or all strings has no form without pickle."
+                )
+            value, extra = converted, {"dtype": "object"}
+        key = f"a{len(self.arrays)}"
+        self.arrays[key] = value
+        return {"__array__": key, **extra}
 
     def value(self, value, where):
         from sklearn.base import BaseEstimator
 
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
-        if isinstance(value, (np.integer, np.floating, np.bool_)):
+        if isinstance(value, (np.integer, np.floating, np.bool_, np.str_)):
             return value.item()
         if isinstance(value, os.PathLike):
             return os.fspath(value)
         if isinstance(value, np.ndarray):
-            if value.dtype == object:
-                value = np.asarray(value.tolist())
-            key = f"a{len(self.arrays)}"
-            self.arrays[key] = value
-            return {"__array__": key}
+            return self.array(value, where)
         if isinstance(value, tuple):
             return {"__tuple__": [self.value(v, where) for v in value]}
         if isinstance(value, list):
             return [self.value(v, where) for v in value]
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-            return {k: self.value(v, where) for k, v in value.items()}
+            items = {k: self.value(v, where) for k, v in value.items()}
+            # A user dict that looks like an encoded value is wrapped.
+            return (
+                {"__dict__": items} if set(items) & {*_MARKERS, "__dict__"} else items
+            )
         if isinstance(value, BaseEstimator):
             return {"__estimator__": self.node(value)}
         if _class_path(value).startswith("specauth.") and hasattr(value, "get_config"):
@@ -85,24 +161,20 @@ class _Writer:
         )
 
     def network(self, network):
-        if self.network_saved:
-            raise ValueError("A saved folder can hold only one network.")
-        network.save(self.path / _NETWORK_FILE)
-        self.network_saved = True
-        return {"__network__": _NETWORK_FILE}
+        if id(network) not in self.networks:
+            n = len(self.networks)
+            name = _NETWORK_FILE if n == 0 else f"network_{n}.keras"
+            _uncompiled(network).save(self.path / name)
+            self.networks[id(network)] = (name, network)
+        return {"__network__": self.networks[id(network)][0]}
 
     def node(self, estimator):
         from sklearn.pipeline import Pipeline
 
-        if isinstance(estimator, Pipeline):
+        if type(estimator) is Pipeline:
             steps = [[name, self.node(step)] for name, step in estimator.steps]
-            return {"class": "sklearn.pipeline.Pipeline", "steps": steps}
-        path = _class_path(estimator)
-        if not path.startswith("specauth."):
-            raise TypeError(
-                "Only specauth estimators (and Pipelines of them) can be saved; "
-                f"got {path}."
-            )
+            return {"class": _PIPELINE, "steps": steps}
+        path = _saveable_path(estimator)
         params = {
             k: self.value(v, f"parameter `{k}` of {path}")
             for k, v in estimator.get_params(deep=False).items()
@@ -118,22 +190,36 @@ class _Writer:
         return {"class": path, "params": params, "state": state}
 
 
-def save_pretrained(estimator, directory):
+def save_pretrained(estimator, directory, *, metrics=None, dataset=None):
     """Save a fitted specauth estimator or Pipeline to ``directory``.
+
+    Writes ``config.json``, ``arrays.npz``, ``network.keras`` (for CNN
+    estimators) and a model card ``README.md``; nothing is pickled.
 
     Parameters
     ----------
     estimator : estimator or sklearn.pipeline.Pipeline
         A fitted specauth estimator (:class:`~specauth.estimators.CNNClassifier`,
         a transformer, a detector, an ``OpenSetClassifier``) or a ``Pipeline``
-        of them.
+        of them and of the scikit-learn classes in :data:`SKLEARN_CLASSES`.
     directory : str or path-like
         Folder to write (created if needed; existing files are overwritten).
+    metrics : dict of str to float, default=None
+        Evaluation results for the model card and the config, e.g.
+        ``{"accuracy": 0.98, "auroc": 0.99}`` (closed-set accuracy, OOD AUROC).
+    dataset : str, default=None
+        Name of the training data set, for the model card.
 
     Returns
     -------
     path : pathlib.Path
         The folder written.
+
+    Raises
+    ------
+    TypeError
+        If the estimator, one of its steps or parameters cannot be saved
+        without pickle (the message names it).
 
     Examples
     --------
@@ -141,45 +227,93 @@ def save_pretrained(estimator, directory):
     >>> from specauth.preprocessing import SpectrumNormalizer
     >>> norm = SpectrumNormalizer().fit([[1.0, 3.0]])
     >>> folder = save_pretrained(norm, tempfile.mkdtemp())
+    >>> sorted(p.name for p in folder.iterdir())
+    ['README.md', 'arrays.npz', 'config.json']
     >>> load_pretrained(folder).transform([[1.0, 3.0]])
     array([[0.25, 0.75]])
     """
-    from sklearn.utils.validation import check_is_fitted
+    from specauth.hub.model_card import _check_metrics, _describe, make_model_card
 
+    metrics = _check_metrics(metrics)
+    versions = _versions()
+    # Validates the arguments and fitted state before anything is written.
+    card = make_model_card(
+        estimator, metrics=metrics, dataset=dataset, versions=versions
+    )
     path = Path(directory)
-    check_is_fitted(estimator)
     path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("network_*.keras"):
+        if _NETWORK_NAME.fullmatch(stale.name):
+            stale.unlink()
     writer = _Writer(path)
     root = writer.node(estimator)
-    config = {"format_version": FORMAT_VERSION, "root": root, "versions": _versions()}
+    config = {
+        "format_version": FORMAT_VERSION,
+        "versions": versions,
+        "data": _describe(estimator),
+        "metrics": metrics,
+        "dataset": dataset,
+        "root": root,
+    }
     np.savez(path / "arrays.npz", **writer.arrays)
     (path / "config.json").write_text(json.dumps(config, indent=2))
+    (path / "README.md").write_text(card, encoding="utf-8")
     return path
 
 
 def _versions():
+    import platform
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {}
-    for package in ("specauth", "keras", "scikit-learn", "numpy"):
+    out = {"python": platform.python_version()}
+    for package in ("specauth", "keras", "tensorflow", "scikit-learn", "numpy"):
         try:
             out[package] = version(package)
         except PackageNotFoundError:
             out[package] = None
+    out["keras_backend"] = os.environ.get("KERAS_BACKEND", "tensorflow")
     return out
 
 
-def _resolve(class_path):
-    if not (class_path.startswith("specauth.") or class_path in _ALLOWED_EXTRA):
+def _resolve(class_path, kind="estimator"):
+    """Import an allowed class named in a config; refuse everything else."""
+    from sklearn.base import BaseEstimator
+
+    if not isinstance(class_path, str):
         raise ValueError(
-            f"Refusing to load class {class_path!r}: only specauth classes and "
-            f"{sorted(_ALLOWED_EXTRA)} may appear in a saved config."
+            f"Malformed config: a class path must be a str; got {class_path!r}."
+        )
+    sklearn_ok = class_path in SKLEARN_CLASSES or class_path == _PIPELINE
+    parts = class_path.split(".")
+    if not (sklearn_ok or parts[0] == "specauth") or any(
+        p.startswith("__") or not p.isidentifier() for p in parts
+    ):
+        raise ValueError(
+            f"Refusing to load class {class_path!r}: only specauth classes, "
+            f"{_PIPELINE} and {', '.join(SKLEARN_CLASSES)} may appear in a "
+            "saved config."
         )
     module_name, _, attr = class_path.rpartition(".")
     try:
-        return getattr(importlib.import_module(module_name), attr)
+        cls = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as err:
         raise ValueError(f"Unknown class {class_path!r} in the saved config.") from err
+    specauth_class = isinstance(cls, type) and cls.__module__.startswith("specauth.")
+    if not (sklearn_ok or specauth_class):
+        raise ValueError(
+            f"Refusing to load {class_path!r}: it is not a class defined by specauth."
+        )
+    is_estimator = issubclass(cls, BaseEstimator)
+    if kind == "estimator" and not is_estimator:
+        raise ValueError(
+            f"Refusing to load {class_path!r} as an estimator: it is not one."
+        )
+    if kind == "object" and (is_estimator or not hasattr(cls, "get_config")):
+        raise ValueError(
+            f"Refusing to load {class_path!r} as an object: only specauth objects "
+            "with a get_config method (such as CNNFactory) may be rebuilt."
+        )
+    return cls
 
 
 def _read_config(path):
@@ -194,13 +328,30 @@ def _read_config(path):
         config = json.loads(config_file.read_text())
     except json.JSONDecodeError as err:
         raise ValueError(f"{config_file} is not valid JSON: {err}") from err
+    if not isinstance(config, dict):
+        raise ValueError(f"{config_file} must hold a JSON object.")
     found = config.get("format_version")
-    if not isinstance(found, int) or found > FORMAT_VERSION:
+    if not isinstance(found, int) or isinstance(found, bool) or found < 1:
+        raise ValueError(
+            f"{config_file} has no valid format version (got {found!r}); it was "
+            "not written by specauth.hub.save_pretrained."
+        )
+    if found > FORMAT_VERSION:
         raise ValueError(
             f"{config_file} has format version {found!r}; this specauth reads "
             f"versions up to {FORMAT_VERSION}. Upgrade specauth to load it."
         )
     return config
+
+
+def _build(cls, kwargs, class_path):
+    try:
+        return cls(**kwargs)
+    except TypeError as err:
+        raise ValueError(
+            f"Malformed config: {class_path} does not accept the saved "
+            f"parameters {sorted(kwargs)}: {err}"
+        ) from err
 
 
 class _Reader:
@@ -209,43 +360,80 @@ class _Reader:
     def __init__(self, path, arrays):
         self.path = path
         self.arrays = arrays
+        self.networks = {}
+
+    def array(self, spec):
+        key = spec["__array__"]
+        if not isinstance(key, str) or key not in self.arrays.files:
+            raise ValueError(f"arrays.npz has no array {key!r} named in config.")
+        array = self.arrays[key]
+        return array.astype(object) if spec.get("dtype") == "object" else array
 
     def value(self, value):
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if not isinstance(value, dict):
             return value
+        if "__dict__" in value and isinstance(value["__dict__"], dict):
+            return {k: self.value(v) for k, v in value["__dict__"].items()}
         if "__array__" in value:
-            key = value["__array__"]
-            if key not in self.arrays.files:
-                raise ValueError(f"arrays.npz has no array {key!r} named in config.")
-            return self.arrays[key]
+            return self.array(value)
         if "__tuple__" in value:
             return tuple(self.value(v) for v in value["__tuple__"])
         if "__estimator__" in value:
             return self.node(value["__estimator__"])
         if "__object__" in value:
             spec = value["__object__"]
-            cls = _resolve(spec["class"])
-            return cls(**{k: self.value(v) for k, v in spec["config"].items()})
+            if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+                raise ValueError("Malformed config: an __object__ needs a 'config'.")
+            cls = _resolve(spec.get("class"), kind="object")
+            config = {k: self.value(v) for k, v in spec["config"].items()}
+            return _build(cls, config, spec["class"])
         if "__network__" in value:
-            return _load_network(self.path)
+            return self.network(value["__network__"])
         return {k: self.value(v) for k, v in value.items()}
+
+    def network(self, name):
+        if not isinstance(name, str) or not _NETWORK_NAME.fullmatch(name):
+            raise ValueError(
+                f"Malformed config: network file {name!r} must be named like "
+                f"{_NETWORK_FILE!r} or 'network_1.keras' (no folders)."
+            )
+        if name not in self.networks:
+            self.networks[name] = _load_network(self.path / name)
+        return self.networks[name]
 
     def node(self, node):
         if not isinstance(node, dict) or "class" not in node:
             raise ValueError("Malformed config: every estimator needs a 'class'.")
         cls = _resolve(node["class"])
-        if node["class"] == "sklearn.pipeline.Pipeline":
-            return cls([(name, self.node(step)) for name, step in node["steps"]])
-        if not {"params", "state"} <= set(node):
+        if node["class"] == _PIPELINE:
+            steps = node.get("steps")
+            if not isinstance(steps, list) or not all(
+                isinstance(s, list) and len(s) == 2 for s in steps
+            ):
+                raise ValueError("Malformed config: Pipeline 'steps' must be pairs.")
+            return cls([(name, self.node(step)) for name, step in steps])
+        if not all(isinstance(node.get(k), dict) for k in ("params", "state")):
             raise ValueError(
-                f"Malformed config: {node['class']} needs 'params' and 'state'."
+                f"Malformed config: {node['class']} needs 'params' and 'state' objects."
             )
-        estimator = cls(**{k: self.value(v) for k, v in node["params"].items()})
+        for key in node["params"]:
+            if not (key.isidentifier() and key[0].isalpha() and key[-1] != "_"):
+                raise ValueError(
+                    f"Malformed config: {key!r} is not a parameter name of "
+                    f"{node['class']}."
+                )
+        params = {k: self.value(v) for k, v in node["params"].items()}
+        estimator = _build(cls, params, node["class"])
         state = {k: self.value(v) for k, v in node["state"].items()}
         network = state.pop("network_", None)
         for key, value in state.items():
+            if not (key.endswith("_") and key[0].isalpha() and key.isidentifier()):
+                raise ValueError(
+                    f"Malformed config: {key!r} is not a fitted attribute name "
+                    "(a public name ending in '_')."
+                )
             setattr(estimator, key, value)
         if network is not None:
             _attach_network(estimator, network)
@@ -267,22 +455,35 @@ def _attach_network(estimator, network):
     estimator._set_network(network)
 
 
-def _load_network(path):
+def _load_network(network_file):
+    import zipfile
+
     from specauth._lazy import import_keras
 
     keras = import_keras()
     import specauth.models.layers  # noqa: F401  (registers custom layers)
 
-    network_file = path / _NETWORK_FILE
     if not network_file.is_file():
-        raise FileNotFoundError(f"{str(path)!r} has no {_NETWORK_FILE}.")
-    return keras.saving.load_model(network_file, compile=False, safe_mode=True)
+        raise FileNotFoundError(
+            f"{str(network_file.parent)!r} has no {network_file.name} named in "
+            "config.json."
+        )
+    try:
+        return keras.saving.load_model(network_file, compile=False, safe_mode=True)
+    except (ValueError, TypeError, OSError, KeyError, zipfile.BadZipFile) as err:
+        raise ValueError(
+            f"Cannot load {network_file} in Keras safe mode: {err} -- specauth "
+            "never loads a network with safe_mode=False, so a file holding a "
+            "Lambda layer, Python code or unknown custom layers is refused."
+        ) from err
 
 
 def load_pretrained(directory):
     """Load an estimator or Pipeline written by :func:`save_pretrained`.
 
-    Never unpickles; the network loads with Keras' safe mode.
+    Never unpickles: arrays load with ``allow_pickle=False``, the network with
+    Keras' safe mode, and only specauth classes, ``Pipeline`` and the classes
+    of :data:`SKLEARN_CLASSES` may be named in the config.
 
     Parameters
     ----------
@@ -292,15 +493,23 @@ def load_pretrained(directory):
     Returns
     -------
     estimator : estimator or sklearn.pipeline.Pipeline
-        Ready to ``predict``.
+        Ready to ``predict``; its predictions are those of the saved one.
 
     Raises
     ------
     FileNotFoundError
-        If the folder or its config is missing.
+        If the folder, its config, arrays or network file is missing.
     ValueError
-        If the config is malformed, from a newer format, or names a class
-        outside specauth.
+        If the config is malformed, from a newer format, names a class outside
+        the allowed ones, or the network does not load in safe mode.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from specauth.preprocessing import LogTransform
+    >>> folder = save_pretrained(LogTransform().fit([[1.0, 10.0]]), tempfile.mkdtemp())
+    >>> load_pretrained(folder)
+    LogTransform()
     """
     path = Path(os.fspath(directory))
     config = _read_config(path)

@@ -10,11 +10,16 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
 
+from specauth import imaging, ood
 from specauth.datasets import make_spectra
 from specauth.estimators import CNNClassifier
 from specauth.hub import load_pretrained, save_pretrained
+from specauth.openset import OpenSetClassifier
 from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
 from tests.conftest import PROJECT_ROOT
+
+DETECTORS = ["DIME", "Energy", "MaxSoftmax", "MaxLogit", "Mahalanobis", "KNNDetector"]
+DETECTORS += ["ViM"]
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +29,39 @@ def data():
 
 
 @pytest.fixture(scope="module")
-def pipeline(data):
+def osc_pipeline(data):
+    """Preprocessing (specauth and scikit-learn) + an open-set classifier."""
+    from sklearn.preprocessing import StandardScaler
+
     X, y = data
     clf = CNNClassifier("cnn1d_small", epochs=2, random_state=0, model__dropout=0.1)
+    osc = OpenSetClassifier(clf, ood.DIME(alpha=0.2))
     return make_pipeline(
-        Crop(2, 62), SpectrumNormalizer("max"), LogTransform(1e-6), clf
+        Crop(2, 62),
+        SpectrumNormalizer("max"),
+        LogTransform(1e-6),
+        StandardScaler(),
+        osc,
     ).fit(X, y)
 
 
+@pytest.fixture(scope="module")
+def pipeline(osc_pipeline):
+    """The same fitted preprocessing, ending in the fitted CNNClassifier."""
+    return make_pipeline(*osc_pipeline[:-1], osc_pipeline[-1].classifier_)
+
+
+@pytest.fixture(scope="module")
+def clf(data):
+    X, y = data
+    return CNNClassifier("cnn1d_small", epochs=1, random_state=0).fit(X, y)
+
+
+def _round_trip(estimator, folder):
+    return load_pretrained(save_pretrained(estimator, folder))
+
+
+# ------------------------------------------------------------- round trips
 def test_pipeline_round_trip_gives_identical_predictions(pipeline, data, tmp_path):
     X, _ = data
     folder = save_pretrained(pipeline, tmp_path / "m")
@@ -39,6 +69,7 @@ def test_pipeline_round_trip_gives_identical_predictions(pipeline, data, tmp_pat
         "config.json",
         "arrays.npz",
         "network.keras",
+        "README.md",
     }
     loaded = load_pretrained(folder)
     np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
@@ -48,42 +79,254 @@ def test_pipeline_round_trip_gives_identical_predictions(pipeline, data, tmp_pat
     assert clf.get_params()["model__dropout"] == 0.1
     assert clf.input_shape_ == pipeline[-1].input_shape_
     assert clf.history_ == pipeline[-1].history_
+    assert [type(s) for s in loaded] == [type(s) for s in pipeline]
 
 
-def test_single_estimator_round_trip_and_config(pipeline, data, tmp_path):
+def test_config_records_data_shape_classes_and_versions(pipeline, data, tmp_path):
     X, _ = data
     clf = pipeline[-1]
     Xt = pipeline[:-1].transform(X)
     folder = save_pretrained(clf, tmp_path / "clf")
-    config = json.loads((folder / "config.json").read_text())
-    assert config["root"]["class"] == "specauth.estimators.CNNClassifier"
-    assert config["versions"]["keras"]
     np.testing.assert_array_equal(load_pretrained(folder).logits(Xt), clf.logits(Xt))
-
-
-def test_loads_in_a_fresh_process(pipeline, data, tmp_path):
-    X, _ = data
-    folder = save_pretrained(pipeline, tmp_path / "fresh")
-    np.save(tmp_path / "X.npy", X)
-    code = (
-        "import numpy as np, sys; from specauth.hub import load_pretrained; "
-        f"m = load_pretrained({str(folder)!r}); "
-        f"np.save({str(tmp_path / 'p.npy')!r}, "
-        f"m.predict_proba(np.load({str(tmp_path / 'X.npy')!r})))"
+    config = json.loads((folder / "config.json").read_text())
+    assert config["format_version"] == 1
+    assert config["root"]["class"] == "specauth.estimators.CNNClassifier"
+    assert config["versions"]["keras"] and config["versions"]["scikit-learn"]
+    assert config["versions"]["python"].count(".") == 2
+    assert config["data"]["input_shape"] == [60, 1]
+    assert config["data"]["classes"] == clf.classes_.tolist()
+    assert config["data"]["network"]["parameters"] == clf.network_.count_params()
+    whole = json.loads(
+        (save_pretrained(pipeline, tmp_path / "p") / "config.json").read_text()
     )
+    assert whole["data"]["n_features_in"] == X.shape[1] == 64
+    assert [s["class"] for s in whole["data"]["preprocessing"]] == [
+        "Crop",
+        "SpectrumNormalizer",
+        "LogTransform",
+        "StandardScaler",
+    ]
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_detector_round_trip_on_precomputed_inputs(name, clf, data, tmp_path):
+    X, y = data
+    cls = getattr(ood, name)
+    Z = clf.logits(X) if cls.input_kind == "logits" else clf.transform(X)
+    extra = {}
+    if name == "ViM":
+        weight, bias = clf.network_.layers[-1].get_weights()
+        extra = {"weight": weight, "bias": bias}
+    det = cls(alpha=0.1, **extra).fit(Z, y)
+    loaded = _round_trip(det, tmp_path / name)
+    assert type(loaded) is cls and loaded.threshold_ == det.threshold_
+    np.testing.assert_array_equal(loaded.score_samples(Z), det.score_samples(Z))
+    np.testing.assert_array_equal(loaded.predict(Z), det.predict(Z))
+    np.testing.assert_array_equal(loaded.train_scores_, det.train_scores_)
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_detector_with_model_round_trip(name, clf, data, tmp_path):
+    X, y = data
+    det = getattr(ood, name)(model=clf).fit(X, y)
+    folder = save_pretrained(det, tmp_path / name)
+    assert (folder / "network.keras").is_file()
+    loaded = load_pretrained(folder)
+    assert isinstance(loaded.model, CNNClassifier) and loaded.model is not clf
+    np.testing.assert_allclose(
+        loaded.score_samples(X), det.score_samples(X), rtol=1e-6, atol=1e-6
+    )
+    np.testing.assert_array_equal(loaded.predict(X), det.predict(X))
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_open_set_classifier_round_trip(name, data, tmp_path):
+    X, y = data
+    # Same classifier and data each time: the classifier cache trains it once.
+    osc = OpenSetClassifier(
+        CNNClassifier("cnn1d_small", epochs=1, random_state=0),
+        getattr(ood, name)(alpha=0.2),
+        unknown_label="?",
+    ).fit(X, y)
+    loaded = _round_trip(osc, tmp_path / name)
+    assert type(loaded.detector_) is type(osc.detector_)
+    np.testing.assert_array_equal(loaded.score_samples(X), osc.score_samples(X))
+    np.testing.assert_array_equal(loaded.predict(X), osc.predict(X))
+    assert loaded.detector_.threshold_ == osc.detector_.threshold_
+    np.testing.assert_array_equal(loaded.predict_proba(X), osc.predict_proba(X))
+
+
+@pytest.mark.slow
+def test_open_set_classifier_with_2d_network_round_trip(data, tmp_path):
+    X, y = data
+    clf = CNNClassifier(
+        "mobilenetv2",
+        epochs=1,
+        random_state=0,
+        model__imaging="gasf",
+        model__image_size=32,
+        model__weights=None,
+        model__base_options={"alpha": 0.35},
+    )
+    osc = OpenSetClassifier(clf, ood.Energy(alpha=0.2)).fit(X, y)
+    loaded = _round_trip(osc, tmp_path / "m2d")
+    assert loaded.classifier_.get_params()["model__base_options"] == {"alpha": 0.35}
+    np.testing.assert_allclose(
+        loaded.score_samples(X), osc.score_samples(X), rtol=1e-6, atol=1e-6
+    )
+    np.testing.assert_array_equal(loaded.predict(X), osc.predict(X))
+
+
+@pytest.mark.parametrize(
+    "transformer",
+    [
+        imaging.GramianAngularField(image_size=16, method="difference"),
+        imaging.MarkovTransitionField(image_size=16, n_bins=4),
+        imaging.RecurrencePlot(image_size=16, percentage=20),
+        imaging.StackedFields(("gasf", "mtf"), image_size=16),
+        Crop(energies=np.linspace(0.0, 1.0, 64), start=0.2, stop=0.8),
+        SpectrumNormalizer("sum"),
+        LogTransform(floor=1e-3, base=10),
+    ],
+    ids=lambda t: type(t).__name__,
+)
+def test_transformer_round_trip(transformer, data, tmp_path):
+    X, _ = data
+    fitted = transformer.fit(X)
+    loaded = _round_trip(fitted, tmp_path / "t")
+    assert loaded.get_params().keys() == fitted.get_params().keys()
+    np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
+
+
+def test_allowed_sklearn_steps_round_trip(data, tmp_path):
+    import pandas as pd
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import (
+        LabelEncoder,
+        MaxAbsScaler,
+        MinMaxScaler,
+        Normalizer,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"e{i}" for i in range(X.shape[1])])
+    pipe = make_pipeline(
+        StandardScaler(),
+        MinMaxScaler((-1, 2)),
+        MaxAbsScaler(),
+        RobustScaler(quantile_range=(10.0, 90.0)),
+        Normalizer("l1"),
+        PCA(n_components=5, whiten=True),
+    ).fit(frame)
+    loaded = _round_trip(pipe, tmp_path / "sk")
+    np.testing.assert_array_equal(loaded.transform(frame), pipe.transform(frame))
+    assert loaded[0].feature_names_in_.dtype == object
+    np.testing.assert_array_equal(loaded[0].feature_names_in_, frame.columns)
+    assert loaded[1].feature_range == (-1, 2)
+    encoder = _round_trip(LabelEncoder().fit(y), tmp_path / "le")
+    np.testing.assert_array_equal(encoder.transform(y), LabelEncoder().fit_transform(y))
+
+
+def test_two_networks_and_a_shared_one(clf, pipeline, tmp_path):
+    from sklearn.pipeline import Pipeline
+
+    holder = Pipeline([("a", clf), ("b", clf), ("c", pipeline[-1])])
+    folder = save_pretrained(holder, tmp_path / "n")
+    assert sorted(p.name for p in folder.glob("*.keras")) == [
+        "network.keras",
+        "network_1.keras",
+    ]
+    loaded = load_pretrained(folder)
+    assert loaded[0].network_ is loaded[1].network_
+    for got, want in zip(
+        loaded[2].network_.weights, pipeline[-1].network_.weights, strict=True
+    ):
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+# ------------------------------------------------------------ fresh process
+_FRESH_CODE = """
+import sys, numpy as np, keras
+folder, X = sys.argv[1], np.load(sys.argv[1] + "/X.npy")
+out = {"plain": keras.saving.load_model(folder + "/plain/network.keras")
+       .predict(X[:, :, None], verbose=0)}
+assert "specauth" not in sys.modules, "specauth was imported"
+try:
+    keras.saving.load_model(folder + "/custom/network.keras")
+    print("CUSTOM-LOADED-WITHOUT-SPECAUTH")
+except TypeError as err:
+    print("REFUSED:", "Could not locate class 'PositionChannel'" in str(err))
+import specauth.models.layers
+out["custom"] = keras.saving.load_model(folder + "/custom/network.keras").predict(
+    X[:, :, None], verbose=0)
+from specauth.hub import load_pretrained
+model = load_pretrained(folder + "/osc")
+out["labels"], out["scores"] = model.predict(X), model.score_samples(X)
+np.savez(folder + "/out.npz", **out)
+"""
+
+
+@pytest.fixture(scope="module")
+def fresh(clf, osc_pipeline, data, tmp_path_factory):
+    """One fresh Python process loads three saved folders (see _FRESH_CODE)."""
+    X, y = data
+    folder = tmp_path_factory.mktemp("fresh")
+    plain = CNNClassifier(
+        "cnn1d_small", epochs=1, random_state=0, model__position_channel=False
+    )
+    models = {"osc": osc_pipeline, "plain": plain.fit(X, y), "custom": clf}
+    for name, model in models.items():
+        save_pretrained(model, folder / name)
+    np.save(folder / "X.npy", X)
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", _FRESH_CODE, str(folder)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    with np.load(folder / "out.npz", allow_pickle=False) as out:
+        return models, dict(out), result.stdout, folder
+
+
+def test_open_set_pipeline_loads_in_a_fresh_process(fresh, data):
+    X, _ = data
+    models, out, _, folder = fresh
+    model = models["osc"]
+    np.testing.assert_array_equal(out["labels"], model.predict(X))
     np.testing.assert_allclose(
-        np.load(tmp_path / "p.npy"), pipeline.predict_proba(X), rtol=1e-6
+        out["scores"], model.score_samples(X), rtol=1e-6, atol=1e-6
+    )
+    loaded = load_pretrained(folder / "osc")  # and in this process, exactly
+    np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
+    assert [type(s).__name__ for s in loaded] == [
+        "Crop",
+        "SpectrumNormalizer",
+        "LogTransform",
+        "StandardScaler",
+        "OpenSetClassifier",
+    ]
+    assert "unknown" in out["labels"]  # alpha=0.2 rejects some training spectra
+
+
+def test_network_file_alone_with_plain_keras(fresh, data):
+    """Keras alone loads a network of built-in layers; specauth's custom layers
+    need ``import specauth.models.layers`` (Keras auto-imports only keras*)."""
+    X, _ = data
+    models, out, stdout, _ = fresh
+    np.testing.assert_allclose(
+        out["plain"], models["plain"].logits(X), rtol=1e-5, atol=1e-6
+    )
+    assert "REFUSED: True" in stdout
+    np.testing.assert_allclose(
+        out["custom"], models["custom"].logits(X), rtol=1e-5, atol=1e-6
     )
 
 
+# ------------------------------------------------------------------ safety
 def _tamper(folder, edit):
     path = folder / "config.json"
     config = json.loads(path.read_text())
@@ -91,26 +334,93 @@ def _tamper(folder, edit):
     path.write_text(json.dumps(config))
 
 
-def test_tampered_config_is_refused(pipeline, tmp_path):
-    folder = save_pretrained(pipeline, tmp_path / "t")
-    _tamper(folder, lambda c: c["root"]["steps"][0][1].update({"class": "os.system"}))
-    with pytest.raises(ValueError, match="Refusing to load class 'os.system'"):
+@pytest.fixture()
+def saved_pipeline(pipeline, tmp_path):
+    return save_pretrained(pipeline, tmp_path / "t")
+
+
+def _set_step_class(path):
+    return lambda c: c["root"]["steps"][0][1].update({"class": path})
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("os.system", "Refusing to load class 'os.system'"),
+        ("builtins.eval", "Refusing to load class 'builtins.eval'"),
+        ("sklearn.preprocessing.FunctionTransformer", "Refusing to load class"),
+        ("specauth.preprocessing.NoSuchThing", "Unknown class"),
+        ("specauth.__main__.main", "Refusing to load class"),
+        ("specauth.hub.pretrained.save_pretrained", "not a class defined by specauth"),
+        ("specauth.hub.pretrained.os", "not a class defined by specauth"),
+        ("specauth.models.CNNFactory", "as an estimator: it is not one"),
+    ],
+)
+def test_tampered_class_path_is_refused(saved_pipeline, path, message):
+    _tamper(saved_pipeline, _set_step_class(path))
+    with pytest.raises(ValueError, match=message):
+        load_pretrained(saved_pipeline)
+
+
+def test_tampered_object_and_attributes_are_refused(data, tmp_path):
+    from specauth.models import CNNFactory
+
+    X, y = data
+    clf = CNNClassifier(CNNFactory("mobilenetv2", weights=None), epochs=1)
+    clf.n_features_in_ = 64  # looks fitted; only the config matters here
+    clf.classes_ = np.array(["a", "b"])
+    folder = save_pretrained(clf, tmp_path / "o")
+    loaded = load_pretrained(folder)  # the factory is rebuilt from its config
+    assert loaded.model == clf.model and loaded.model is not clf.model
+    model = lambda c: c["root"]["params"]["model"]["__object__"]  # noqa: E731
+    _tamper(folder, lambda c: model(c).update({"class": "subprocess.Popen"}))
+    with pytest.raises(ValueError, match="Refusing to load class 'subprocess.Popen'"):
         load_pretrained(folder)
-    _tamper(
-        folder,
-        lambda c: c["root"]["steps"][0][1].update(
-            {"class": "specauth.preprocessing.NoSuchThing"}
-        ),
-    )
-    with pytest.raises(ValueError, match="Unknown class"):
+    _tamper(folder, lambda c: model(c).update({"class": "specauth.ood.DIME"}))
+    with pytest.raises(ValueError, match="as an object: only specauth objects"):
+        load_pretrained(folder)
+    _tamper(folder, lambda c: c["root"].update({"params": {"_network": 1}}))
+    with pytest.raises(ValueError, match="'_network' is not a parameter name"):
+        load_pretrained(folder)
+    _tamper(folder, lambda c: c["root"].update({"params": {}, "state": {"_x": 1}}))
+    with pytest.raises(ValueError, match="not a fitted attribute name"):
         load_pretrained(folder)
 
 
-def test_newer_format_and_missing_files_are_clear_errors(pipeline, tmp_path):
-    folder = save_pretrained(pipeline, tmp_path / "v")
-    _tamper(folder, lambda c: c.update({"format_version": 99}))
+def test_unknown_parameter_is_refused(saved_pipeline):
+    _tamper(saved_pipeline, lambda c: c["root"]["steps"][0][1]["params"].update(bad=1))
+    with pytest.raises(ValueError, match="Crop does not accept the saved param"):
+        load_pretrained(saved_pipeline)
+
+
+def test_network_path_outside_the_folder_is_refused(saved_pipeline):
+    def edit(config):
+        config["root"]["steps"][-1][1]["state"]["network_"] = {
+            "__network__": "../network.keras"
+        }
+
+    _tamper(saved_pipeline, edit)
+    with pytest.raises(ValueError, match="must be named like 'network.keras'"):
+        load_pretrained(saved_pipeline)
+
+
+def test_network_with_a_lambda_layer_is_refused(saved_pipeline):
+    import keras
+
+    inputs = keras.Input((60, 1))
+    outputs = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
+    keras.Model(inputs, outputs).save(saved_pipeline / "network.keras")
+    with pytest.raises(ValueError, match="in Keras safe mode.*Lambda"):
+        load_pretrained(saved_pipeline)
+
+
+def test_newer_format_and_missing_files_are_clear_errors(saved_pipeline, tmp_path):
+    _tamper(saved_pipeline, lambda c: c.update({"format_version": 99}))
     with pytest.raises(ValueError, match="format version 99.*Upgrade"):
-        load_pretrained(folder)
+        load_pretrained(saved_pipeline)
+    _tamper(saved_pipeline, lambda c: c.pop("format_version"))
+    with pytest.raises(ValueError, match="no valid format version"):
+        load_pretrained(saved_pipeline)
     with pytest.raises(FileNotFoundError, match="No saved model folder"):
         load_pretrained(tmp_path / "absent")
     (tmp_path / "empty").mkdir()
@@ -120,29 +430,26 @@ def test_newer_format_and_missing_files_are_clear_errors(pipeline, tmp_path):
 
 def test_unsaveable_estimators_are_refused(data, tmp_path):
     from sklearn.exceptions import NotFittedError
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer
 
     X, y = data
     with pytest.raises(NotFittedError):
         save_pretrained(CNNClassifier(), tmp_path / "a")
-    with pytest.raises(TypeError, match="Only specauth estimators"):
-        save_pretrained(StandardScaler().fit(X), tmp_path / "b")
+    with pytest.raises(TypeError, match="Cannot save .*FunctionTransformer"):
+        save_pretrained(
+            make_pipeline(FunctionTransformer(np.log1p), Crop()).fit(X), tmp_path / "b"
+        )
+    with pytest.raises(TypeError, match="Cannot save .*LogisticRegression"):
+        save_pretrained(LogisticRegression().fit(X, y), tmp_path / "c")
+    with pytest.raises(TypeError, match="`metrics` must be a dict"):
+        save_pretrained(Crop().fit(X), tmp_path / "d", metrics=[0.9])
+    assert not (tmp_path / "d").exists()
 
 
-def test_factory_model_round_trip_restores_the_factory(data, tmp_path):
-    from specauth.models import CNNFactory
-
+def test_user_dict_shaped_like_a_marker_round_trips(data, tmp_path):
     X, y = data
-    factory = CNNFactory(
-        "mobilenetv2",
-        weights=None,
-        imaging="gadf",
-        image_size=32,
-        base_options={"alpha": 0.35},
-    )
-    clf = CNNClassifier(factory, epochs=1, random_state=0).fit(X, y)
-    save_pretrained(clf, tmp_path / "m")
-    loaded = load_pretrained(tmp_path / "m")
-    assert loaded.model == factory and loaded.model is not factory
-    assert loaded.model.base_options == {"alpha": 0.35}
-    np.testing.assert_allclose(loaded.logits(X), clf.logits(X), rtol=1e-5, atol=1e-5)
+    det = ood.MaxLogit().fit(X[:, :3])
+    det.extra_ = {"__array__": "a0", "n": np.int64(3)}
+    loaded = _round_trip(det, tmp_path / "d")
+    assert loaded.extra_ == {"__array__": "a0", "n": 3}

@@ -1,0 +1,255 @@
+"""``specauth explain``: one picture per spectrum, coloured by importance.
+
+The network of a saved model is explained with class activation maps
+(:class:`~specauth.explain.CAM1D`, or :class:`~specauth.explain.CAM2D` reduced
+to the spectrum for networks that image spectra inside) or SHAP values, on
+the preprocessed spectra the network reads.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_parser", "run", "importance_maps", "read_rows", "sample_title"]
+
+METHODS = ("cam", "hirescam", "gradcam", "shap")
+
+_EXAMPLES = """\
+examples:
+  specauth explain my_model/ --x new.npy --out explanations/            # sample 0
+  specauth explain my_model/ --x new.csv --index 0 3 7 --out ex/ --method gradcam
+  specauth explain my_model/ --x new.h5 --first 10 --out ex/ --format html
+  specauth explain my_model/ --x new.npy --first 5 --class steel --out ex/
+
+Files are named sample_<INDEX>.png (or .html); the title gives the predicted
+label ('unknown' where the detector rejects the spectrum), its probability and
+the class explained (default: the most probable known class).
+"""
+
+
+def add_parser(commands):
+    """Register the ``explain`` command."""
+    import argparse
+
+    parser = commands.add_parser(
+        "explain",
+        help="draw spectra coloured by what the network looked at",
+        description="Explain the predictions of a model folder written by "
+        "`specauth train`: writes one PNG (or interactive HTML) per spectrum, "
+        "the spectrum drawn as a line coloured by the importance of each point.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("model", metavar="MODEL_DIR", help="saved model folder")
+    parser.add_argument("--x", required=True, metavar="FILE", help="spectra file")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--index",
+        type=int,
+        nargs="+",
+        metavar="I",
+        help="row indices (from 0) of the spectra to explain (default: 0)",
+    )
+    which.add_argument(
+        "--first", type=int, metavar="N", help="explain the first N spectra"
+    )
+    parser.add_argument(
+        "--method",
+        choices=METHODS,
+        default="cam",
+        help="class activation map variant, or SHAP values (slower; needs "
+        "shap) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--class",
+        dest="target",
+        default=None,
+        metavar="LABEL",
+        help="class to explain (default: each spectrum's most probable class)",
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="folder to write the files to"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("png", "html"),
+        default="png",
+        help="PNG (matplotlib) or standalone interactive HTML (bokeh) "
+        "(default: %(default)s)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _wanted_indices(args):
+    if args.first is not None:
+        if args.first < 1:
+            raise ValueError(f"--first must be >= 1; got {args.first}.")
+        return list(range(args.first))
+    indices = args.index if args.index is not None else [0]
+    negative = [i for i in indices if i < 0]
+    if negative:
+        raise ValueError(f"--index values must be >= 0; got {negative}.")
+    return list(dict.fromkeys(indices))
+
+
+def read_rows(path, indices):
+    """Return the spectra at row ``indices`` of a file, read as a stream.
+
+    Reading stops after the largest index; an index past the end of the
+    file is a ValueError that gives the number of spectra in the file.
+    """
+    from specauth.datasets.files import iter_spectra
+
+    wanted = np.asarray(indices, dtype=np.int64)
+    rows = {}
+    start = 0
+    for chunk in iter_spectra(path, batch_size=1024):
+        inside = wanted[(wanted >= start) & (wanted < start + len(chunk))]
+        rows.update({int(i): chunk[i - start] for i in inside})
+        start += len(chunk)
+        if start > wanted.max():
+            break
+    missing = [int(i) for i in wanted if int(i) not in rows]
+    if missing:
+        raise ValueError(
+            f"--index {missing[0]} is out of range: {path} holds {start} spectra "
+            f"(indices 0..{start - 1})."
+        )
+    return np.stack([rows[int(i)] for i in wanted])
+
+
+def _network_estimator(final, where):
+    """The CNN estimator holding the network of ``final``; error if none."""
+    inner = getattr(final, "classifier_", final)
+    if not hasattr(inner, "network_"):
+        raise ValueError(
+            f"{where} holds a {type(final).__name__} without a neural network; "
+            "explanations need a CNNClassifier (or an OpenSetClassifier "
+            "around one)."
+        )
+    return inner
+
+
+def _spatial_dims(estimator):
+    from specauth.explain._network import split_network
+
+    return split_network(estimator.network_).spatial_dims
+
+
+def importance_maps(final, Xt, classes=None, *, method="cam"):
+    """Importance of every point of the preprocessed spectra ``Xt``.
+
+    Parameters
+    ----------
+    final : CNNClassifier or OpenSetClassifier
+        The last step of a loaded model.
+    Xt : ndarray of shape (n_samples, n_points)
+        Spectra after the model's preprocessing.
+    classes : label, array-like of labels or None, default=None
+        Class explained for each spectrum; None: the most probable one.
+    method : {"cam", "hirescam", "gradcam", "shap"}, default="cam"
+
+    Returns
+    -------
+    maps : ndarray of shape (n_samples, n_points)
+    """
+    from specauth.explain import CAM1D, CAM2D, ShapExplainer
+
+    estimator = _network_estimator(final, "The model")
+    with warnings.catch_warnings():
+        # Keras warns that the CAM's sub-network gets a tensor, not a dict.
+        warnings.filterwarnings("ignore", "The structure of `inputs`", UserWarning)
+        if method == "shap":
+            explainer = ShapExplainer(estimator, max_evals=300, random_state=0)
+            return np.asarray(explainer.explain(Xt, classes))
+        if _spatial_dims(estimator) == 2:
+            cam = CAM2D(estimator, method=method)
+            return cam.spectrum_importance(Xt, classes)
+        return CAM1D(estimator, method=method).explain(Xt, classes)
+
+
+def _target_class(model, label):
+    """The model's class whose text is ``label`` (None stays None)."""
+    if label is None:
+        return None
+    for known in model.classes_:
+        if str(known) == label:
+            return known
+    raise ValueError(
+        f"--class {label!r} is not a class of the model; its classes are "
+        f"{[str(c) for c in model.classes_]}."
+    )
+
+
+def sample_title(index, label, proba, classes, explained):
+    """Title: predicted label, probability and the class explained."""
+    top = int(np.argmax(proba))
+    known = {str(c) for c in classes}
+    if str(label) in known:
+        head = f"sample {index}: {label} (p={proba[top]:.2f})"
+    else:
+        head = f"sample {index}: {label} (closest {classes[top]}, p={proba[top]:.2f})"
+    return f"{head}; importance for {explained}"
+
+
+def display_spectrum(raw, preprocessed):
+    """The raw spectrum when its length matches the map, else the preprocessed."""
+    return raw if raw.shape[-1] == preprocessed.shape[-1] else preprocessed
+
+
+def _write_png(path, spectrum, importance, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from specauth.explain.plots import plot_spectrum_importance
+
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    plot_spectrum_importance(spectrum, importance, ax=ax, title=title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _write_html(path, spectrum, importance, title):
+    from specauth.explain.plots import bokeh_spectrum_importance, save_html
+
+    fig = bokeh_spectrum_importance(spectrum, importance, title=title)
+    save_html(fig, path, title=title)
+
+
+def run(args):
+    """Explain the chosen spectra and write one file per spectrum."""
+    from specauth.cli.predict import predict_outputs, split_model
+    from specauth.hub import load_pretrained
+
+    indices = _wanted_indices(args)
+    X = read_rows(args.x, indices)
+    model = load_pretrained(args.model)
+    final = split_model(model)[1]
+    _network_estimator(final, args.model)
+    target = _target_class(model, args.target)
+    outputs = predict_outputs(model, X)
+    Xt = np.asarray(outputs["Xt"])
+    maps = importance_maps(final, Xt, target, method=args.method)
+    classes = list(model.classes_)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write = _write_png if args.format == "png" else _write_html
+    for row, index in enumerate(indices):
+        proba = outputs["proba"][row]
+        explained = target if target is not None else classes[int(np.argmax(proba))]
+        title = sample_title(index, outputs["labels"][row], proba, classes, explained)
+        spectrum = display_spectrum(X[row], Xt[row])
+        write(out / f"sample_{index}.{args.format}", spectrum, maps[row], title)
+    print(
+        f"wrote {len(indices)} {args.format.upper()} explanation(s) "
+        f"({args.method}) to {out}",
+        file=sys.stderr,
+    )
+    return out
