@@ -1,4 +1,5 @@
-"""The ``specauth`` command line: ``demo``, ``train`` and ``predict``.
+"""The ``specauth`` command line: ``demo``, ``train``, ``predict``, ``explain``
+and ``report``.
 
 Run ``specauth --help`` or ``specauth COMMAND --help`` for details.
 """

@@ -5,10 +5,11 @@
 - :func:`make_spectra` -- synthetic peak spectra with known peak positions
   and held-out unknown classes;
 - :func:`read_spectra` and :func:`read_labels` -- read ``.npy``, ``.npz``,
-  CSV/TSV/text and HDF5 files.
+  CSV/TSV/text and HDF5 files; :func:`iter_spectra` reads them in chunks, for
+  inputs larger than memory.
 """
 
-from .files import read_labels, read_spectra
+from .files import iter_spectra, read_labels, read_spectra
 from .pgaa import PGAA_CNN_BINS, PGAA_UNKNOWN_CLASSES, load_pgaa, pgaa_open_set_split
 from .synthetic import make_spectra
 
@@ -20,4 +21,5 @@ __all__ = [
     "pgaa_open_set_split",
     "read_labels",
     "read_spectra",
+    "iter_spectra",
 ]

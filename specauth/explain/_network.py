@@ -150,7 +150,8 @@ def split_network(network, layer=None):
             f"or 2D (batch, height, width, channels); got shape "
             f"{None if chosen is None else tuple(chosen.shape)}."
         )
-    body = keras.Model(network.inputs, chosen, name="cam_body")
+    inputs = network.inputs[0] if len(network.inputs) == 1 else network.inputs
+    body = keras.Model(inputs, chosen, name="cam_body")
     head = keras.Model(chosen, network.outputs[0], name="cam_head")
     at_last_map = chosen is feature_tensor
     feature_tensor = chosen

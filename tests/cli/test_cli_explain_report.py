@@ -501,13 +501,14 @@ def test_closed_set_model_report_and_explain(files, tmp_path):
     assert (tmp_path / "e" / "sample_0.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # about 20 s: trains a small MobileNetV2 on imaged spectra
 @pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")
 def test_imaged_spectra_model_uses_cam2d_spectrum_importance():
     from specauth.cli.explain import importance_maps
     from specauth.estimators import CNNClassifier
     from specauth.explain import CAM2D
 
-    data = make_spectra(2, 6, length=32, random_state=0)
+    data = make_spectra(2, 6, length=64, random_state=0)
     clf = CNNClassifier(
         "mobilenetv2",
         epochs=1,
@@ -519,5 +520,5 @@ def test_imaged_spectra_model_uses_cam2d_spectrum_importance():
     ).fit(data.X, data.y)
     maps = importance_maps(clf, data.X[:2], method="gradcam")
     expected = CAM2D(clf, method="gradcam").spectrum_importance(data.X[:2])
-    assert maps.shape == (2, 32)
+    assert maps.shape == (2, 64)
     np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-6)
