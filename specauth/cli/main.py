@@ -10,11 +10,11 @@ import argparse
 import sys
 
 from specauth import __version__
-from specauth.cli import demo, explain, predict, report, train
+from specauth.cli import demo, explain, hub, predict, report, train
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (demo, train, predict, explain, report)
+_COMMANDS = (demo, train, predict, explain, report, hub)
 
 _EPILOG = """\
 examples:
@@ -24,6 +24,8 @@ examples:
   specauth predict model/ --x new.csv --out predictions.csv
   specauth explain model/ --x new.csv --index 0 3 --out explanations/
   specauth report model/ --x test.npy --y test_labels.csv --out report.html
+  specauth push model/ my-lab/my-model            # Hugging Face Hub
+  specauth pull my-lab/my-model --revision v1 --out model/
 """
 
 

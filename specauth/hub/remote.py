@@ -251,6 +251,7 @@ def pull_from_hub(
     token: str | bool | None = None,
     endpoint: str | None = None,
     local_files_only: bool = False,
+    local_dir: str | os.PathLike | None = None,
 ):
     """Download a model pushed with :func:`push_to_hub` and load it.
 
@@ -274,6 +275,10 @@ def pull_from_hub(
         Hub URL; ``None`` uses ``HF_ENDPOINT`` or ``https://huggingface.co``.
     local_files_only : bool, default=False
         Load from the cache only, without any network call.
+    local_dir : str or path-like, default=None
+        Also copy the downloaded folder (config, arrays, network, model card)
+        here, as a folder that :func:`~specauth.hub.load_pretrained` and
+        ``specauth predict`` read.
 
     Returns
     -------
@@ -308,10 +313,11 @@ def pull_from_hub(
     _check_optional_str(revision, "revision")
     _check_token(token)
     _check_flag(local_files_only, "local_files_only")
-    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
-        raise TypeError(
-            f"`cache_dir` must be None or a path; got {type(cache_dir).__name__}."
-        )
+    for name, value in (("cache_dir", cache_dir), ("local_dir", local_dir)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise TypeError(
+                f"`{name}` must be None or a path; got {type(value).__name__}."
+            )
     endpoint = _resolve_endpoint(endpoint)
     where = endpoint or "the Hugging Face Hub"
     hub, errors = _import_hub()
@@ -325,7 +331,12 @@ def pull_from_hub(
             "config.json: it is not a specauth model (upload one with "
             "push_to_hub)."
         )
-    return load_pretrained(folder)
+    model = load_pretrained(folder)
+    if local_dir is not None:
+        import shutil
+
+        shutil.copytree(folder, local_dir, dirs_exist_ok=True)
+    return model
 
 
 def _download(hub, errors, repo_id, revision, cache_dir, token, endpoint, offline):
