@@ -320,7 +320,7 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         options = self._fine_tune_options()
         if not self.fine_tune_epochs:
             return
-        from specauth.training.fine_tune import base_weighted_layers
+        from specauth.training.fine_tuning import base_weighted_layers
 
         try:
             count = len(base_weighted_layers(network))
@@ -339,7 +339,7 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
     def _fine_tune(self, network, lr, train, valid, history):
         """Unfreeze the pretrained base and train on with discriminative rates."""
         from specauth.training.discriminative import layer_rate_factors
-        from specauth.training.fine_tune import unfreeze_base
+        from specauth.training.fine_tuning import unfreeze_base
 
         options = self._fine_tune_options()
         layers = unfreeze_base(network, options["unfreeze"])

@@ -120,13 +120,14 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
 
     The 2D path: a MobileNetV2 base on Gramian angular fields computed inside
     the network (``model__weights`` takes ``"imagenet"`` or a weights file;
-    None here to stay offline):
+    None here to stay offline; not run as a doctest to keep the suite fast,
+    ``tests/estimators/test_classifier_2d.py`` trains it):
 
     >>> clf2d = CNNClassifier("mobilenetv2", epochs=2, random_state=0,
     ...                       model__imaging="gasf", model__image_size=32,
     ...                       model__weights=None,
     ...                       model__base_options={"alpha": 0.35})
-    >>> clf2d.fit(data.X, data.y).predict(data.X[:2]).shape
+    >>> clf2d.fit(data.X, data.y).predict(data.X[:2]).shape  # doctest: +SKIP
     (2,)
     """
 

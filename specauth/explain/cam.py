@@ -228,15 +228,16 @@ class CAM2D(_BaseCAM):
 
     Examples
     --------
+    A Keras network from :class:`~specauth.models.CNNFactory` (untrained
+    here, to keep the example fast; a fitted ``CNNClassifier`` works the same
+    and takes class labels):
+
     >>> from specauth.datasets import make_spectra
-    >>> from specauth.estimators import CNNClassifier
+    >>> from specauth.models import CNNFactory
     >>> data = make_spectra(3, 10, length=64, random_state=0)
-    >>> clf = CNNClassifier("mobilenetv2", epochs=1, random_state=0,
-    ...                     model__imaging="gasf", model__image_size=32,
-    ...                     model__weights=None,
-    ...                     model__base_options={"alpha": 0.35})
-    >>> clf = clf.fit(data.X, data.y)
-    >>> cam = CAM2D(clf, method="gradcam")
+    >>> network = CNNFactory("mobilenetv2", weights=None, imaging="gasf",
+    ...                      image_size=32, base_options={"alpha": 0.35})
+    >>> cam = CAM2D(network((64, 1), 3, seed=0), method="gradcam")
     >>> cam.explain(data.X[:2]).shape, cam.spectrum_importance(data.X[:2]).shape
     ((2, 32, 32), (2, 64))
     """

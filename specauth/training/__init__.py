@@ -38,9 +38,9 @@ _MODULES = {
     "OneCycleSchedule": "one_cycle",
     "OneCycleMomentum": "momentum",
     "LearningRateRecorder": "recorder",
-    "fine_tune": "fine_tune",
-    "freeze_base": "fine_tune",
-    "unfreeze_base": "fine_tune",
+    "fine_tune": "fine_tuning",
+    "freeze_base": "fine_tuning",
+    "unfreeze_base": "fine_tuning",
     "discriminative_optimizer": "discriminative",
     "layer_rate_factors": "discriminative",
 }

@@ -225,15 +225,13 @@ def test_bad_input_gives_clear_errors(clf1d, clf2d, data):
         cam.explain(bad)
     with pytest.raises(ValueError, match="expecting 96 features"):
         cam.explain(data.X[:2, :50])
-    clf_images = CNNClassifier(
-        "mobilenetv2",
-        epochs=1,
-        random_state=0,
-        model__weights=None,
-        model__base_options={"alpha": 0.35},
-    ).fit(np.random.default_rng(0).random((6, 32, 32, 1)), [0, 1] * 3)
+    from specauth.models import CNNFactory
+
+    images_net = CNNFactory("mobilenetv2", weights=None, base_options={"alpha": 0.35})(
+        (32, 32, 1), 2, seed=0
+    )
     with pytest.raises(ValueError, match="images spectra inside"):
-        CAM2D(clf_images).spectrum_importance(np.zeros((1, 32, 32, 1)))
+        CAM2D(images_net).spectrum_importance(np.zeros((1, 32, 32, 1)))
 
 
 def test_gradient_methods_on_the_jax_backend():

@@ -10,7 +10,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from specauth.models import CNNFactory, get_model  # noqa: E402
-from specauth.training.fine_tune import (  # noqa: E402
+from specauth.training.fine_tuning import (  # noqa: E402
     fine_tune,
     freeze_base,
     unfreeze_base,
