@@ -106,23 +106,26 @@ def _hdf5_datasets(handle, h5py):
     return names
 
 
+def _hdf5_dataset(handle, h5py, file, key):
+    """Return the dataset ``key`` of an open HDF5 file (the only one if None)."""
+    names = _hdf5_datasets(handle, h5py)
+    if key is None:
+        if len(names) != 1:
+            raise ValueError(
+                f"{file} holds {len(names)} datasets {names}; name the one to "
+                f"read as '{file}:/path/to/dataset'."
+            )
+        key = names[0]
+    node = handle.get(key)
+    if not isinstance(node, h5py.Dataset):
+        raise ValueError(f"{file} has no dataset {key!r}; its datasets are {names}.")
+    return node
+
+
 def _load_hdf5(file, key):
     h5py = import_optional("h5py", purpose="read HDF5 files")
     with h5py.File(file, "r") as handle:
-        names = _hdf5_datasets(handle, h5py)
-        if key is None:
-            if len(names) != 1:
-                raise ValueError(
-                    f"{file} holds {len(names)} datasets {names}; name the one to "
-                    f"read as '{file}:/path/to/dataset'."
-                )
-            key = names[0]
-        node = handle.get(key)
-        if not isinstance(node, h5py.Dataset):
-            raise ValueError(
-                f"{file} has no dataset {key!r}; its datasets are {names}."
-            )
-        return node[()]
+        return _hdf5_dataset(handle, h5py, file, key)[()]
 
 
 def read_spectra(path, *, allow_nd=False):
@@ -439,19 +442,7 @@ def _iter_npy(file, batch_size, ndim):
 def _iter_hdf5(file, key, batch_size, ndim):
     h5py = import_optional("h5py", purpose="read HDF5 files")
     with h5py.File(file, "r") as handle:
-        names = _hdf5_datasets(handle, h5py)
-        if key is None:
-            if len(names) != 1:
-                raise ValueError(
-                    f"{file} holds {len(names)} datasets {names}; name the one to "
-                    f"read as '{file}:/path/to/dataset'."
-                )
-            key = names[0]
-        node = handle.get(key)
-        if not isinstance(node, h5py.Dataset):
-            raise ValueError(
-                f"{file} has no dataset {key!r}; its datasets are {names}."
-            )
+        node = _hdf5_dataset(handle, h5py, file, key)
         yield from _iter_array(node, file, batch_size, ndim)
 
 
