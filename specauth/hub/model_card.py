@@ -74,7 +74,19 @@ def _network_summary(estimator):
         "name": network.name,
         "layers": len(network.layers),
         "parameters": int(network.count_params()),
+        "custom_layers": sorted(_custom_layers(network)),
     }
+
+
+def _custom_layers(model):
+    """Names of the non-Keras layer classes in ``model``, nested models too."""
+    names = set()
+    for layer in model.layers:
+        if not type(layer).__module__.startswith("keras"):
+            names.add(type(layer).__name__)
+        if hasattr(layer, "layers"):
+            names |= _custom_layers(layer)
+    return names
 
 
 def _detector_summary(detector):
@@ -224,17 +236,30 @@ model = load_pretrained("path/to/this/folder")
 model.predict(spectra)
 ```
 
-The network alone is a Keras 3 file. Import `specauth.models.layers` first
-(it registers specauth's custom layers with Keras); a network without them
-loads with Keras alone:
+The network alone is a Keras 3 file (it gives logits; the preprocessing and
+the detector are not in it). {network_note}
 
 ```python
-import keras
-import specauth.models.layers  # noqa: F401
+import keras{import_line}
 
 network = keras.saving.load_model("path/to/this/folder/network.keras")
 logits = network.predict(spectra[..., None])
 ```"""
+
+
+def _how_to_load(summary):
+    custom = summary.get("network", {}).get("custom_layers", [])
+    if not custom:
+        note = "It is made of built-in Keras layers: Keras alone loads it."
+        return _HOW_TO_LOAD.format(network_note=note, import_line="")
+    note = (
+        "It uses specauth's custom layers ("
+        + ", ".join(f"`{name}`" for name in custom)
+        + "): import `specauth.models.layers` first, which registers them "
+        "with Keras."
+    )
+    line = "\nimport specauth.models.layers  # noqa: F401"
+    return _HOW_TO_LOAD.format(network_note=note, import_line=line)
 
 
 def _limitations(summary):
@@ -309,7 +334,7 @@ def make_model_card(estimator, *, metrics=None, dataset=None, versions=None):
         "\n## Evaluation\n",
         _metrics_table(metrics),
         "\n## How to load\n",
-        _HOW_TO_LOAD,
+        _how_to_load(summary),
         "\n## Intended use\n",
         "Identifying the material (class) of a spectrum measured like the "
         "training spectra, with an explicit unknown answer when an open-set "

@@ -119,7 +119,7 @@ def _hub_errors(errors, repo_id, revision, where):
         raise
 
 
-def _folder_to_upload(estimator, scratch):
+def _folder_to_upload(estimator, scratch, metrics, dataset):
     """Return the saved-model folder: the given one, or a fresh save."""
     from specauth.hub.pretrained import save_pretrained
 
@@ -130,8 +130,17 @@ def _folder_to_upload(estimator, scratch):
                 "`estimator` must be a fitted estimator or a folder written by "
                 f"save_pretrained; {str(folder)!r} has no config.json."
             )
+        if metrics is not None or dataset is not None:
+            raise ValueError(
+                "`metrics` and `dataset` go into the model card written by "
+                "save_pretrained; pass them there, not with an already saved "
+                f"folder ({str(folder)!r})."
+            )
         return folder, "model"
-    return save_pretrained(estimator, Path(scratch) / "model"), type(estimator).__name__
+    folder = save_pretrained(
+        estimator, Path(scratch) / "model", metrics=metrics, dataset=dataset
+    )
+    return folder, type(estimator).__name__
 
 
 def push_to_hub(
@@ -145,6 +154,8 @@ def push_to_hub(
     create_pr: bool = False,
     endpoint: str | None = None,
     exist_ok: bool = True,
+    metrics: dict | None = None,
+    dataset: str | None = None,
 ):
     """Save a fitted estimator and upload it to a Hugging Face Hub model repo.
 
@@ -179,6 +190,13 @@ def push_to_hub(
         Hub URL; ``None`` uses ``HF_ENDPOINT`` or ``https://huggingface.co``.
     exist_ok : bool, default=True
         If False, raise when the repository already exists.
+    metrics : dict, default=None
+        Figures of merit for the model card, as in
+        :func:`~specauth.hub.save_pretrained` (e.g. ``{"accuracy": 0.98,
+        "auroc": 0.95}``); the Hub shows them on the model page. Only with a
+        fitted estimator, not a saved folder.
+    dataset : str, default=None
+        Name of the training data set, for the model card.
 
     Returns
     -------
@@ -226,7 +244,7 @@ def push_to_hub(
         )
     endpoint = _resolve_endpoint(endpoint)
     with tempfile.TemporaryDirectory(prefix="specauth-hub-") as scratch:
-        folder, name = _folder_to_upload(estimator, scratch)
+        folder, name = _folder_to_upload(estimator, scratch, metrics, dataset)
         hub, errors = _import_hub()
         api = hub.HfApi(endpoint=endpoint, token=token)
         with _hub_errors(errors, repo_id, revision or "main", api.endpoint):

@@ -12,8 +12,9 @@ an uncompiled functional ``keras.Model`` such that
   convolutional feature map (for class activation maps);
 - the layer after the ``Input`` is ``BatchNormalization(name="input_norm")``
   unless ``input_norm=False``; then comes the layer ``"position"``
-  (:class:`~specauth.models.layers.PositionChannel`, a ``-1 -> 1`` position
-  ramp appended as an extra channel) unless ``position_channel=False``;
+  (:func:`~specauth.models.layers.fixed_position_channel`, a frozen built-in
+  layer appending a ``-1 -> 1`` position ramp as an extra channel) unless
+  ``position_channel=False``;
 - the same ``seed`` gives identical initial weights;
 - any length from 1 point to tens of thousands of points works.
 
@@ -22,12 +23,13 @@ an uncompiled functional ``keras.Model`` such that
 builder under its name (``get_model("mobilenetv2")``), taking spectra with
 ``imaging="gasf"`` or images ``(height, width, channels)``.
 
-Besides built-in Keras layers the networks use the serialisable layers of
-:mod:`specauth.models.layers`, so a saved ``.keras`` file loads with
-``keras.saving.load_model(path)`` (safe mode) once ``specauth.models.layers``
-has been imported (that import registers them with Keras; a network built with
-``position_channel=False`` needs no import of specauth). Importing this
-package does not import Keras or TensorFlow.
+The 1D networks (:func:`cnn1d`, :func:`resnet1d`) are made of built-in Keras
+layers only: their saved ``.keras`` file loads with plain
+``keras.saving.load_model(path)`` (safe mode) without specauth. The 2D
+networks also use the serialisable layers of :mod:`specauth.models.layers`
+(pixel scaling, channel adapter, on-device imaging); their files load once
+``specauth.models.layers`` has been imported, which registers them with Keras.
+Importing this package does not import Keras or TensorFlow.
 """
 
 from specauth.models.applications import list_bases

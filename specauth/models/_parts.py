@@ -5,9 +5,10 @@ Both builders start with :func:`spectrum_input` and end with
 
 - the layer after the ``Input`` is ``BatchNormalization(name="input_norm")``
   (when ``input_norm=True``), which standardises the raw input scale;
-- the next one is :class:`~specauth.models.layers.PositionChannel` named
-  ``"position"`` (when ``position_channel=True``), which appends a position
-  ramp as an extra channel;
+- the next one is a frozen built-in ``EinsumDense`` layer named
+  ``"position"`` (when ``position_channel=True``,
+  :func:`~specauth.models.layers.fixed_position_channel`), which appends a
+  position ramp as an extra channel;
 - a global-average-pooling head is named ``"gap"``;
 - the last layer is ``Dense(n_classes, name="logits")`` without activation,
   and its input is the embedding.
@@ -42,16 +43,18 @@ def spectrum_input(
     ``BatchNormalization`` over the channel axis standardises each channel with
     statistics over the batch and all positions, so raw counts (values of
     thousands) and log-spectra (values around -10) reach the first convolution
-    on the same scale. ``position_channel`` then appends a position ramp
-    (:class:`~specauth.models.layers.PositionChannel`, layer ``"position"``)
-    so that a GAP network can tell *where* a peak is.
+    on the same scale. ``position_channel`` then appends a ``-1 -> 1``
+    position ramp (layer ``"position"``,
+    :func:`~specauth.models.layers.fixed_position_channel`: built-in Keras
+    layers only, so the network loads without specauth) so that a GAP network
+    can tell *where* a peak is.
     """
     inputs = keras.Input(shape=input_shape, name="spectrum")
     x = batch_norm(keras, "input_norm")(inputs) if input_norm else inputs
     if position_channel:
-        from specauth.models.layers import PositionChannel
+        from specauth.models.layers import fixed_position_channel
 
-        x = PositionChannel(name="position")(x)
+        x = fixed_position_channel(*input_shape, name="position")(x)
     return inputs, x
 
 

@@ -88,6 +88,9 @@ def test_body_describes_the_model_and_its_use(osc):
     assert "KNNDetector on the network's features, `alpha=0.1`" in body
     assert "**Network input shape:** (64, 1)" in body
     assert "load_pretrained" in body and "keras.saving.load_model" in body
+    # The default 1D networks are built-in layers only.
+    assert "Keras alone loads it" in body
+    assert "import specauth.models.layers" not in body
     for section in ("Intended use", "Limitations", "Library versions"):
         assert f"## {section}" in body
     assert "calibrated on training" in body and "unknown classes" in body
@@ -135,3 +138,22 @@ def test_bad_arguments_are_clear_errors():
         make_model_card(fitted, dataset=3)
     with pytest.raises(NotFittedError):
         make_model_card(CNNClassifier())
+
+
+def _builder_with_a_custom_layer(input_shape, n_classes, seed=None):
+    import keras
+
+    from specauth.models.layers import PositionChannel
+
+    inputs = keras.Input(input_shape)
+    x = keras.layers.GlobalAveragePooling1D()(PositionChannel()(inputs))
+    return keras.Model(inputs, keras.layers.Dense(n_classes, name="logits")(x))
+
+
+def test_card_says_when_the_network_needs_specauth():
+    d = make_spectra(n_classes=2, n_samples_per_class=4, length=64, random_state=0)
+    clf = CNNClassifier(_builder_with_a_custom_layer, epochs=1, random_state=0)
+    _, body = _front_matter(make_model_card(clf.fit(d.X, d.y)))
+    assert "custom layers (`PositionChannel`)" in body
+    assert "import specauth.models.layers  # noqa: F401" in body
+    assert "Keras alone loads it" not in body

@@ -250,8 +250,8 @@ def test_two_networks_and_a_shared_one(clf, pipeline, tmp_path):
 _FRESH_CODE = """
 import sys, numpy as np, keras
 folder, X = sys.argv[1], np.load(sys.argv[1] + "/X.npy")
-out = {"plain": keras.saving.load_model(folder + "/plain/network.keras")
-       .predict(X[:, :, None], verbose=0)}
+out = {name: keras.saving.load_model(folder + f"/{name}/network.keras")
+       .predict(X[:, :, None], verbose=0) for name in ("plain", "default")}
 assert "specauth" not in sys.modules, "specauth was imported"
 try:
     keras.saving.load_model(folder + "/custom/network.keras")
@@ -276,9 +276,19 @@ def fresh(clf, osc_pipeline, data, tmp_path_factory):
     plain = CNNClassifier(
         "cnn1d_small", epochs=1, random_state=0, model__position_channel=False
     )
-    models = {"osc": osc_pipeline, "plain": plain.fit(X, y), "custom": clf}
+    models = {"osc": osc_pipeline, "plain": plain.fit(X, y), "default": clf}
     for name, model in models.items():
         save_pretrained(model, folder / name)
+    # A network with a specauth custom layer (the default builders have none).
+    import keras
+
+    from specauth.models.layers import PositionChannel
+
+    inputs = keras.Input(X.shape[1:] + (1,))
+    x = keras.layers.GlobalAveragePooling1D()(PositionChannel()(inputs))
+    models["custom"] = keras.Model(inputs, keras.layers.Dense(2)(x))
+    (folder / "custom").mkdir()
+    models["custom"].save(folder / "custom" / "network.keras")
     np.save(folder / "X.npy", X)
     result = subprocess.run(
         [sys.executable, "-c", _FRESH_CODE, str(folder)],
@@ -313,16 +323,21 @@ def test_open_set_pipeline_loads_in_a_fresh_process(fresh, data):
 
 
 def test_network_file_alone_with_plain_keras(fresh, data):
-    """Keras alone loads a network of built-in layers; specauth's custom layers
-    need ``import specauth.models.layers`` (Keras auto-imports only keras*)."""
+    """Keras alone loads the 1D networks (built-in layers only, the position
+    ramp included); specauth's custom layers need ``import
+    specauth.models.layers`` (Keras auto-imports only keras*)."""
     X, _ = data
     models, out, stdout, _ = fresh
-    np.testing.assert_allclose(
-        out["plain"], models["plain"].logits(X), rtol=1e-5, atol=1e-6
-    )
+    for name in ("plain", "default"):
+        np.testing.assert_allclose(
+            out[name], models[name].logits(X), rtol=1e-5, atol=1e-6
+        )
     assert "REFUSED: True" in stdout
     np.testing.assert_allclose(
-        out["custom"], models["custom"].logits(X), rtol=1e-5, atol=1e-6
+        out["custom"],
+        models["custom"].predict(X[:, :, None], verbose=0),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 

@@ -67,7 +67,14 @@ def test_round_trip_gives_identical_predictions_and_scores(
     hub, openset_pipeline, data, tmp_path
 ):
     X, _ = data
-    commit = push_to_hub(openset_pipeline, "lab/openset", token=TOKEN, endpoint=hub.url)
+    commit = push_to_hub(
+        openset_pipeline,
+        "lab/openset",
+        token=TOKEN,
+        endpoint=hub.url,
+        metrics={"accuracy": 0.97, "auroc": 0.91},
+        dataset="make_spectra",
+    )
     repo = hub.repos["lab/openset"]
     assert commit.oid == repo["branches"]["main"]
     assert commit.commit_url == f"{hub.url}/lab/openset/commit/{commit.oid}"
@@ -89,6 +96,11 @@ def test_round_trip_gives_identical_predictions_and_scores(
     snapshot = tmp_path / "models--lab--openset" / "snapshots" / commit.oid
     for name in SAVED:
         assert (snapshot / name).read_bytes() == files[name]
+    # The model card on the Hub carries the metrics and the data set.
+    card = files["README.md"].decode()
+    assert "| Closed-set accuracy | 0.97 |" in card
+    assert "| OOD AUROC | 0.91 |" in card
+    assert "trained on make_spectra" in card
 
 
 def test_pushing_an_unchanged_model_adds_no_commit(hub, normalizer, tmp_path):
@@ -200,6 +212,15 @@ def test_bad_arguments(hub, normalizer, tmp_path):
     with pytest.raises(NotFittedError):
         push_to_hub(CNNClassifier(), "lab/unfitted", token=TOKEN, endpoint=hub.url)
     assert "lab/unfitted" not in hub.repos and "lab/x" not in hub.repos
+
+
+def test_metrics_only_with_an_estimator(hub, normalizer, tmp_path):
+    folder = save_pretrained(normalizer, tmp_path / "saved")
+    with pytest.raises(ValueError, match="pass them there"):
+        push_to_hub(folder, "lab/m", metrics={"accuracy": 1.0}, endpoint=hub.url)
+    with pytest.raises(TypeError, match="`metrics`"):
+        push_to_hub(normalizer, "lab/m", metrics=[1.0], endpoint=hub.url)
+    assert "lab/m" not in hub.repos
 
 
 def test_push_a_saved_folder_and_exist_ok(hub, normalizer, data, tmp_path):

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from specauth.models import get_model, list_models
-from specauth.models.layers import PositionChannel
 
 NAMES = [
     name
@@ -35,7 +34,8 @@ def test_layers_follow_the_contract(name, keras):
     assert isinstance(first, keras.layers.BatchNormalization)
     position = model.layers[2]
     assert position.name == "position"
-    assert isinstance(position, PositionChannel)
+    assert isinstance(position, keras.layers.EinsumDense)  # a built-in layer
+    assert not position.trainable
     assert position.input.shape == (None, 64, 1)
     assert position.output.shape == (None, 64, 2)
     last = model.layers[-1]
@@ -134,7 +134,7 @@ def test_without_position_channel(name, keras):
     model = _build(name, position_channel=False)
     names = [layer.name for layer in model.layers]
     assert "position" not in names
-    assert not any(isinstance(layer, PositionChannel) for layer in model.layers)
+    assert not any(isinstance(la, keras.layers.EinsumDense) for la in model.layers)
     assert names[1] == "input_norm"
     assert isinstance(model.layers[2], keras.layers.Conv1D)
     assert model.layers[2].input.shape == (None, 64, 1)

@@ -1,13 +1,11 @@
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import specauth
 from specauth.models import cnn1d, get_model, resnet1d
-from specauth.models.layers import PositionChannel
+from specauth.models.layers import PositionChannel, fixed_position_channel
 
 
 def _inputs(shape, seed=0):
@@ -104,29 +102,79 @@ def test_keras_file_round_trip_in_safe_mode(keras, tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)
 
 
-def test_network_loads_in_a_fresh_process_after_importing_the_layers(tmp_path):
-    # What a user does: build and save here, then load elsewhere in safe mode.
+def test_network_loads_in_a_fresh_process_without_specauth(tmp_path):
+    # What a user does: build and save here, then load elsewhere in safe mode
+    # with plain Keras: the 1D networks are made of built-in layers only.
     model = cnn1d((32, 1), 2, seed=0)
     x = _inputs((2, 32, 1))
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "expected.npy", model.predict(x, verbose=0))
     model.save(tmp_path / "net.keras")
     code = (
-        "import sys, numpy as np, keras, specauth.models.layers; "
+        "import sys, numpy as np, keras; "
         "d = sys.argv[1]; "
         "m = keras.saving.load_model(d + '/net.keras', safe_mode=True); "
+        "assert not [k for k in sys.modules if k.startswith('specauth')]; "
         "np.save(d + '/got.npy', m.predict(np.load(d + '/x.npy'), verbose=0))"
     )
-    root = Path(specauth.__file__).resolve().parents[1]
     subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)],
-        cwd=root,
+        cwd=tmp_path,
         check=True,
         capture_output=True,
     )
     np.testing.assert_array_equal(
         np.load(tmp_path / "got.npy"), np.load(tmp_path / "expected.npy")
     )
+
+
+# ------------------------------------------------------- fixed_position_channel
+@pytest.mark.parametrize("length", [1, 2, 5, 2631])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_fixed_layer_equals_the_custom_layer(length, channels, keras):
+    x = _inputs((3, length, channels))
+    layer = fixed_position_channel(length, channels, low=-2.0, high=3.0)
+    out = np.asarray(layer(x))
+    assert out.shape == (3, length, channels + 1)
+    # The copy of the input channels is exact; the ramp is numpy's linspace.
+    np.testing.assert_array_equal(out[..., :channels], x)
+    expected = np.linspace(-2.0, 3.0, length) if length > 1 else [-2.0]
+    for sample in out:
+        np.testing.assert_allclose(sample[:, -1], expected, rtol=0, atol=2e-6)
+    custom = np.asarray(PositionChannel(low=-2.0, high=3.0)(x))
+    np.testing.assert_allclose(out, custom, rtol=0, atol=2e-6)
+    assert isinstance(layer, keras.layers.EinsumDense)
+    assert not layer.trainable and layer.trainable_weights == []
+
+
+def test_fixed_layer_survives_training_and_cloning(keras):
+    inputs = keras.Input((6, 1))
+    x = fixed_position_channel(6, 1, name="position")(inputs)
+    x = keras.layers.GlobalAveragePooling1D()(keras.layers.Conv1D(2, 3)(x))
+    model = keras.Model(inputs, keras.layers.Dense(2)(x))
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    model.fit(_inputs((8, 6, 1)), _inputs((8, 2), seed=1), epochs=2, verbose=0)
+    probe = keras.Model(inputs, model.get_layer("position").output)
+    ramp = probe.predict(np.zeros((1, 6, 1)), verbose=0)[0, :, 1]
+    np.testing.assert_allclose(ramp, np.linspace(-1, 1, 6), atol=1e-6)
+    clone = keras.models.clone_model(model)
+    probe = keras.Model(clone.inputs, clone.get_layer("position").output)
+    ramp = probe.predict(np.zeros((1, 6, 1)), verbose=0)[0, :, 1]
+    np.testing.assert_allclose(ramp, np.linspace(-1, 1, 6), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("args", "options", "error", "fragment"),
+    [
+        ((0, 1), {}, ValueError, "`length`"),
+        ((5, 1.5), {}, TypeError, "`channels`"),
+        ((5, 1), {"low": 1.0, "high": 1.0}, ValueError, "must differ"),
+        ((5, 1), {"high": float("nan")}, ValueError, "`high` must be a finite"),
+    ],
+)
+def test_fixed_layer_bad_arguments(args, options, error, fragment):
+    with pytest.raises(error, match=fragment):
+        fixed_position_channel(*args, **options)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +201,11 @@ def test_builders_add_it_by_default_only(builder):
     assert "position" in names
     without = builder((64, 1), 2, position_channel=False, seed=0)
     assert "position" not in {layer.name for layer in without.layers}
-    assert not any(isinstance(layer, PositionChannel) for layer in without.layers)
+    # The builders use built-in layers only.
+    for model in (builder((64, 1), 2, seed=0), without):
+        assert {type(layer).__module__.split(".")[0] for layer in model.layers} == {
+            "keras"
+        }
 
 
 def _peak_position_task(centres=(30, 90), n=40, length=128, seed=0):

@@ -7,6 +7,15 @@ saved ``.keras`` network that uses them loads in safe mode.
 from specauth.models.layers.channel_adapter import ChannelAdapter
 from specauth.models.layers.gramian_angular import GramianAngularLayer
 from specauth.models.layers.pixel_scaling import PixelScaling
-from specauth.models.layers.position_channel import PositionChannel
+from specauth.models.layers.position_channel import (
+    PositionChannel,
+    fixed_position_channel,
+)
 
-__all__ = ["ChannelAdapter", "GramianAngularLayer", "PixelScaling", "PositionChannel"]
+__all__ = [
+    "ChannelAdapter",
+    "GramianAngularLayer",
+    "PixelScaling",
+    "PositionChannel",
+    "fixed_position_channel",
+]

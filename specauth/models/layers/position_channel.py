@@ -1,4 +1,9 @@
-"""PositionChannel: append the normalised position as an extra input channel."""
+"""PositionChannel: append the normalised position as an extra input channel.
+
+:class:`PositionChannel` is a custom layer for inputs of any length;
+:func:`fixed_position_channel` does the same with one built-in Keras layer for
+a known length, so networks built with it need no specauth to load.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from specauth._lazy import import_keras
 keras = import_keras()
 ops = keras.ops
 
-__all__ = ["PositionChannel"]
+__all__ = ["PositionChannel", "fixed_position_channel"]
 
 
 def _check_end(value, name):
@@ -110,3 +115,89 @@ class PositionChannel(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "low": self.low, "high": self.high}
+
+
+def fixed_position_channel(length, channels, *, low=-1.0, high=1.0, name="position"):
+    """Return a built-in Keras layer that appends a ``low -> high`` position ramp.
+
+    The same operation as :class:`PositionChannel` for inputs of a known
+    ``length``, made of a single frozen ``keras.layers.EinsumDense`` layer:
+    its kernel is ``[I | 0]`` (a copy of the ``channels`` input channels and
+    one zero column) and its per-position bias is ``[0 | ramp]``. Built-in
+    layers only, so a network that uses it loads with plain
+    ``keras.saving.load_model`` on a machine where specauth is not installed.
+    The builders :func:`~specauth.models.cnn1d` and
+    :func:`~specauth.models.resnet1d` use it.
+
+    The copy is exact (each channel is multiplied by 1 and added to zeros);
+    the ramp is ``numpy.linspace(low, high, length)`` rounded to float32. The
+    layer is not trainable; its initialisers hold the values, so
+    ``keras.models.clone_model`` rebuilds it unchanged.
+
+    Parameters
+    ----------
+    length : int
+        Number of positions of the input (``>= 1``).
+    channels : int
+        Number of input channels (``>= 1``); the output has ``channels + 1``.
+    low, high : float, default=-1.0, 1.0
+        Ramp values at the first and the last position; must differ.
+    name : str, default="position"
+        Name of the layer.
+
+    Returns
+    -------
+    keras.layers.EinsumDense
+        A layer mapping ``(batch, length, channels)`` to
+        ``(batch, length, channels + 1)``.
+
+    Raises
+    ------
+    TypeError
+        If ``length`` or ``channels`` is not an int, or ``low``/``high`` is
+        not a real number.
+    ValueError
+        If ``length`` or ``channels`` is below 1, ``low``/``high`` is not
+        finite, or ``low == high``.
+
+    See Also
+    --------
+    PositionChannel : The custom layer, for inputs of any length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = fixed_position_channel(5, 1)
+    >>> out = np.asarray(layer(np.full((2, 5, 1), 7.0, dtype="float32")))
+    >>> out[0].T
+    array([[ 7. ,  7. ,  7. ,  7. ,  7. ],
+           [-1. , -0.5,  0. ,  0.5,  1. ]], dtype=float32)
+    >>> type(layer).__name__, layer.trainable
+    ('EinsumDense', False)
+    """
+    import numpy as np
+
+    from specauth.models import _checks
+
+    length = _checks.check_positive_int(length, "length")
+    channels = _checks.check_positive_int(channels, "channels")
+    low = _check_end(low, "low")
+    high = _check_end(high, "high")
+    if low == high:
+        raise ValueError(
+            f"`low` and `high` must differ, or the ramp carries no position; "
+            f"got low={low}, high={high}."
+        )
+    kernel = np.zeros((channels, channels + 1))
+    kernel[:, :channels] = np.eye(channels)
+    bias = np.zeros((length, channels + 1))
+    bias[:, -1] = np.linspace(low, high, length) if length > 1 else low
+    return keras.layers.EinsumDense(
+        "abc,cd->abd",
+        output_shape=(length, channels + 1),
+        bias_axes="bd",
+        kernel_initializer=keras.initializers.Constant(kernel.tolist()),
+        bias_initializer=keras.initializers.Constant(bias.tolist()),
+        trainable=False,
+        name=name,
+    )
