@@ -23,12 +23,15 @@ an uncompiled functional ``keras.Model`` such that
 builder under its name (``get_model("mobilenetv2")``), taking spectra with
 ``imaging="gasf"`` or images ``(height, width, channels)``.
 
-The 1D networks (:func:`cnn1d`, :func:`resnet1d`) are made of built-in Keras
-layers only: their saved ``.keras`` file loads with plain
-``keras.saving.load_model(path)`` (safe mode) without specauth. The 2D
-networks also use the serialisable layers of :mod:`specauth.models.layers`
-(pixel scaling, channel adapter, on-device imaging); their files load once
-``specauth.models.layers`` has been imported, which registers them with Keras.
+The 1D networks (:func:`cnn1d`, :func:`resnet1d`) and the 2D networks of
+:class:`CNNFactory` taking images are made of built-in Keras layers only
+(the position ramp, the channel adapter and the pixel scaling are frozen or
+learned ``EinsumDense`` layers): their saved ``.keras`` file loads with plain
+``keras.saving.load_model(path)`` (safe mode) without specauth. Only a 2D
+network that images spectra on the device (``imaging="gasf"`` or ``"gadf"``)
+holds a custom layer, the
+:class:`~specauth.models.layers.GramianAngularLayer`; its file loads once
+``specauth.models.layers`` has been imported, which registers it with Keras.
 Importing this package does not import Keras or TensorFlow.
 """
 

@@ -84,10 +84,21 @@ class CNNFactory:
     whole model. The network is::
 
         Input -> [GramianAngularLayer "imaging"] -> [Resizing "resize"]
-              -> [ChannelAdapter "channel_adapter"] -> PixelScaling "pixel_scaling"
+              -> [EinsumDense "channel_adapter"] -> EinsumDense "pixel_scaling"
               -> base "base" (pretrained BatchNorm frozen, inference mode)
               -> GlobalAveragePooling2D "gap" | Flatten "flatten"
               -> [Dense "dense"] -> [Dropout "dropout"] -> Dense "logits"
+
+    The channel adapter and the pixel scaling are per-pixel affine maps over
+    the channels, built as single ``keras.layers.EinsumDense`` layers by
+    :func:`~specauth.models.layers.fixed_channel_adapter` and
+    :func:`~specauth.models.layers.fixed_pixel_scaling`. So a network taking
+    images is made of built-in Keras layers only, and its ``.keras`` file
+    loads with plain ``keras.saving.load_model(path)`` (safe mode) where
+    specauth is not installed. A network with ``imaging`` also holds the
+    custom :class:`~specauth.models.layers.GramianAngularLayer`: its file
+    loads once ``specauth.models.layers`` has been imported, which registers
+    that layer with Keras.
 
     Calling the factory, ``factory(input_shape, n_classes, seed=0)``, returns
     an uncompiled ``keras.Model`` that outputs logits, so an instance can be
@@ -121,7 +132,7 @@ class CNNFactory:
         Gramian field), else ``(0, 255)`` (images already in pixels).
     preprocessing : {"auto", "tf", "torch", "caffe", "none"}, default="auto"
         Pixel convention the base is fed (see
-        :class:`~specauth.models.layers.PixelScaling`). ``"auto"``: that of
+        :func:`~specauth.models.layers.fixed_pixel_scaling`). ``"auto"``: that of
         the base's Keras ``preprocess_input``. Weights converted from PyTorch
         (such as the MobileNetV2 file of ``../shared/weights``) want
         ``"torch"``.
@@ -129,7 +140,8 @@ class CNNFactory:
         How inputs without 3 channels become RGB (layer ``"channel_adapter"``,
         a 1x1 linear map initialised to copy 1 channel to all 3, or to average
         channel groups, see
-        :func:`~specauth.models.layers.channel_adapter.channel_mixing_matrix`).
+        :func:`~specauth.models.layers.channel_adapter.channel_mixing_matrix`
+        and :func:`~specauth.models.layers.fixed_channel_adapter`).
         ``"fixed"`` keeps that map and adds the layer only for inputs without
         3 channels; ``"learned"`` always adds it and trains it with the head.
     head : {"gap", "flatten"}, default="gap"
@@ -423,7 +435,7 @@ def _keras_base(keras, options, shape):
 
 def _build(config, input_shape, n_classes, seed):
     keras = import_keras()
-    from specauth.models.layers import ChannelAdapter, PixelScaling
+    from specauth.models.layers import fixed_channel_adapter, fixed_pixel_scaling
 
     options = _resolved_options(config)
     n_classes = _checks.check_n_classes(n_classes)
@@ -432,8 +444,12 @@ def _build(config, input_shape, n_classes, seed):
     spec = options["spec"]
     inputs, x, shape = _image_input(keras, input_shape, options)
     if shape[2] != 3 or options["channel_adapter"] == "learned":
-        x = ChannelAdapter(
-            3, trainable=options["channel_adapter"] == "learned", name="channel_adapter"
+        x = fixed_channel_adapter(
+            shape[2],
+            3,
+            image_shape=shape[:2],
+            trainable=options["channel_adapter"] == "learned",
+            name="channel_adapter",
         )(x)
     mode = (
         spec.pixel_mode
@@ -448,7 +464,13 @@ def _build(config, input_shape, n_classes, seed):
             f"turn that off; `preprocessing={options['preprocessing']!r}` would "
             "preprocess twice. Use preprocessing='auto' or 'none'."
         )
-    x = PixelScaling(options["input_range"], mode=mode, name="pixel_scaling")(x)
+    x = fixed_pixel_scaling(
+        options["input_range"],
+        mode,
+        image_shape=shape[:2],
+        channels=3,
+        name="pixel_scaling",
+    )(x)
     base = _keras_base(keras, options, shape)
     base.trainable = not options["freeze_base"]
     if options["weights"] is not None:

@@ -158,6 +158,17 @@ def test_non_str_name_is_a_type_error(name):
 
 
 # ------------------------------------------------------------ the build sweep
+def _pixels_by_hand(pixels, mode):
+    """What ``preprocess_input`` of ``mode`` makes of 0-255 RGB pixels, in numpy."""
+    if mode == "tf":
+        return pixels / 127.5 - 1.0
+    if mode == "torch":
+        return (pixels / 255.0 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
+    if mode == "caffe":
+        return pixels[..., ::-1] - [103.939, 116.779, 123.68]
+    return pixels
+
+
 def _check_built(model, keras, size, channels, n_classes=3):
     names = [layer.name for layer in model.layers]
     adapter = ["channel_adapter"] if channels != 3 else []
@@ -194,7 +205,16 @@ def test_every_base_builds(name, keras, fresh_session):
     spec = base_spec(name)
     size = spec.min_size
     model = CNNFactory(name, weights=None)((size, size, 3), 3, seed=0)
-    assert model.get_layer("pixel_scaling").mode == spec.pixel_mode
+    # The pixel scaling applies the base's convention to 0-255 pixels.
+    scaling = model.get_layer("pixel_scaling")
+    assert isinstance(scaling, keras.layers.EinsumDense) and not scaling.trainable
+    pixels = np.random.default_rng(1).uniform(0, 255, size=(1, size, size, 3))
+    np.testing.assert_allclose(
+        np.asarray(scaling(pixels.astype("float32"))),
+        _pixels_by_hand(pixels, spec.pixel_mode),
+        rtol=1e-5,
+        atol=1e-4,
+    )
     _check_built(model, keras, size, 3)
 
 

@@ -1,9 +1,9 @@
-"""ChannelAdapter and its initial matrix, against hand-worked matrices and numpy."""
+"""ChannelAdapter, its built-in twin and its matrix, against hand-worked numpy."""
 
 import numpy as np
 import pytest
 
-from specauth.models.layers import ChannelAdapter
+from specauth.models.layers import ChannelAdapter, fixed_channel_adapter
 from specauth.models.layers.channel_adapter import channel_mixing_matrix
 
 HAND_WORKED = {
@@ -83,16 +83,27 @@ def _one_training_step(keras, adapter, channels=2):
     return kernel_before, keras.ops.convert_to_numpy(adapter.kernel)
 
 
-def test_fixed_adapter_keeps_its_kernel_in_training(keras):
-    adapter = ChannelAdapter(trainable=False)
+# Both adapters: the custom layer, and the built-in EinsumDense of the factory.
+ADAPTERS = {
+    "custom": lambda trainable: ChannelAdapter(trainable=trainable),
+    "builtin": lambda trainable: fixed_channel_adapter(
+        2, image_shape=(5, 4), trainable=trainable
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ADAPTERS))
+def test_fixed_adapter_keeps_its_kernel_in_training(kind, keras):
+    adapter = ADAPTERS[kind](False)
     before, after = _one_training_step(keras, adapter)
     assert adapter.trainable_weights == []
     np.testing.assert_array_equal(after, before)
     np.testing.assert_array_equal(after, channel_mixing_matrix(2))
 
 
-def test_learned_adapter_moves_its_kernel_in_training(keras):
-    adapter = ChannelAdapter(trainable=True)
+@pytest.mark.parametrize("kind", sorted(ADAPTERS))
+def test_learned_adapter_moves_its_kernel_in_training(kind, keras):
+    adapter = ADAPTERS[kind](True)
     before, after = _one_training_step(keras, adapter)
     np.testing.assert_array_equal(before, channel_mixing_matrix(2))
     assert len(adapter.trainable_weights) == 1
@@ -141,6 +152,100 @@ def test_input_is_not_modified():
     before = x.copy()
     ChannelAdapter()(x)
     np.testing.assert_array_equal(x, before)
+
+
+# ---------------------------------------------------- fixed_channel_adapter
+@pytest.mark.parametrize("channels", sorted(HAND_WORKED))
+def test_builtin_adapter_equals_the_custom_layer_and_numpy(channels, keras):
+    x = _images(channels, seed=4)
+    adapter = fixed_channel_adapter(channels, image_shape=(5, 4))
+    out = np.asarray(adapter(x))
+    assert out.shape == (3, 5, 4, 3) and out.dtype == np.float32
+    expected = x.astype(np.float64) @ np.asarray(HAND_WORKED[channels])
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        out, np.asarray(ChannelAdapter()(x)), rtol=1e-6, atol=1e-6
+    )
+    assert isinstance(adapter, keras.layers.EinsumDense)
+    assert adapter.name == "channel_adapter"
+    assert [w.path for w in adapter.weights] == ["channel_adapter/kernel"]  # no bias
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(adapter.kernel), HAND_WORKED[channels]
+    )
+
+
+@pytest.mark.parametrize("image_shape", [(1, 1), (7, 9), [2, 3]])
+def test_builtin_adapter_other_shapes_and_channel_counts(image_shape, keras):
+    adapter = fixed_channel_adapter(3, out_channels=2, image_shape=image_shape)
+    x = np.random.default_rng(5).normal(size=(2, *image_shape, 3)).astype("float32")
+    expected = x @ np.array([[0.5, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    np.testing.assert_allclose(np.asarray(adapter(x)), expected, atol=1e-6)
+    # The static output shape keeps the height and width (a Flatten needs them).
+    inputs = keras.Input((*image_shape, 3))
+    layer = fixed_channel_adapter(3, 4, image_shape=image_shape)
+    assert layer(inputs).shape == (None, *image_shape, 4)
+
+
+@pytest.mark.parametrize("trainable", [True, False])
+def test_builtin_adapter_trainable_flag(trainable, keras):
+    adapter = fixed_channel_adapter(4, image_shape=(5, 4), trainable=trainable)
+    adapter(_images(4))
+    assert adapter.trainable is trainable
+    assert len(adapter.trainable_weights) == int(trainable)
+    assert len(adapter.non_trainable_weights) == int(not trainable)
+
+
+def test_builtin_adapter_round_trips_a_changed_kernel_and_clones_fresh(keras, tmp_path):
+    inputs = keras.Input((5, 4, 2))
+    adapter = fixed_channel_adapter(2, image_shape=(5, 4), trainable=True)
+    model = keras.Model(inputs, adapter(inputs))
+    kernel = np.random.default_rng(3).normal(size=(2, 3)).astype("float32")
+    model.layers[-1].kernel.assign(kernel)
+    model.save(tmp_path / "adapter.keras")
+    loaded = keras.saving.load_model(tmp_path / "adapter.keras", safe_mode=True)
+    assert isinstance(loaded.layers[-1], keras.layers.EinsumDense)
+    assert loaded.layers[-1].trainable is True
+    x = _images(2)
+    np.testing.assert_array_equal(np.asarray(loaded(x)), x @ kernel)
+    # A clone starts again from the mixing matrix (the initialiser holds it).
+    clone = keras.models.clone_model(model)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(clone.layers[-1].kernel), HAND_WORKED[2]
+    )
+
+
+def test_builtin_adapter_does_not_modify_its_input():
+    x = _images(6)
+    before = x.copy()
+    fixed_channel_adapter(6, image_shape=(5, 4))(x)
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize(
+    "args, options, error, match",
+    [
+        ((0,), {}, ValueError, "`in_channels` must be an int >= 1; got 0"),
+        ((2, 0), {}, ValueError, "`out_channels` must be an int >= 1; got 0"),
+        ((2.0,), {}, TypeError, "`in_channels` must be an int >= 1; got 2.0"),
+        ((2,), {"trainable": "yes"}, TypeError, "`trainable` must be True or False"),
+        ((2,), {"trainable": 1}, TypeError, "of type int"),
+        ((2,), {"name": ""}, TypeError, "`name` must be a non-empty str"),
+        ((2,), {"image_shape": (5,)}, ValueError, r"`image_shape` must be a pair"),
+        ((2,), {"image_shape": (5, 4, 3)}, ValueError, r"got \(5, 4, 3\)"),
+        ((2,), {"image_shape": (5, 0)}, ValueError, r"`image_shape\[1\]` must be"),
+        ((2,), {"image_shape": (5, 4.0)}, TypeError, "of type float"),
+        ((2,), {"image_shape": 5}, TypeError, "`image_shape` must be a tuple"),
+    ],
+)
+def test_builtin_adapter_bad_arguments(args, options, error, match):
+    options = {"image_shape": (5, 4), **options}
+    with pytest.raises(error, match=match):
+        fixed_channel_adapter(*args, **options)
+
+
+def test_builtin_adapter_needs_image_shape():
+    with pytest.raises(TypeError, match="image_shape"):
+        fixed_channel_adapter(2)
 
 
 # ---------------------------------------------------------------- bad input

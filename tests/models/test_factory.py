@@ -5,6 +5,9 @@ the cheapest base; the pretrained-weights tests load the MobileNetV2 file of
 ``../shared/weights`` at 96x96 and skip when that folder is absent.
 """
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +15,10 @@ import pytest
 
 import specauth.models.layers  # noqa: F401  (registers the layers for loading)
 from specauth.models import CNNFactory, get_model, list_bases, list_models
-from specauth.models.layers import ChannelAdapter, GramianAngularLayer, PixelScaling
+from specauth.models.layers import GramianAngularLayer
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHARED = PROJECT_ROOT / ".." / "shared"
 WEIGHTS = (SHARED / "weights" / "mobilenet_v2_imagenet_notop.weights.h5").resolve()
 SLIM = {"alpha": 0.35}
 TORCH_MEAN = np.array([0.485, 0.456, 0.406])
@@ -67,6 +71,12 @@ def reference_base(keras, weights_file):
     )
     base.load_weights(weights_file)
     return base
+
+
+def _layer_output(keras, model, name, x):
+    """The output of layer ``name`` of ``model`` on the model input ``x``."""
+    probe = keras.Model(model.input, model.get_layer(name).output)
+    return np.asarray(probe(x, training=False))
 
 
 def _gap_features(keras, model, x):
@@ -218,46 +228,140 @@ ROUND_TRIPS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(ROUND_TRIPS))
-def test_keras_round_trip_gives_identical_predictions(case, keras, tmp_path):
-    options, input_shape = ROUND_TRIPS[case]
-    model = _slim(**options)(input_shape, 3, seed=0)
-    if "channel_adapter" in [layer.name for layer in model.layers]:
-        adapter = model.get_layer("channel_adapter")
-        kernel = np.random.default_rng(1).normal(size=adapter.kernel.shape)
-        adapter.kernel.assign(kernel.astype("float32"))  # not the initial matrix
-    if len(input_shape) == 2:
-        x = _spectra(4, input_shape[0])
-    else:
-        x = _images((4, *input_shape), high=255.0)
-    expected = np.asarray(model(x, training=False))
+@pytest.fixture(scope="module")
+def saved_networks(tmp_path_factory):
+    """Each ROUND_TRIPS network saved as ``<case>.keras``, with inputs and outputs.
 
-    path = tmp_path / "m.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert [layer.name for layer in loaded.layers] == [
-        layer.name for layer in model.layers
-    ]
-    assert isinstance(loaded.get_layer("pixel_scaling"), PixelScaling)
+    Built once for the in-process and the fresh-process round trips; a channel
+    adapter gets a kernel away from its initial matrix (as after training).
+    """
+    folder = tmp_path_factory.mktemp("networks")
+    layer_names, custom = {}, {}
+    for case, (options, input_shape) in ROUND_TRIPS.items():
+        model = _slim(**options)(input_shape, 3, seed=0)
+        if "channel_adapter" in [layer.name for layer in model.layers]:
+            adapter = model.get_layer("channel_adapter")
+            kernel = np.random.default_rng(1).normal(size=adapter.kernel.shape)
+            adapter.kernel.assign(kernel.astype("float32"))
+        if len(input_shape) == 2:
+            x = _spectra(4, input_shape[0])
+        else:
+            x = _images((4, *input_shape), high=255.0)
+        np.save(folder / f"{case}_x.npy", x)
+        np.save(folder / f"{case}_expected.npy", np.asarray(model(x, training=False)))
+        model.save(folder / f"{case}.keras")
+        layer_names[case] = [layer.name for layer in model.layers]
+        custom[case] = sorted(_custom_layer_classes(model))
+    return folder, layer_names, custom
+
+
+def _custom_layer_classes(model):
+    """Class names of the non-Keras layers of ``model``, nested models too."""
+    found = set()
+    for layer in model.layers:
+        if not type(layer).__module__.startswith("keras"):
+            found.add(type(layer).__name__)
+        if hasattr(layer, "layers"):
+            found |= _custom_layer_classes(layer)
+    return found
+
+
+@pytest.mark.parametrize("case", sorted(ROUND_TRIPS))
+def test_keras_round_trip_gives_identical_predictions(case, keras, saved_networks):
+    folder, layer_names, _ = saved_networks
+    loaded = keras.saving.load_model(folder / f"{case}.keras")
+    assert [layer.name for layer in loaded.layers] == layer_names[case]
+    assert isinstance(loaded.get_layer("pixel_scaling"), keras.layers.EinsumDense)
+    x = np.load(folder / f"{case}_x.npy")
     np.testing.assert_allclose(
-        np.asarray(loaded(x, training=False)), expected, rtol=1e-6, atol=1e-6
+        np.asarray(loaded(x, training=False)),
+        np.load(folder / f"{case}_expected.npy"),
+        rtol=1e-6,
+        atol=1e-6,
     )
 
 
-def test_round_trip_models_have_the_documented_layers():
+# A fresh interpreter that never imports specauth loads the image networks; the
+# imaged network needs ``import specauth.models.layers`` (its GramianAngularLayer).
+_LOAD_ELSEWHERE = """
+import sys
+import keras
+import numpy as np
+
+folder = sys.argv[1]
+
+
+def run(case):
+    model = keras.saving.load_model(f"{folder}/{case}.keras", safe_mode=True)
+    x = np.load(f"{folder}/{case}_x.npy")
+    np.save(f"{folder}/{case}_got.npy", np.asarray(model(x, training=False)))
+
+
+run("learned_adapter_1_channel")
+run("resized_2_channels")
+assert not [name for name in sys.modules if name.startswith("specauth")]
+try:
+    run("gasf_spectra")
+except TypeError as err:
+    print("without specauth:", err)
+import specauth.models.layers  # noqa: E402,F401
+run("gasf_spectra")
+"""
+
+
+def test_image_networks_load_with_plain_keras_in_a_fresh_process(saved_networks):
+    folder, _, _ = saved_networks
+    path = os.pathsep.join(
+        filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", _LOAD_ELSEWHERE, str(folder)],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": path},  # specauth importable, not imported
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "without specauth:" in run.stdout
+    assert "Could not locate class 'GramianAngularLayer'" in run.stdout
+    for case in ROUND_TRIPS:
+        np.testing.assert_allclose(
+            np.load(folder / f"{case}_got.npy"),
+            np.load(folder / f"{case}_expected.npy"),
+            rtol=1e-6,
+            atol=1e-6,
+        )
+
+
+def test_round_trip_models_have_the_documented_layers(keras):
     gasf = _slim(imaging="gasf", image_size=32)((64, 1), 3, seed=0)
     assert isinstance(gasf.get_layer("imaging"), GramianAngularLayer)
     assert gasf.get_layer("imaging").output.shape == (None, 32, 32, 1)
-    assert gasf.get_layer("pixel_scaling").input_range == (-1.0, 1.0)
+    # The field's range (-1, 1) maps to "tf" pixels in [-1, 1]: the identity,
+    # after the fixed adapter has copied the single channel to R, G and B.
+    x = _spectra(2, 64)
+    field = _layer_output(keras, gasf, "imaging", x)
+    adapted = _layer_output(keras, gasf, "channel_adapter", x)
+    np.testing.assert_array_equal(adapted, np.repeat(field, 3, axis=-1))
+    np.testing.assert_allclose(
+        _layer_output(keras, gasf, "pixel_scaling", x), adapted, atol=1e-6
+    )
     assert gasf.get_layer("channel_adapter").trainable is False
+    assert gasf.get_layer("pixel_scaling").trainable is False
 
     learned = _slim(channel_adapter="learned")((32, 32, 3), 3, seed=0)
     adapter = learned.get_layer("channel_adapter")
-    assert isinstance(adapter, ChannelAdapter) and adapter.trainable is True
+    assert isinstance(adapter, keras.layers.EinsumDense) and adapter.trainable is True
     np.testing.assert_array_equal(np.asarray(adapter.kernel), np.eye(3))
-    scaling = learned.get_layer("pixel_scaling")
-    assert isinstance(scaling, PixelScaling)
-    assert (scaling.input_range, scaling.mode) == ((0.0, 255.0), "tf")
+    assert [w.path for w in adapter.trainable_weights] == ["channel_adapter/kernel"]
+    # Default input range (0, 255) to "tf" pixels: x / 127.5 - 1.
+    images = _images((2, 32, 32, 3))
+    np.testing.assert_allclose(
+        _layer_output(keras, learned, "pixel_scaling", images),
+        images / 127.5 - 1.0,
+        atol=1e-5,
+    )
+    assert learned.get_layer("pixel_scaling").trainable_weights == []
 
     resized = _slim(image_size=(32, 36), head="flatten", dense_units=8, dropout=0.0)(
         (40, 48, 3), 3, seed=0
@@ -322,8 +426,25 @@ def test_internal_preprocessing_is_switched_off_for_other_modes(keras):
         base = model.get_layer("base")
         return any(isinstance(layer, keras.layers.Rescaling) for layer in base.layers)
 
-    assert auto.get_layer("pixel_scaling").mode == "none" and rescales(auto)
-    assert tf_mode.get_layer("pixel_scaling").mode == "tf" and not rescales(tf_mode)
+    # "none" leaves 0-255 pixels as they are; "tf" maps them to [-1, 1].
+    x = _images((1, 32, 32, 3))
+    np.testing.assert_allclose(
+        _layer_output(keras, auto, "pixel_scaling", x), x, rtol=1e-6
+    )
+    assert rescales(auto)
+    np.testing.assert_allclose(
+        _layer_output(keras, tf_mode, "pixel_scaling", x), x / 127.5 - 1, atol=1e-5
+    )
+    assert not rescales(tf_mode)
+
+
+def test_image_networks_are_built_in_layers_only(saved_networks):
+    _, _, custom = saved_networks
+    assert custom == {
+        "gasf_spectra": ["GramianAngularLayer"],
+        "learned_adapter_1_channel": [],
+        "resized_2_channels": [],
+    }
 
 
 # ------------------------------------------------------------------ registry

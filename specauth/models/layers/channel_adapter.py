@@ -1,4 +1,9 @@
-"""ChannelAdapter: turn any number of image channels into the 3 a base expects."""
+"""ChannelAdapter: turn any number of image channels into the 3 a base expects.
+
+:class:`ChannelAdapter` is the custom layer (files saved by earlier versions
+use it); :func:`fixed_channel_adapter` does the same with one built-in Keras
+layer, so networks built with it need no specauth to load.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from specauth._lazy import import_keras
 keras = import_keras()
 ops = keras.ops
 
-__all__ = ["ChannelAdapter", "channel_mixing_matrix"]
+__all__ = ["ChannelAdapter", "channel_mixing_matrix", "fixed_channel_adapter"]
 
 
 def _check_channels(value, name):
@@ -23,6 +28,18 @@ def _check_channels(value, name):
     if value < 1:
         raise ValueError(f"`{name}` must be an int >= 1; got {value}.")
     return int(value)
+
+
+def _check_image_shape(image_shape):
+    """Return ``(height, width)`` as ints after checking both are >= 1."""
+    from specauth.models import _checks
+
+    if isinstance(image_shape, tuple | list) and len(image_shape) != 2:
+        raise ValueError(
+            "`image_shape` must be a pair (height, width) of ints >= 1; got "
+            f"{tuple(image_shape)!r}."
+        )
+    return _checks.check_int_tuple(image_shape, "image_shape")
 
 
 def channel_mixing_matrix(in_channels, out_channels=3):
@@ -103,9 +120,8 @@ class ChannelAdapter(keras.layers.Layer):
 
     See Also
     --------
-    specauth.models.CNNFactory : Uses it (layer ``"channel_adapter"``) when the
-        input does not have 3 channels, or always with
-        ``channel_adapter="learned"``.
+    fixed_channel_adapter : The same map as a built-in Keras layer, which
+        :class:`specauth.models.CNNFactory` uses (layer ``"channel_adapter"``).
 
     Examples
     --------
@@ -142,3 +158,90 @@ class ChannelAdapter(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "out_channels": self.out_channels}
+
+
+def fixed_channel_adapter(
+    in_channels,
+    out_channels=3,
+    *,
+    image_shape,
+    trainable=False,
+    name="channel_adapter",
+):
+    """Return a built-in Keras layer mixing ``in_channels`` into ``out_channels``.
+
+    The same per-pixel linear map ``y = x @ W`` as :class:`ChannelAdapter`,
+    with ``W`` starting at :func:`channel_mixing_matrix`, made of a single
+    ``keras.layers.EinsumDense`` layer (equation ``"abcd,de->abce"``, no
+    bias) for images of a known ``image_shape``. Built-in layers only, so a
+    network that uses it loads with plain ``keras.saving.load_model`` on a
+    machine where specauth is not installed.
+    :class:`~specauth.models.CNNFactory` uses it (layer
+    ``"channel_adapter"``).
+
+    With ``trainable=False`` (the "fixed" adapter) ``W`` stays the mixing
+    matrix; with ``trainable=True`` (the "learned" adapter) training moves it
+    from there. The layer's initialiser holds the matrix, so
+    ``keras.models.clone_model`` rebuilds the layer at its starting point.
+
+    Input shape ``(batch, height, width, in_channels)``; output
+    ``(batch, height, width, out_channels)``.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input (>= 1).
+    out_channels : int, default=3
+        Channels of the output (>= 1).
+    image_shape : (int, int)
+        ``(height, width)`` of the images, which the layer's static output
+        shape carries (a following ``Flatten`` or pretrained base needs it).
+    trainable : bool, default=False
+        Whether training updates ``W`` (the layer's ``kernel``).
+    name : str, default="channel_adapter"
+        Name of the layer.
+
+    Returns
+    -------
+    keras.layers.EinsumDense
+        The layer, unbuilt; its ``kernel`` has shape
+        ``(in_channels, out_channels)`` once built.
+
+    Raises
+    ------
+    TypeError
+        If a channel count or ``image_shape`` is not made of ints,
+        ``trainable`` is not a bool or ``name`` not a non-empty str.
+    ValueError
+        If a channel count is < 1, or ``image_shape`` is not a pair of ints
+        >= 1.
+
+    See Also
+    --------
+    ChannelAdapter : The custom layer, for images of any shape.
+    channel_mixing_matrix : The initial ``W``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adapter = fixed_channel_adapter(2, image_shape=(1, 1))
+    >>> x = np.array([[[[0.2, 0.4]]]], dtype="float32")
+    >>> np.asarray(adapter(x)).round(6)
+    array([[[[0.2, 0.4, 0.3]]]], dtype=float32)
+    >>> type(adapter).__name__, adapter.trainable
+    ('EinsumDense', False)
+    """
+    from specauth.models import _checks
+
+    matrix = channel_mixing_matrix(in_channels, out_channels)
+    height, width = _check_image_shape(image_shape)
+    trainable = _checks.check_bool(trainable, "trainable")
+    name = _checks.check_name(name)
+    return keras.layers.EinsumDense(
+        "abcd,de->abce",
+        output_shape=(height, width, matrix.shape[1]),
+        bias_axes=None,
+        kernel_initializer=keras.initializers.Constant(matrix.tolist()),
+        trainable=trainable,
+        name=name,
+    )

@@ -1,16 +1,24 @@
-"""PixelScaling: map an input value range to what a pretrained base expects."""
+"""PixelScaling: map an input value range to what a pretrained base expects.
+
+:class:`PixelScaling` is the custom layer (files saved by earlier versions use
+it); :func:`fixed_pixel_scaling` does the same with one built-in Keras layer,
+so networks built with it need no specauth to load.
+"""
 
 from __future__ import annotations
 
 import math
 from numbers import Real
 
+import numpy as np
+
 from specauth._lazy import import_keras
+from specauth.models.layers.channel_adapter import _check_image_shape
 
 keras = import_keras()
 ops = keras.ops
 
-__all__ = ["PIXEL_MODES", "PixelScaling"]
+__all__ = ["PIXEL_MODES", "PixelScaling", "fixed_pixel_scaling"]
 
 #: Per-channel mean and standard deviation of ImageNet in RGB order, on the
 #: 0-1 scale ("torch" mode) and the BGR means on the 0-255 scale ("caffe").
@@ -43,6 +51,25 @@ def _check_range(value):
     if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
         raise ValueError(message)
     return low, high
+
+
+def _check_mode(mode):
+    if not isinstance(mode, str):
+        raise TypeError(
+            f"`mode` must be one of {list(PIXEL_MODES)}; got {mode!r} "
+            f"of type {type(mode).__name__}."
+        )
+    if mode not in PIXEL_MODES:
+        raise ValueError(f"`mode` must be one of {list(PIXEL_MODES)}; got {mode!r}.")
+    return mode
+
+
+def _check_mode_channels(mode, channels):
+    if mode in ("torch", "caffe") and channels != 3:
+        raise ValueError(
+            f"`mode={mode!r}` needs RGB images with 3 channels; got "
+            f"{channels} channels."
+        )
 
 
 @keras.saving.register_keras_serializable(package="specauth")
@@ -85,8 +112,9 @@ class PixelScaling(keras.layers.Layer):
 
     See Also
     --------
-    specauth.models.CNNFactory : Puts this layer (``"pixel_scaling"``) in
-        front of every pretrained base.
+    fixed_pixel_scaling : The same map as a built-in Keras layer, which
+        :class:`specauth.models.CNNFactory` puts (layer ``"pixel_scaling"``)
+        in front of every pretrained base.
 
     Examples
     --------
@@ -99,16 +127,7 @@ class PixelScaling(keras.layers.Layer):
     def __init__(self, input_range=(0.0, 255.0), mode="tf", **kwargs):
         super().__init__(**kwargs)
         self.input_range = _check_range(input_range)
-        if not isinstance(mode, str):
-            raise TypeError(
-                f"`mode` must be one of {list(PIXEL_MODES)}; got {mode!r} "
-                f"of type {type(mode).__name__}."
-            )
-        if mode not in PIXEL_MODES:
-            raise ValueError(
-                f"`mode` must be one of {list(PIXEL_MODES)}; got {mode!r}."
-            )
-        self.mode = mode
+        self.mode = _check_mode(mode)
 
     def build(self, input_shape):
         channels = input_shape[-1]
@@ -117,11 +136,7 @@ class PixelScaling(keras.layers.Layer):
                 "PixelScaling expects images (batch, height, width, channels); got "
                 f"input shape {tuple(input_shape)}."
             )
-        if self.mode in ("torch", "caffe") and channels != 3:
-            raise ValueError(
-                f"`mode={self.mode!r}` needs RGB images with 3 channels; got "
-                f"{channels} channels."
-            )
+        _check_mode_channels(self.mode, channels)
         self.built = True
 
     def call(self, inputs):
@@ -148,3 +163,120 @@ class PixelScaling(keras.layers.Layer):
             "input_range": list(self.input_range),
             "mode": self.mode,
         }
+
+
+def _affine_map(input_range, mode, channels):
+    """Return ``(kernel, bias)`` in float64 with ``output = x @ kernel + bias``."""
+    low, high = input_range
+    scale = 255.0 / (high - low)  # pixels = x * scale - low * scale
+    offset = np.full(channels, -low * scale)
+    if mode == "tf":
+        gain, bias = np.full(channels, scale / 127.5), offset / 127.5 - 1.0
+    elif mode == "torch":
+        std, mean = np.asarray(_TORCH_STD), np.asarray(_TORCH_MEAN)
+        gain, bias = scale / 255.0 / std, (offset / 255.0 - mean) / std
+    elif mode == "caffe":
+        gain, bias = np.full(channels, scale), offset - np.asarray(_CAFFE_BGR_MEAN)
+    else:
+        gain, bias = np.full(channels, scale), offset
+    kernel = np.diag(gain)
+    if mode == "caffe":  # output channel k reads input channel 2 - k (RGB -> BGR)
+        kernel = kernel[::-1]
+    return kernel, bias
+
+
+def fixed_pixel_scaling(
+    input_range=(0.0, 255.0),
+    mode="tf",
+    *,
+    image_shape,
+    channels=3,
+    name="pixel_scaling",
+):
+    """Return a built-in Keras layer mapping ``input_range`` to a base's pixels.
+
+    The same map as :class:`PixelScaling` -- ``input_range`` to 0-255 pixels,
+    then the ``"tf"``, ``"torch"``, ``"caffe"`` or ``"none"`` convention --
+    made of a single frozen ``keras.layers.EinsumDense`` layer (equation
+    ``"abcd,de->abce"``, one bias per output channel) for images of a known
+    ``image_shape``. Every mode is an
+    affine map per channel, and ``"caffe"``'s RGB to BGR flip a permutation
+    of the channels, so ``output = x @ kernel + bias`` with a diagonal (for
+    ``"caffe"`` anti-diagonal) ``kernel``. Built-in layers only, so a network
+    that uses it loads with plain ``keras.saving.load_model`` on a machine
+    where specauth is not installed. :class:`~specauth.models.CNNFactory`
+    uses it (layer ``"pixel_scaling"``).
+
+    The kernel and bias are worked out in float64 and rounded to float32; the
+    layer computes ``x * a + b`` where :class:`PixelScaling` computes
+    ``(x - low) * a'``, so the two agree to float32 rounding of the output
+    (of order ``1e-7`` times ``|b|``). The layer is not trainable; its
+    initialisers hold the values, so ``keras.models.clone_model`` rebuilds it
+    unchanged.
+
+    Input and output shape ``(batch, height, width, channels)``.
+
+    Parameters
+    ----------
+    input_range : tuple of (float, float), default=(0.0, 255.0)
+        Values mapped to pixel 0 and pixel 255.
+    mode : {"tf", "torch", "caffe", "none"}, default="tf"
+        The base's pixel convention, as in
+        ``keras.applications.imagenet_utils.preprocess_input``.
+    image_shape : (int, int)
+        ``(height, width)`` of the images, which the layer's static output
+        shape carries (a following ``Flatten`` or pretrained base needs it).
+    channels : int, default=3
+        Channels of the input (>= 1); ``"torch"`` and ``"caffe"`` need 3.
+    name : str, default="pixel_scaling"
+        Name of the layer.
+
+    Returns
+    -------
+    keras.layers.EinsumDense
+        The layer, unbuilt; once built its ``kernel`` has shape
+        ``(channels, channels)`` and its ``bias`` shape ``(channels,)``.
+
+    Raises
+    ------
+    TypeError
+        If ``input_range`` is not a pair of numbers, ``mode`` not a str,
+        ``image_shape`` or ``channels`` not made of ints, or ``name`` not a
+        non-empty str.
+    ValueError
+        If ``low >= high``, an end is not finite, ``mode`` is unknown,
+        ``image_shape`` is not a pair of ints >= 1, ``channels < 1``, or
+        ``mode`` is ``"torch"`` or ``"caffe"`` and ``channels != 3``.
+
+    See Also
+    --------
+    PixelScaling : The custom layer, for images of any shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = fixed_pixel_scaling((-1.0, 1.0), "caffe", image_shape=(1, 1))
+    >>> x = np.array([[[[-1.0, 0.0, 1.0]]]], dtype="float32")
+    >>> np.asarray(layer(x)).round(3)  # BGR pixels 255, 127.5, 0 minus the means
+    array([[[[ 151.061,   10.721, -123.68 ]]]], dtype=float32)
+    >>> type(layer).__name__, layer.trainable
+    ('EinsumDense', False)
+    """
+    from specauth.models import _checks
+
+    input_range = _check_range(input_range)
+    mode = _check_mode(mode)
+    height, width = _check_image_shape(image_shape)
+    channels = _checks.check_positive_int(channels, "channels")
+    _check_mode_channels(mode, channels)
+    name = _checks.check_name(name)
+    kernel, bias = _affine_map(input_range, mode, channels)
+    return keras.layers.EinsumDense(
+        "abcd,de->abce",
+        output_shape=(height, width, channels),
+        bias_axes="e",
+        kernel_initializer=keras.initializers.Constant(kernel.tolist()),
+        bias_initializer=keras.initializers.Constant(bias.tolist()),
+        trainable=False,
+        name=name,
+    )
