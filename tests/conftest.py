@@ -9,6 +9,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+# On a GPU, jax runs float32 matrix products in TF32 unless told otherwise;
+# the numerical tests compare with float32/float64 numpy references.
+os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
 
 import matplotlib  # noqa: E402
 

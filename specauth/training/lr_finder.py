@@ -275,15 +275,49 @@ def _preserved_training_state(model, X):
         lr_variable = keras.Variable(
             0.0, dtype="float32", trainable=False, name="lr_find_learning_rate"
         )
-        owner.learning_rate = lambda: lr_variable
+        # Tracked by the optimizer, the variable is part of the state the
+        # compiled step reads (a callable reading an outside variable would
+        # be frozen at its traced value on the JAX backend).
+        owner._learning_rate = lr_variable
+        owner._track_variable(lr_variable)
         model.train_function = None
     else:
         lr_variable = original_lr
+    torch_rng = _torch_rng_state()
     try:
         yield lr_variable
     finally:
         if swap:
-            owner.learning_rate = original_lr
+            owner._untrack_variable(lr_variable)
+            owner._learning_rate = original_lr
             model.train_function = None
         for variable, value in saved:
             variable.assign(value)
+        _restore_torch_rng_state(torch_rng)
+
+
+def _torch_rng_state():
+    """Torch's global generator states on the torch backend, else None.
+
+    On torch, an unseeded ``Dropout`` draws from torch's global CPU/CUDA
+    generators rather than from a Keras seed variable, so they are saved and
+    put back like the model's variables.
+    """
+    keras = import_keras()
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    return torch.get_rng_state(), cuda
+
+
+def _restore_torch_rng_state(state):
+    if state is None:
+        return
+    import torch
+
+    cpu, cuda = state
+    torch.set_rng_state(cpu)
+    if cuda is not None:
+        torch.cuda.set_rng_state_all(cuda)
