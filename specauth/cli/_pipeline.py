@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from specauth.cli._detectors import DETECTOR_NAMES, make_detector
+from specauth.cli._options import (
+    add_check,
+    crop_range,
+    fraction,
+    learning_rate,
+    non_negative_int,
+    positive_int,
+)
 
 __all__ = [
     "add_model_arguments",
     "build_pipeline",
+    "check_model_options",
     "classifier_from_args",
     "final_step_from_args",
+    "model_options_problem",
     "preprocessing_steps",
 ]
 
 NORMALIZE_CHOICES = ("sum", "max", "area", "snv", "l2", "none")
-
-
-def _learning_rate(text):
-    if text == "find":
-        return text
-    try:
-        value = float(text)
-    except ValueError as err:
-        raise ValueError(f"expected a number or 'find', got {text!r}") from err
-    return value
 
 
 def add_model_arguments(parser, *, epochs=None):
@@ -37,19 +37,19 @@ def add_model_arguments(parser, *, epochs=None):
     )
     group.add_argument(
         "--epochs",
-        type=int,
+        type=positive_int,
         default=epochs,
         help="training epochs (default: the classifier's, 60)",
     )
     group.add_argument(
         "--batch-size",
-        type=int,
+        type=positive_int,
         default=32,
         help="mini-batch size (default: %(default)s)",
     )
     group.add_argument(
         "--lr",
-        type=_learning_rate,
+        type=learning_rate,
         default=3e-3,
         help="peak learning rate, or 'find' to run the "
         "learning-rate finder (default: %(default)s)",
@@ -72,7 +72,7 @@ def add_model_arguments(parser, *, epochs=None):
     )
     group.add_argument(
         "--alpha",
-        type=float,
+        type=fraction,
         default=0.05,
         help="fraction of training spectra the detector may reject "
         "(default: %(default)s)",
@@ -87,7 +87,7 @@ def add_model_arguments(parser, *, epochs=None):
     )
     image.add_argument(
         "--image-size",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="side of the images (default: the spectrum length, at most the "
@@ -109,7 +109,7 @@ def add_model_arguments(parser, *, epochs=None):
     )
     image.add_argument(
         "--fine-tune",
-        type=int,
+        type=non_negative_int,
         default=0,
         metavar="EPOCHS",
         help="after training the head, unfreeze the base and train this many "
@@ -131,23 +131,11 @@ def add_model_arguments(parser, *, epochs=None):
     prep.add_argument(
         "--crop",
         metavar="START:STOP",
+        type=crop_range,
         default=None,
         help="keep points START..STOP-1 (indices), e.g. 0:2631",
     )
-
-
-def _parse_crop(text):
-    if text is None:
-        return None
-    start, sep, stop = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError(text)
-        return (int(start) if start else None, int(stop) if stop else None)
-    except ValueError as err:
-        raise ValueError(
-            f"--crop must look like START:STOP with integer indices; got {text!r}."
-        ) from err
+    add_check(parser, check_model_options)
 
 
 def classifier_from_args(args, *, verbose=1):
@@ -168,10 +156,8 @@ def classifier_from_args(args, *, verbose=1):
     return CNNClassifier(**options)
 
 
-def _image_options(args):
-    """CNNClassifier parameters of the 2D options; errors if misused."""
-    from specauth.models import list_bases
-
+def _two_d_flags(args):
+    """The 2D options given on the command line, by flag."""
     two_d = {
         "--imaging": args.imaging,
         "--image-size": args.image_size,
@@ -179,19 +165,44 @@ def _image_options(args):
         "--pixels": None if args.pixels == "auto" else args.pixels,
         "--fine-tune": args.fine_tune or None,
     }
+    return [flag for flag, value in two_d.items() if value is not None]
+
+
+def model_options_problem(args):
+    """Why the model options do not fit together, or None when they do."""
+    from specauth.models import list_bases
+
+    given = _two_d_flags(args)
     if args.model.lower() not in list_bases():
-        given = [flag for flag, value in two_d.items() if value is not None]
-        if given:
-            raise ValueError(
-                f"{', '.join(given)} only apply to pretrained 2D bases "
-                f"(--model mobilenetv2, ...); --model {args.model} is a 1D network."
-            )
-        return {}
+        if not given:
+            return None
+        verb = "applies" if len(given) == 1 else "apply"
+        return (
+            f"{', '.join(given)} only {verb} to pretrained 2D bases "
+            f"(--model mobilenetv2, ...); --model {args.model} is a 1D network."
+        )
     if args.imaging is None:
-        raise ValueError(
+        return (
             f"--model {args.model} is a 2D base: add --imaging gasf (or gadf) to "
             "turn spectra into images."
         )
+    return None
+
+
+def check_model_options(parser, args):
+    """Report misused 2D options as a usage error (exit code 2)."""
+    problem = model_options_problem(args)
+    if problem is not None:
+        parser.error(problem)
+
+
+def _image_options(args):
+    """CNNClassifier parameters of the 2D options."""
+    problem = model_options_problem(args)
+    if problem is not None:  # only when the arguments skipped the parser
+        raise ValueError(problem)
+    if args.imaging is None:  # a 1D network (a 2D base needs --imaging)
+        return {}
     options = {"model__imaging": args.imaging, "fine_tune_epochs": args.fine_tune}
     if args.image_size is not None:
         options["model__image_size"] = args.image_size
@@ -206,8 +217,6 @@ def final_step_from_args(args, classifier):
     """Wrap ``classifier`` in an OpenSetClassifier unless ``--detector none``."""
     if args.detector == "none":
         return classifier
-    if not 0 < args.alpha < 1:
-        raise ValueError(f"--alpha must be in (0, 1); got {args.alpha}.")
     from specauth.openset import OpenSetClassifier
 
     return OpenSetClassifier(classifier, make_detector(args.detector, args.alpha))
@@ -218,9 +227,8 @@ def preprocessing_steps(args):
     from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
 
     steps = []
-    crop = _parse_crop(args.crop)
-    if crop is not None:
-        steps.append(("crop", Crop(*crop)))
+    if args.crop is not None:  # (start, stop) from crop_range
+        steps.append(("crop", Crop(*args.crop)))
     if args.normalize != "none":
         steps.append(("normalize", SpectrumNormalizer(method=args.normalize)))
     if args.log:

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["add_parser", "run", "importance_maps", "read_rows", "sample_title"]
+from specauth.cli._options import add_check, non_negative_int, positive_int
+
+__all__ = [
+    "add_parser",
+    "background_mean",
+    "importance_maps",
+    "read_rows",
+    "run",
+    "sample_title",
+]
 
 METHODS = ("cam", "hirescam", "gradcam", "shap")
 
@@ -24,6 +33,8 @@ examples:
   specauth explain my_model/ --x new.csv --index 0 3 7 --out ex/ --method gradcam
   specauth explain my_model/ --x new.h5 --first 10 --out ex/ --format html
   specauth explain my_model/ --x new.npy --first 5 --class steel --out ex/
+  specauth explain my_model/ --x new.npy --method shap --background train.npy \\
+                   --out ex/
 
 Files are named sample_<INDEX>.png (or .html); the title gives the predicted
 label ('unknown' where the detector rejects the spectrum), its probability and
@@ -49,13 +60,13 @@ def add_parser(commands):
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--index",
-        type=int,
+        type=non_negative_int,
         nargs="+",
         metavar="I",
         help="row indices (from 0) of the spectra to explain (default: 0)",
     )
     which.add_argument(
-        "--first", type=int, metavar="N", help="explain the first N spectra"
+        "--first", type=positive_int, metavar="N", help="explain the first N spectra"
     )
     parser.add_argument(
         "--method",
@@ -63,6 +74,15 @@ def add_parser(commands):
         default="cam",
         help="class activation map variant, or SHAP values (slower; needs "
         "shap) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--background",
+        default=None,
+        metavar="FILE",
+        help="--method shap only: spectra (e.g. the training file; same formats "
+        "as --x) whose preprocessed mean replaces the hidden segments "
+        "(default: the model's training mean when it holds one, else each "
+        "spectrum blurred, which can miss peaks)",
     )
     parser.add_argument(
         "--class",
@@ -82,17 +102,20 @@ def add_parser(commands):
         "(default: %(default)s)",
     )
     parser.set_defaults(run=run)
+    add_check(parser, _check_options)
+
+
+def _check_options(parser, args):
+    if args.background is not None and args.method != "shap":
+        parser.error(
+            f"--background only applies to --method shap; got --method {args.method}."
+        )
 
 
 def _wanted_indices(args):
     if args.first is not None:
-        if args.first < 1:
-            raise ValueError(f"--first must be >= 1; got {args.first}.")
         return list(range(args.first))
     indices = args.index if args.index is not None else [0]
-    negative = [i for i in indices if i < 0]
-    if negative:
-        raise ValueError(f"--index values must be >= 0; got {negative}.")
     return list(dict.fromkeys(indices))
 
 
@@ -140,7 +163,7 @@ def _spatial_dims(estimator):
     return split_network(estimator.network_).spatial_dims
 
 
-def importance_maps(final, Xt, classes=None, *, method="cam"):
+def importance_maps(final, Xt, classes=None, *, method="cam", background="blur"):
     """Importance of every point of the preprocessed spectra ``Xt``.
 
     Parameters
@@ -152,6 +175,10 @@ def importance_maps(final, Xt, classes=None, *, method="cam"):
     classes : label, array-like of labels or None, default=None
         Class explained for each spectrum; None: the most probable one.
     method : {"cam", "hirescam", "gradcam", "shap"}, default="cam"
+    background : {"blur", "mean", "zeros"} or ndarray, default="blur"
+        SHAP only: the reference that replaces hidden segments, as in
+        :class:`~specauth.explain.ShapExplainer` (an array is in the space of
+        ``Xt``, e.g. :func:`background_mean` of training spectra).
 
     Returns
     -------
@@ -164,12 +191,93 @@ def importance_maps(final, Xt, classes=None, *, method="cam"):
         # Keras warns that the CAM's sub-network gets a tensor, not a dict.
         warnings.filterwarnings("ignore", "The structure of `inputs`", UserWarning)
         if method == "shap":
-            explainer = ShapExplainer(estimator, max_evals=300, random_state=0)
+            explainer = ShapExplainer(
+                estimator, background=background, max_evals=300, random_state=0
+            )
             return np.asarray(explainer.explain(Xt, classes))
         if _spatial_dims(estimator) == 2:
             cam = CAM2D(estimator, method=method)
             return cam.spectrum_importance(Xt, classes)
         return CAM1D(estimator, method=method).explain(Xt, classes)
+
+
+def background_mean(path, transformers, *, shape=None):
+    """Mean of the spectra of a file after the model's preprocessing.
+
+    The file is read as a stream (1024 spectra at a time), so it may be the
+    whole training set.
+
+    Parameters
+    ----------
+    path : str
+        Spectra file, in any format ``--x`` accepts.
+    transformers : list of transformers
+        The model's fitted preprocessing steps, applied in order.
+    shape : tuple of int, default=None
+        Shape every raw spectrum must have (that of the ``--x`` spectra);
+        None: not checked.
+
+    Returns
+    -------
+    mean : ndarray of shape (n_points,)
+        The mean preprocessed spectrum, in the space the network reads.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from specauth.preprocessing import SpectrumNormalizer
+    >>> path = os.path.join(tempfile.mkdtemp(), "bg.npy")
+    >>> np.save(path, np.array([[1.0, 3.0], [1.0, 1.0]]))
+    >>> background_mean(path, [SpectrumNormalizer("sum").fit([[1.0, 1.0]])])
+    array([0.375, 0.625])
+    """
+    from specauth.datasets.files import iter_spectra
+
+    total, count = 0.0, 0
+    for chunk in iter_spectra(path, batch_size=1024):
+        if shape is not None and chunk.shape[1:] != tuple(shape):
+            raise ValueError(
+                f"--background spectra have {chunk.shape[1]} points but --x "
+                f"spectra have {shape[0]}; they must have the same points."
+            )
+        for step in transformers:
+            chunk = step.transform(chunk)
+        chunk = np.asarray(chunk, dtype=np.float64)
+        total = total + chunk.sum(axis=0)
+        count += len(chunk)
+    return total / count
+
+
+def _shap_background(args, transformers, X):
+    """The SHAP reference: --background, the model's own, or the blur."""
+    if args.method != "shap":
+        return "blur"
+    if args.background is not None:
+        return background_mean(args.background, transformers, shape=X.shape[1:])
+    if _standardised(transformers):
+        # The network reads standardised spectra: their training mean is 0.
+        return "zeros"
+    print(
+        "specauth explain: note: the model holds no training mean spectrum, so "
+        "SHAP hides segments behind each spectrum blurred, which can miss "
+        "peaks; pass --background TRAINING_SPECTRA for a better reference.",
+        file=sys.stderr,
+    )
+    return "blur"
+
+
+def _standardised(transformers):
+    """Whether the last step centres each point on its training mean."""
+    if not transformers:
+        return False
+    from sklearn.preprocessing import StandardScaler
+
+    last = transformers[-1]
+    return (
+        isinstance(last, StandardScaler)
+        and last.with_mean
+        and getattr(last, "mean_", None) is not None
+    )
 
 
 def _target_class(model, label):
@@ -231,12 +339,13 @@ def run(args):
     indices = _wanted_indices(args)
     X = read_rows(args.x, indices)
     model = load_pretrained(args.model)
-    final = split_model(model)[1]
+    transformers, final = split_model(model)
     _network_estimator(final, args.model)
     target = _target_class(model, args.target)
     outputs = predict_outputs(model, X)
     Xt = np.asarray(outputs["Xt"])
-    maps = importance_maps(final, Xt, target, method=args.method)
+    background = _shap_background(args, transformers, X)
+    maps = importance_maps(final, Xt, target, method=args.method, background=background)
     classes = list(model.classes_)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from specauth.cli._options import metric_pair
+
 __all__ = ["add_parser", "run_pull", "run_push"]
 
 _PUSH_EXAMPLES = """\
@@ -9,10 +11,14 @@ examples:
   specauth push my_model/ my-lab/pgaa-openset        # token from `hf auth login`
   specauth push my_model/ my-lab/pgaa-openset --private --token hf_xxx
   specauth push my_model/ my-lab/pgaa-openset --message "retrained on 2026 data"
+  specauth push my_model/ my-lab/pgaa-openset --metrics accuracy=0.97 auroc=0.99 \\
+                --dataset PGAA
 
 The folder is one written by `specauth train`. The Hub address comes from
 $HF_ENDPOINT (default https://huggingface.co), the token from --token,
-$HF_TOKEN or the cached login.
+$HF_TOKEN or the cached login. With --metrics or --dataset the model card
+(README.md) is written anew from the saved model, keeping the metrics it
+already records unless given again; without them the folder goes up as it is.
 """
 
 _PULL_EXAMPLES = """\
@@ -43,6 +49,21 @@ def add_parser(commands):
     push.add_argument(
         "--revision", default=None, help="branch to push to (default: main)"
     )
+    push.add_argument(
+        "--metrics",
+        nargs="+",
+        type=metric_pair,
+        default=None,
+        metavar="NAME=VALUE",
+        help="figures of merit for the model card, e.g. accuracy=0.97 "
+        "auroc=0.99 (shown on the Hub's model page)",
+    )
+    push.add_argument(
+        "--dataset",
+        default=None,
+        metavar="NAME",
+        help="name of the training data set, for the model card",
+    )
     push.set_defaults(run=run_push)
 
     pull = commands.add_parser(
@@ -64,25 +85,44 @@ def add_parser(commands):
     pull.set_defaults(run=run_pull)
 
 
+def _card_fields(folder, args):
+    """Metrics and dataset for a new card: the saved ones, updated by the options."""
+    import json
+
+    config = json.loads((folder / "config.json").read_text())
+    saved = config.get("metrics")
+    metrics = dict(saved) if isinstance(saved, dict) else {}
+    metrics.update(dict(args.metrics or []))
+    dataset = args.dataset if args.dataset is not None else config.get("dataset")
+    return metrics or None, dataset
+
+
 def run_push(args):
-    """Push the folder; print the commit."""
+    """Push the folder (or the model with a new card); print the commit."""
     from pathlib import Path
 
-    from specauth.hub import push_to_hub
+    from specauth.hub import load_pretrained, push_to_hub
 
     folder = Path(args.model)
     if not (folder / "config.json").is_file():
         raise FileNotFoundError(
             f"{str(folder)!r} is not a saved specauth model folder (no config.json)."
         )
-    commit = push_to_hub(
-        folder,
-        args.repo_id,
+    options = dict(
         private=args.private or None,
         token=args.token,
         commit_message=args.message,
         revision=args.revision,
     )
+    if args.metrics is None and args.dataset is None:
+        commit = push_to_hub(folder, args.repo_id, **options)
+    else:
+        # The card is written by save_pretrained: save the loaded model anew.
+        model = load_pretrained(folder)  # also checks config.json
+        metrics, dataset = _card_fields(folder, args)
+        commit = push_to_hub(
+            model, args.repo_id, metrics=metrics, dataset=dataset, **options
+        )
     print(f"pushed {folder} to {args.repo_id}: commit {commit.oid}")
     return commit
 

@@ -11,6 +11,7 @@ import sys
 
 from specauth import __version__
 from specauth.cli import demo, explain, hub, predict, report, train
+from specauth.cli._options import run_check
 
 __all__ = ["main", "build_parser"]
 
@@ -71,6 +72,7 @@ def main(argv=None):
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        run_check(args)  # options that must fit together (exit 2 if not)
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:

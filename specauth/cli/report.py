@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from specauth.cli import _html
+from specauth.cli._options import non_negative_int
 
 __all__ = ["add_parser", "run", "FIGURE_IDS"]
 
@@ -69,7 +70,7 @@ def add_parser(commands):
     )
     parser.add_argument(
         "--examples",
-        type=int,
+        type=non_negative_int,
         default=3,
         metavar="N",
         help="explained spectra per group: correct, wrong, rejected "
@@ -317,11 +318,9 @@ def run(args):
     import matplotlib
 
     matplotlib.use("Agg")
-    from specauth.hub import load_pretrained
+    from specauth.cli._model import load_classifier
 
-    if args.examples < 0:
-        raise ValueError(f"--examples must be >= 0; got {args.examples}.")
-    model = load_pretrained(args.model)
+    model = load_classifier(args.model)
     X, y = _load(args, model)
     ev = _evaluate(model, X, y)
     sections = [

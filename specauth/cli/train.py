@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from specauth.cli._options import fraction
 from specauth.cli._pipeline import (
     add_model_arguments,
     build_pipeline,
@@ -19,11 +20,14 @@ examples:
   specauth train --x X.npy --y y.csv --out m/ --detector energy --alpha 0.01
   specauth train --x spectra.csv --y labels.csv --out m/ --crop 0:2631 --lr find
   specauth train --x data.h5:/spectra --y labels.txt --out m/ --normalize snv --no-log
-  specauth train --x X.npy --y y.csv --out m2d/ --model mobilenetv2 --imaging gasf \
+  specauth train --x X.npy --y y.csv --out m/ --validation-fraction 0.2
+  specauth train --x X.npy --y y.csv --out m2d/ --model mobilenetv2 --imaging gasf \\
                  --image-size 224 --weights mobilenet_v2.weights.h5 --pixels torch
 
 X files: .npy, .npz, .csv/.tsv/.txt (one spectrum per row, optional header),
 .h5/.hdf5 (FILE or FILE:/dataset). Label files: one label per line.
+With --validation-fraction, the model is trained on the rest of the spectra
+and its closed-set accuracy on the held-out ones goes into the model card.
 """
 
 
@@ -47,9 +51,58 @@ def add_parser(commands):
         metavar="DIR",
         help="folder to write the trained model to",
     )
+    parser.add_argument(
+        "--validation-fraction",
+        type=fraction,
+        default=None,
+        metavar="F",
+        help="hold out this stratified fraction of the spectra, train on the "
+        "rest, and record the closed-set accuracy on the held-out spectra in "
+        "the model card (default: no hold-out, no metrics)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_model_arguments(parser)
     parser.set_defaults(run=run)
+
+
+def _split(args, X, y):
+    """``(X_train, y_train, X_valid, y_valid)``; no validation part without F."""
+    if args.validation_fraction is None:
+        return X, y, None, None
+    from sklearn.model_selection import train_test_split
+
+    try:
+        X_train, X_valid, y_train, y_valid = train_test_split(
+            X,
+            y,
+            test_size=args.validation_fraction,
+            stratify=y,
+            random_state=args.seed,
+        )
+    except ValueError as err:
+        raise ValueError(
+            f"--validation-fraction {args.validation_fraction} cannot hold out "
+            f"a stratified set from {len(y)} spectra: {err}"
+        ) from err
+    return X_train, y_train, X_valid, y_valid
+
+
+def _validation_metrics(pipe, X_valid, y_valid):
+    """Figures of merit of a fitted pipeline on held-out known-class spectra.
+
+    ``accuracy``: closed-set accuracy (the most probable class, no rejection);
+    for an open-set model also ``TSNS``: the fraction accepted *and* given
+    their class (total sensitivity; rejection counts as an error here).
+    """
+    import numpy as np
+
+    proba = np.asarray(pipe.predict_proba(X_valid))
+    top = np.asarray(pipe.classes_)[np.argmax(proba, axis=1)]
+    y_valid = np.asarray(y_valid)
+    metrics = {"accuracy": float(np.mean(top == y_valid))}
+    if hasattr(pipe.steps[-1][1], "detector_"):
+        metrics["TSNS"] = float(np.mean(np.asarray(pipe.predict(X_valid)) == y_valid))
+    return metrics
 
 
 def run(args):
@@ -59,16 +112,23 @@ def run(args):
 
     X = read_spectra(args.x)
     y = read_labels(args.y, n_expected=len(X))
+    X_train, y_train, X_valid, y_valid = _split(args, X, y)
     classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
     pipe = build_pipeline(args, final_step_from_args(args, classifier))
     t0 = time.perf_counter()
-    pipe.fit(X, y)
+    pipe.fit(X_train, y_train)
     seconds = time.perf_counter() - t0
-    folder = save_pretrained(pipe, args.out)
-    accuracy = pipe.score(X, y)
+    metrics = None if X_valid is None else _validation_metrics(pipe, X_valid, y_valid)
+    folder = save_pretrained(pipe, args.out, metrics=metrics)
+    accuracy = pipe.score(X_train, y_train)
+    held_out = (
+        ""
+        if metrics is None
+        else f", held-out accuracy {metrics['accuracy']:.3f} on {len(X_valid)}"
+    )
     print(
-        f"trained on {len(X)} spectra of {X.shape[1]} points, "
+        f"trained on {len(X_train)} spectra of {X.shape[1]} points, "
         f"{len(pipe.classes_)} classes in {seconds:.1f} s "
-        f"(training accuracy {accuracy:.3f}); saved to {folder}"
+        f"(training accuracy {accuracy:.3f}{held_out}); saved to {folder}"
     )
     return folder

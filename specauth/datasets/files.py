@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -406,8 +408,43 @@ def _npy_header(handle, file):
         raise ValueError(f"Cannot read {file} as a .npy file: {err}") from err
 
 
+def _fill(handle, out):
+    """Read bytes from ``handle`` into contiguous ``out``; return the items read."""
+    raw = out.reshape(-1).view(np.uint8)
+    filled = 0
+    while filled < raw.size:
+        got = handle.readinto(raw[filled:])
+        if not got:
+            break
+        filled += got
+    return filled // out.dtype.itemsize
+
+
+def _fortran_rows(handle, offset, shape, dtype, start, n):
+    """Rows ``start:start + n`` of a Fortran-ordered payload, or None if cut short.
+
+    Each column (each trailing index, in Fortran order) holds the rows
+    contiguously: one read per column gives the block without touching the
+    rest of the file.
+    """
+    columns = int(np.prod(shape[1:]))
+    block = np.empty((columns, n), dtype=dtype)
+    for column in range(columns):
+        handle.seek(offset + (column * shape[0] + start) * dtype.itemsize)
+        if _fill(handle, block[column]) != n:
+            return None
+    return np.ascontiguousarray(block.T.reshape((n, *shape[1:]), order="F"))
+
+
+def _truncated(file, shape, start):
+    return ValueError(
+        f"{file} is truncated: its header announces shape {shape} but the data "
+        f"ends before row {start}."
+    )
+
+
 def _iter_npy(file, batch_size, ndim):
-    """Read C-ordered ``.npy`` files a block of rows at a time.
+    """Read ``.npy`` files a block of rows at a time.
 
     Plain reads rather than a memory map: pages of a map stay resident (and
     count in the process's memory) until it is closed, so a map of a file
@@ -415,7 +452,7 @@ def _iter_npy(file, batch_size, ndim):
     """
     with open(file, "rb") as handle:
         shape, fortran_order, dtype = _npy_header(handle, file)
-        if fortran_order or dtype.hasobject or len(shape) < 2 or not shape[0]:
+        if dtype.hasobject or len(shape) < 2 or not shape[0]:
             array = np.load(file, mmap_mode="r", allow_pickle=False)
             yield from _iter_array(array, file, batch_size, ndim)
             return
@@ -427,16 +464,62 @@ def _iter_npy(file, batch_size, ndim):
         row = int(np.prod(shape[1:]))
         for start in range(0, shape[0], batch_size):
             n = min(batch_size, shape[0] - start)
-            handle.seek(offset + start * row * dtype.itemsize)
-            block = np.fromfile(handle, dtype=dtype, count=n * row)
-            if block.size != n * row:
-                raise ValueError(
-                    f"{file} is truncated: its header announces shape {shape} "
-                    f"but the data ends before row {start + block.size // row}."
-                )
-            yield from _iter_array(
-                block.reshape((n, *shape[1:])), file, n, ndim, first_row=start
-            )
+            if fortran_order:
+                block = _fortran_rows(handle, offset, shape, dtype, start, n)
+                if block is None:
+                    raise _truncated(file, shape, start)
+            else:
+                handle.seek(offset + start * row * dtype.itemsize)
+                block = np.fromfile(handle, dtype=dtype, count=n * row)
+                if block.size != n * row:
+                    raise _truncated(file, shape, start + block.size // row)
+                block = block.reshape((n, *shape[1:]))
+            yield from _iter_array(block, file, n, ndim, first_row=start)
+
+
+def _npz_member(file, key):
+    """Name of the ``.npy`` member ``np.load`` would read, or None if unsure."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return None  # np.load says what is wrong
+    names = [m[:-4] if m.endswith(".npy") else m for m in members]
+    if key is None:
+        key = "X" if "X" in names or len(names) != 1 else names[0]
+    member = f"{key}.npy"
+    return member if member in members else None
+
+
+def _npz_rows(handle, file, shape, dtype, batch_size, ndim):
+    """Yield the C-ordered payload of an archive member, block by block."""
+    for start in range(0, shape[0], batch_size):
+        block = np.empty((min(batch_size, shape[0] - start), *shape[1:]), dtype)
+        read = _fill(handle, block)
+        if read != block.size:
+            raise _truncated(file, shape, start + read // block[0].size)
+        yield from _iter_array(block, file, len(block), ndim, first_row=start)
+
+
+def _iter_npz(file, key, batch_size, ndim):
+    """Stream a C-ordered numeric array of an archive (compressed or not).
+
+    A zip member is read sequentially, so C order streams; Fortran-ordered,
+    1D and non-numeric arrays are loaded whole (with ``np.load``'s errors).
+    """
+    member = _npz_member(file, key)
+    if member is not None:
+        try:
+            with zipfile.ZipFile(file) as archive, archive.open(member) as handle:
+                shape, fortran_order, dtype = _npy_header(handle, file)
+                if dtype.kind in "biuf" and not fortran_order and len(shape) >= 2:
+                    yield from _npz_rows(handle, file, shape, dtype, batch_size, ndim)
+                    return
+        except (zipfile.BadZipFile, EOFError, zlib.error) as err:
+            raise ValueError(
+                f"Cannot read array {member[:-4]!r} of {file}: {err}"
+            ) from err
+    yield from _iter_array(_load_npz(file, key), file, batch_size, ndim)
 
 
 def _iter_hdf5(file, key, batch_size, ndim):
@@ -450,12 +533,14 @@ def iter_spectra(path, batch_size=1024, *, allow_nd=False):
     """Read spectra from a file chunk by chunk, without loading it whole.
 
     The streaming counterpart of :func:`read_spectra`, for files larger than
-    memory: ``.npy`` files are read a block of rows at a time (Fortran-ordered
-    ones through a memory map), HDF5 datasets a slice at a time and text
-    files a block of lines at a time; ``.npz`` archives
-    (compressed, so not seekable) are loaded whole and then sliced. Every
-    chunk is validated as :func:`read_spectra` validates the whole file, so
-    an error (a bad value, with its line for text files) is raised when the
+    memory: ``.npy`` files (C or Fortran order) are read a block of rows at a
+    time with plain file reads (no memory map, whose pages would stay
+    resident), arrays of ``.npz`` archives (compressed or not) likewise,
+    HDF5 datasets a slice at a time and text files a block of lines at a
+    time; only Fortran-ordered ``.npz`` arrays are loaded whole. Memory use
+    is then set by ``batch_size``, not by the size of the file. Every chunk
+    is validated as :func:`read_spectra` validates the whole file, so an
+    error (a bad value, with its line for text files) is raised when the
     chunk holding it is read.
 
     Parameters
@@ -500,6 +585,6 @@ def iter_spectra(path, batch_size=1024, *, allow_nd=False):
     elif suffix == ".npy":
         yield from _iter_npy(file, batch_size, ndim)
     elif suffix == ".npz":
-        yield from _iter_array(_load_npz(file, key), file, batch_size, ndim)
+        yield from _iter_npz(file, key, batch_size, ndim)
     else:
         yield from _iter_hdf5(file, key, batch_size, ndim)

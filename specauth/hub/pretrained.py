@@ -51,6 +51,9 @@ state is numbers and arrays, rebuilt without pickle."""
 _NETWORK_FILE = "network.keras"
 _NETWORK_NAME = re.compile(r"network(_[0-9]+)?\.keras")
 _SKIPPED_STATE = ("encoder_", "lr_finder_")
+# Fitted attributes that hold an estimator (the fitted clones of an
+# OpenSetClassifier's parameters of the same name without the "_").
+_ESTIMATOR_STATE = ("classifier_", "detector_")
 # Keys that mark a JSON object as an encoded value rather than a plain dict.
 _MARKERS = ("__array__", "__tuple__", "__estimator__", "__object__", "__network__")
 
@@ -410,9 +413,12 @@ class _Reader:
         if node["class"] == _PIPELINE:
             steps = node.get("steps")
             if not isinstance(steps, list) or not all(
-                isinstance(s, list) and len(s) == 2 for s in steps
+                isinstance(s, list) and len(s) == 2 and isinstance(s[0], str)
+                for s in steps
             ):
                 raise ValueError("Malformed config: Pipeline 'steps' must be pairs.")
+            if not steps:
+                raise ValueError("Malformed config: Pipeline 'steps' is empty.")
             return cls([(name, self.node(step)) for name, step in steps])
         if not all(isinstance(node.get(k), dict) for k in ("params", "state")):
             raise ValueError(
@@ -434,10 +440,31 @@ class _Reader:
                     f"Malformed config: {key!r} is not a fitted attribute name "
                     "(a public name ending in '_')."
                 )
+            _check_estimator_state(key, value, params, node["class"])
             setattr(estimator, key, value)
         if network is not None:
             _attach_network(estimator, network)
         return estimator
+
+
+def _check_estimator_state(key, value, params, class_path):
+    """Refuse a fitted sub-estimator (``classifier_``, ...) that is not one.
+
+    It must be an estimator, of the same class as the parameter it was
+    cloned from when that parameter is an estimator.
+    """
+    from sklearn.base import BaseEstimator
+
+    if key not in _ESTIMATOR_STATE:
+        return
+    template = params.get(key[:-1])
+    expected = type(template) if isinstance(template, BaseEstimator) else None
+    if not isinstance(value, expected or BaseEstimator):
+        what = f"a {expected.__name__}" if expected else "an estimator"
+        raise ValueError(
+            f"Malformed config: fitted attribute {key!r} of {class_path} must "
+            f"be {what} (an '__estimator__' node); got {type(value).__name__}."
+        )
 
 
 def _attach_network(estimator, network):

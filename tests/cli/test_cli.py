@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 
@@ -39,9 +40,24 @@ def test_help_lists_commands_and_examples(capsys):
     out = capsys.readouterr().out
     for word in ("demo", "train", "predict", "examples"):
         assert word in out
-    for command in ("demo", "train", "predict"):
+    commands = ("demo", "train", "predict", "explain", "report", "push", "pull")
+    for command in commands:
         assert main([command, "--help"]) == 0
-        assert "examples:" in capsys.readouterr().out
+        help_text = capsys.readouterr().out
+        assert "examples:" in help_text
+        examples = help_text.split("examples:")[1]
+        assert f"  specauth {command} " in examples, command
+
+
+def test_push_and_pull_help_show_their_examples(capsys):
+    assert main(["push", "--help"]) == 0
+    examples = capsys.readouterr().out.split("examples:")[1]
+    assert "specauth push my_model/ my-lab/pgaa-openset --private --token" in examples
+    assert "--metrics accuracy=0.97 auroc=0.99" in examples
+    assert "$HF_ENDPOINT" in examples
+    assert main(["pull", "--help"]) == 0
+    examples = capsys.readouterr().out.split("examples:")[1]
+    assert "specauth pull my-lab/pgaa-openset --revision 3f2a9c1" in examples
 
 
 def test_usage_errors_exit_with_2(capsys):
@@ -91,6 +107,11 @@ def test_train_then_predict_round_trip(files, tmp_path, capsys):
     )
     assert code == 0, capsys.readouterr().err
     assert (model_dir / "network.keras").is_file()
+    # No held-out data: the card records no figure of merit.
+    assert json.loads((model_dir / "config.json").read_text())["metrics"] == {}
+    assert (
+        "No evaluation metrics were recorded" in (model_dir / "README.md").read_text()
+    )
     out_csv = tmp_path / "pred.csv"
     assert (
         main(
@@ -119,6 +140,40 @@ def test_train_then_predict_round_trip(files, tmp_path, capsys):
     np.testing.assert_allclose(
         [float(r[2]) for r in body], model.score_samples(data.X), rtol=1e-4, atol=1e-6
     )
+
+
+def test_validation_fraction_records_held_out_accuracy(files, tmp_path, capsys):
+    from sklearn.model_selection import train_test_split
+
+    folder, data = files
+    model_dir = tmp_path / "validated"
+    args = ["train", "--x", str(folder / "X.npy"), "--y", str(folder / "y.csv")]
+    args += ["--out", str(model_dir), *QUICK, "--lr", "0.01", "--seed", "3"]
+    assert main([*args, "--validation-fraction", "0.25"]) == 0
+    assert "trained on 27 spectra" in capsys.readouterr().out
+    # The same stratified split, done here: 9 held-out spectra, 3 per class.
+    _, X_valid, _, y_valid = train_test_split(
+        data.X, data.y, test_size=0.25, stratify=data.y, random_state=3
+    )
+    model = load_pretrained(model_dir)
+    top = model.classes_[np.argmax(model.predict_proba(X_valid), axis=1)]
+    metrics = json.loads((model_dir / "config.json").read_text())["metrics"]
+    assert metrics["accuracy"] == pytest.approx(np.mean(top == y_valid))
+    assert metrics["TSNS"] == pytest.approx(np.mean(model.predict(X_valid) == y_valid))
+    card = (model_dir / "README.md").read_text()
+    assert f"| Closed-set accuracy | {metrics['accuracy']:.4g} |" in card
+    assert 'metrics: ["accuracy", "tsns"]' in card  # Hub front matter
+
+
+def test_validation_fraction_too_large_for_the_classes(files, tmp_path, capsys):
+    folder, _ = files
+    args = ["train", "--x", str(folder / "X.npy"), "--y", str(folder / "y.csv")]
+    args += ["--out", str(tmp_path / "m"), *QUICK, "--validation-fraction", "0.95"]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "--validation-fraction 0.95 cannot hold out a stratified set" in err
+    assert not (tmp_path / "m").exists()
 
 
 def test_predict_writes_unknown_rows_for_unseen_classes(files, tmp_path):
@@ -250,39 +305,13 @@ def test_closed_set_training_has_no_score_column(files, tmp_path):
             lambda f, t: ["predict", str(t / "nowhere"), "--x", str(f / "X.npy")],
             "nowhere",
         ),
-        (
-            lambda f, t: [
-                "train",
-                "--x",
-                str(f / "X.npy"),
-                "--y",
-                str(f / "y.csv"),
-                "--out",
-                str(t),
-                "--crop",
-                "a:b",
-            ],
-            "--crop",
-        ),
-        (
-            lambda f, t: [
-                "train",
-                "--x",
-                str(f / "X.npy"),
-                "--y",
-                str(f / "y.csv"),
-                "--out",
-                str(t),
-                "--alpha",
-                "1.5",
-            ],
-            "--alpha",
-        ),
     ],
 )
 def test_data_errors_exit_with_1_and_one_line(
     files, tmp_path, capsys, make_args, message
 ):
+    # Bad option values (--alpha 1.5, --crop a:b) are usage errors, exit 2:
+    # tests/cli/test_options.py.
     folder, data = files
     (folder / "short.csv").write_text("\n".join(data.y[:5]) + "\n")
     bad = data.X.copy()

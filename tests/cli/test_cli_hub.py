@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -30,6 +32,7 @@ def trained(tmp_path_factory):
     (folder / "y.csv").write_text("\n".join(data.y) + "\n")
     args = ["train", "--x", str(folder / "X.npy"), "--y", str(folder / "y.csv")]
     args += ["--out", str(folder / "model"), "--quiet", "--epochs", "1"]
+    args += ["--validation-fraction", "0.25"]  # the card records held-out metrics
     assert main([*args, "--model", "cnn1d_small"]) == 0
     return folder, data
 
@@ -59,3 +62,33 @@ def test_push_needs_a_saved_folder_and_a_valid_repo_id(hub, trained, tmp_path, c
     assert main(["push", str(folder / "model"), "not a repo", "--token", TOKEN]) == 1
     assert "namespace/name" in capsys.readouterr().err
     assert main(["pull"]) == 2
+
+
+def test_push_with_metrics_rewrites_the_card(hub, trained, tmp_path, capsys):
+    folder, data = trained
+    saved = json.loads((folder / "model" / "config.json").read_text())["metrics"]
+    assert set(saved) == {"accuracy", "TSNS"}  # from --validation-fraction
+    push = ["push", str(folder / "model"), "lab/scored", "--token", TOKEN]
+    push += ["--metrics", "auroc=0.95", "accuracy=0.5", "--dataset", "synthetic"]
+    assert main(push) == 0, capsys.readouterr().err
+    oid = capsys.readouterr().out.strip().split()[-1]
+    out = tmp_path / "scored"
+    pull = ["pull", "lab/scored", "--token", TOKEN, "--revision", oid]
+    assert main([*pull, "--out", str(out), "--cache-dir", str(tmp_path / "c")]) == 0
+    config = json.loads((out / "config.json").read_text())
+    # Given values replace saved ones; the others are kept.
+    assert config["metrics"] == {"accuracy": 0.5, "TSNS": saved["TSNS"], "auroc": 0.95}
+    assert config["dataset"] == "synthetic"
+    card = (out / "README.md").read_text()
+    assert 'datasets: ["synthetic"]' in card and "| OOD AUROC | 0.95 |" in card
+    assert "| Closed-set accuracy | 0.5 |" in card
+    # The model itself went through load + save unchanged.
+    original = load_pretrained(folder / "model")
+    pulled = load_pretrained(out)
+    np.testing.assert_array_equal(pulled.predict(data.X), original.predict(data.X))
+    np.testing.assert_allclose(
+        pulled.score_samples(data.X), original.score_samples(data.X), rtol=1e-6
+    )
+    # The local folder is left as it was.
+    after = json.loads((folder / "model" / "config.json").read_text())["metrics"]
+    assert after == saved

@@ -402,6 +402,32 @@ def test_tampered_object_and_attributes_are_refused(data, tmp_path):
         load_pretrained(folder)
 
 
+def test_tampered_fitted_sub_estimators_are_refused(osc_pipeline, tmp_path):
+    folder = save_pretrained(osc_pipeline, tmp_path / "osc")
+
+    def osc_state(config):
+        return config["root"]["steps"][-1][1]["state"]
+
+    _tamper(folder, lambda c: osc_state(c).update({"classifier_": "hello"}))
+    with pytest.raises(
+        ValueError,
+        match="fitted attribute 'classifier_' of specauth.openset.OpenSetClassifier "
+        r"must be a CNNClassifier \(an '__estimator__' node\); got str.",
+    ):
+        load_pretrained(folder)
+    folder = save_pretrained(osc_pipeline, tmp_path / "osc2")
+    config = json.loads((folder / "config.json").read_text())
+    crop = config["root"]["steps"][0][1]  # a saved Crop node, in the wrong place
+    _tamper(
+        folder, lambda c: osc_state(c).update({"detector_": {"__estimator__": crop}})
+    )
+    with pytest.raises(ValueError, match="'detector_' of .* must be a DIME .*got Crop"):
+        load_pretrained(folder)
+    _tamper(folder, lambda c: c["root"].update({"steps": []}))
+    with pytest.raises(ValueError, match="Pipeline 'steps' is empty"):
+        load_pretrained(folder)
+
+
 def test_unknown_parameter_is_refused(saved_pipeline):
     _tamper(saved_pipeline, lambda c: c["root"]["steps"][0][1]["params"].update(bad=1))
     with pytest.raises(ValueError, match="Crop does not accept the saved param"):
