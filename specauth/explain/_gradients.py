@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logit_gradients"]
+__all__ = ["gradient_function", "logit_gradients"]
 
 
 def _tensorflow(head, features, classes):
@@ -55,6 +55,56 @@ def _torch(head, features, classes):
 _BACKENDS = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}
 
 
+def gradient_function(backend=None, method=None):
+    """Return the gradient function of a Keras backend (default: the current one).
+
+    Parameters
+    ----------
+    backend : str or None, default=None
+        Name of a Keras backend; None: ``keras.backend.backend()``.
+    method : str or None, default=None
+        The explanation method that needs the gradients, for the message.
+
+    Returns
+    -------
+    function : callable
+        ``function(head, features, classes)`` as described in the module.
+
+    Raises
+    ------
+    ValueError
+        For a backend without automatic differentiation in specauth (e.g.
+        ``"numpy"`` or ``"openvino"``). A ValueError, as for any other value
+        that cannot work (STYLE rule 15): the user chose a gradient method
+        that the configured backend cannot run, and the fix is another
+        ``method`` or another ``KERAS_BACKEND``; the command line reports it as
+        one line with exit code 1.
+
+    Examples
+    --------
+    >>> gradient_function("tensorflow").__name__
+    '_tensorflow'
+    >>> gradient_function("numpy")
+    Traceback (most recent call last):
+    ...
+    ValueError: method='hirescam' or 'gradcam' needs gradients, ...
+    """
+    if backend is None:
+        from specauth._lazy import import_keras
+
+        backend = import_keras().backend.backend()
+    if backend not in _BACKENDS:
+        what = "'hirescam' or 'gradcam'" if method is None else repr(method)
+        raise ValueError(
+            f"method={what} needs gradients, which specauth "
+            f"computes on the {', '.join(_BACKENDS)} Keras backends; the Keras "
+            f"backend is {backend!r}. Use method='cam' (no gradients; GAP -> "
+            "Dense head) or ShapExplainer, or set KERAS_BACKEND to one of "
+            f"{list(_BACKENDS)}."
+        )
+    return _BACKENDS[backend]
+
+
 def logit_gradients(head, features, classes):
     """Return ``d logits[i, classes[i]] / d features[i]`` for every sample ``i``.
 
@@ -70,14 +120,13 @@ def logit_gradients(head, features, classes):
     Returns
     -------
     gradients : ndarray, same shape as ``features``
-    """
-    from specauth._lazy import import_keras
 
-    backend = import_keras().backend.backend()
-    if backend not in _BACKENDS:
-        raise RuntimeError(
-            f"Gradient-based explanations support the tensorflow, jax and torch "
-            f"backends; the Keras backend is {backend!r}."
-        )
+    Raises
+    ------
+    ValueError
+        On a Keras backend without gradients here (see
+        :func:`gradient_function`).
+    """
+    function = gradient_function()
     features = np.ascontiguousarray(features, dtype=np.float32)
-    return _BACKENDS[backend](head, features, np.asarray(classes, dtype=np.int64))
+    return function(head, features, np.asarray(classes, dtype=np.int64))

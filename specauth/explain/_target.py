@@ -6,7 +6,7 @@ import numpy as np
 
 from specauth._lazy import import_keras
 
-__all__ = ["class_indices", "resolve_model"]
+__all__ = ["class_indices", "per_sample_classes", "resolve_model"]
 
 
 def resolve_model(model):
@@ -36,6 +36,26 @@ def resolve_model(model):
     )
 
 
+def per_sample_classes(classes, n_samples):
+    """Return ``classes`` as an array: 0-d (one class for all) or ``(n_samples,)``.
+
+    Explainers call it on the whole ``X``, before cutting it into batches, so
+    a list of labels one too long or too short is refused, never truncated.
+    """
+    values = np.asarray(classes)
+    if values.ndim == 0 or values.shape == (n_samples,):
+        return values
+    got = _values(len(values)) if values.ndim == 1 else f"shape {values.shape}"
+    raise ValueError(
+        "`classes` must be one class or one per sample of `X` "
+        f"({_values(n_samples)}); got {got}."
+    )
+
+
+def _values(count):
+    return f"{count} value" + ("" if count == 1 else "s")
+
+
 def class_indices(classes, logits, known):
     """Return the class index to explain for every sample.
 
@@ -47,14 +67,9 @@ def class_indices(classes, logits, known):
     if classes is None:
         return np.argmax(logits, axis=1)
     n_classes = logits.shape[1]
-    values = np.asarray(classes)
+    values = per_sample_classes(classes, n)
     if values.ndim == 0:
         values = np.full(n, values[()])
-    if values.shape != (n,):
-        raise ValueError(
-            f"`classes` must be one class or one per sample ({n}); got "
-            f"{values.shape[0]} values."
-        )
     if known is not None:
         lookup = {c: i for i, c in enumerate(known.tolist())}
         unknown = sorted({v for v in values.tolist() if v not in lookup}, key=str)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from specauth.explain._target import class_indices, resolve_model
+from specauth.explain._target import (
+    class_indices,
+    per_sample_classes,
+    resolve_model,
+)
 
 __all__ = ["CAM1D", "CAM2D"]
 
@@ -31,6 +35,10 @@ class _BaseCAM:
         self.method = method
         self.layer = layer
         self.batch_size = batch_size
+        if method != "cam":
+            from specauth.explain._gradients import gradient_function
+
+            gradient_function(method=method)  # refuses a backend without them
         network, self.classes_, self._validate = resolve_model(model)
         self._split = split_network(network, layer)
         if self._split.spatial_dims != self._spatial_dims:
@@ -78,7 +86,7 @@ class _BaseCAM:
     def _feature_maps(self, X):
         # A direct call, not ``predict``: no function is traced per explainer,
         # so explaining a few spectra stays fast; ``X`` is one batch here.
-        return np.asarray(self._split.body(X, training=False), dtype=np.float32)
+        return _to_numpy(self._split.body(X, training=False)).astype(np.float32)
 
     def _low_resolution(self, features, indices):
         """Maps at the feature map's resolution, ``(n, *positions)``."""
@@ -98,11 +106,13 @@ class _BaseCAM:
 
     def _explain(self, X, classes):
         X = self._inputs(X)
+        if classes is not None:  # checked whole, before batching cuts it up
+            classes = per_sample_classes(classes, len(X))
         maps, predicted, chosen = [], [], []
         for start in range(0, len(X), self.batch_size):
             batch = X[start : start + self.batch_size]
             features = self._feature_maps(batch)
-            logits = np.asarray(self._split.head(features, training=False))
+            logits = _to_numpy(self._split.head(features, training=False))
             part = None if classes is None else _slice(classes, start, len(batch))
             indices = self._class_indices(part, logits)
             maps.append(self._low_resolution(features, indices))
@@ -120,9 +130,15 @@ class _BaseCAM:
         return indices if self.classes_ is None else self.classes_[indices]
 
 
+def _to_numpy(tensor):
+    """A backend tensor as numpy; torch's need detaching and moving to the CPU."""
+    from specauth._lazy import import_keras
+
+    return import_keras().ops.convert_to_numpy(tensor)
+
+
 def _slice(classes, start, size):
-    values = np.asarray(classes)
-    return values if values.ndim == 0 else values[start : start + size]
+    return classes if classes.ndim == 0 else classes[start : start + size]
 
 
 class CAM1D(_BaseCAM):
@@ -141,6 +157,11 @@ class CAM1D(_BaseCAM):
     Maps are linearly upsampled from the feature positions to the spectrum
     length (cell centres). The model is never modified; only its head is
     differentiated, so explanations are cheap.
+
+    Backends: ``"cam"`` needs no gradients and runs on any Keras backend; the
+    gradient methods run on the tensorflow, jax and torch backends (checked
+    against the same analytic results on each; torch on a CUDA GPU) and are
+    refused with a ValueError on others (e.g. ``"numpy"``).
 
     Parameters
     ----------
@@ -169,7 +190,8 @@ class CAM1D(_BaseCAM):
     ------
     ValueError
         For an unknown method, a network with 2D feature maps (use
-        :class:`CAM2D`), or ``"cam"`` on a head other than GAP -> Dense.
+        :class:`CAM2D`), ``"cam"`` on a head other than GAP -> Dense, or a
+        gradient method on a Keras backend without gradients here.
     TypeError
         For a model of another type.
 

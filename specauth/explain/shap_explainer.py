@@ -8,7 +8,11 @@ from numbers import Integral, Real
 import numpy as np
 
 from specauth._lazy import import_optional
-from specauth.explain._target import class_indices, resolve_model
+from specauth.explain._target import (
+    class_indices,
+    per_sample_classes,
+    resolve_model,
+)
 
 __all__ = ["ShapExplainer"]
 
@@ -435,6 +439,8 @@ width)
             base_values_[i]``.
         """
         X = self._inputs(X)
+        if classes is not None:  # before the forward pass
+            classes = per_sample_classes(classes, len(X))
         scores = self._scores(X)
         indices = self._class_indices(classes, scores)
         if not self._images:

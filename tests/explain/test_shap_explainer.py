@@ -169,8 +169,9 @@ def test_mean_background_uses_the_explained_samples():
 
 def test_inputs_and_global_random_state_are_left_unchanged(spectra):
     X = spectra.copy()
+    network = conv_net()  # seeds numpy's generator itself: build it first
     state = np.random.get_state()
-    ShapExplainer(conv_net(), "permutation", n_segments=8, random_state=3).explain(X)
+    ShapExplainer(network, "permutation", n_segments=8, random_state=3).explain(X)
     np.testing.assert_array_equal(X, spectra)
     after = np.random.get_state()
     assert state[0] == after[0] and np.array_equal(state[1], after[1])
@@ -297,8 +298,16 @@ def test_bad_samples_and_classes():
         explainer.explain(bad)
     with pytest.raises(ValueError, match=r"class indices in \[0, 2\)"):
         explainer.explain(np.zeros((2, LENGTH)), classes=2)
-    with pytest.raises(ValueError, match="one class or one per sample"):
-        explainer.explain(np.zeros((2, LENGTH)), classes=[0, 1, 0])
+    for classes, got in (
+        ([0, 1, 0], "3 values"),
+        ([0], "1 value"),
+        ([[0, 1]], "shape"),
+    ):
+        with pytest.raises(
+            ValueError,
+            match=rf"one class or one per sample of `X` \(2 values\); got {got}",
+        ):
+            explainer.explain(np.zeros((2, LENGTH)), classes=classes)
 
 
 def test_estimator_errors(fitted):
