@@ -135,9 +135,9 @@ class DIME(BaseDetector):
         Mean of the training embedding.
     components_ : ndarray of shape (n_components_, n_features)
         Orthonormal principal directions, by decreasing variance.
-    explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ : ndarray of shape ``(n_components_,)``
         Variance along each component (denominator ``n - 1``).
-    explained_variance_ratio_ : ndarray of shape (n_components_,)
+    explained_variance_ratio_ : ndarray of shape ``(n_components_,)``
         Fraction of the total variance along each component.
     residual_variance_ : float
         Mean squared distance of the training data to the hyperplane

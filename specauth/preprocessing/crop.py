@@ -43,13 +43,13 @@ class Crop(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    support_ : ndarray of shape (n_features_in_,), dtype bool
+    support_ : ndarray of shape ``(n_features_in_,)``, dtype bool
         Mask of the kept columns.
     energies_ : ndarray of shape (n_features_out,) or None
         Energies of the kept columns, or ``None`` when ``energies`` is None.
     n_features_in_ : int
         Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Column names seen in ``fit``; only when ``X`` had string column names.
 
     See Also
