@@ -48,6 +48,32 @@ def freeze_base(model, *, base_layer="base"):
     -------
     base : keras.Model
         The (now frozen) base.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` has no nested base named ``base_layer``.
+
+    See Also
+    --------
+    unfreeze_base : The reverse, for the top layers.
+
+    Examples
+    --------
+    A tiny stand-in for a ``CNNFactory`` network: a nested model named
+    ``"base"`` under a head.
+
+    >>> import keras
+    >>> base = keras.Sequential(
+    ...     [keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3)], name="base"
+    ... )
+    >>> inputs = keras.Input((8, 8, 3))
+    >>> x = keras.layers.GlobalAveragePooling2D()(base(inputs))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2, name="logits")(x))
+    >>> freeze_base(model).trainable
+    False
+    >>> [w.path for w in model.trainable_weights]
+    ['logits/kernel', 'logits/bias']
     """
     base = _base(model, base_layer)
     base.trainable = False
@@ -104,6 +130,31 @@ def unfreeze_base(model, layers="all", *, base_layer="base"):
     ValueError
         If ``model`` has no nested base, or ``layers`` is not ``"all"`` or an
         int from 1 to the number of weighted layers of the base.
+
+    See Also
+    --------
+    freeze_base : Freeze the whole base again.
+    fine_tune : Head training, then this, then discriminative learning rates.
+
+    Examples
+    --------
+    >>> import keras
+    >>> base = keras.Sequential(
+    ...     [keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, name="low"),
+    ...      keras.layers.BatchNormalization(name="bn"),
+    ...      keras.layers.Conv2D(4, 3, name="top")],
+    ...     name="base",
+    ... )
+    >>> inputs = keras.Input((8, 8, 3))
+    >>> x = keras.layers.GlobalAveragePooling2D()(base(inputs))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2, name="logits")(x))
+    >>> _ = freeze_base(model)
+    >>> [layer.name for layer in unfreeze_base(model, 1)]
+    ['top']
+    >>> [layer.name for layer in unfreeze_base(model)]  # BatchNorm stays frozen
+    ['low', 'top']
+    >>> base.get_layer("bn").trainable
+    False
     """
     base = _base(model, base_layer)
     weighted = _weighted_layers(base)
