@@ -96,6 +96,14 @@ def make_schedule(name, learning_rate, *, total_steps, options):
         lr_options = {k: v for k, v in options.items() if k not in momentum_keys}
         schedule = OneCycleSchedule(learning_rate, total_steps, **lr_options)
         pct = lr_options.get("pct_start", schedule.pct_start)
+        from specauth._lazy import import_keras
+
+        keras = import_keras()
+        if keras.backend.backend() == "jax" and not momentum:
+            # The compiled JAX step reads the momentum as a constant, so
+            # cycling it cannot work there (OneCycleMomentum would warn at
+            # every fit); asked for explicitly, the callback still warns.
+            return schedule, []
         callback = OneCycleMomentum(total_steps, pct_start=pct, **momentum)
         return schedule, [callback]
     if name == "clr":
