@@ -30,6 +30,18 @@ def _check_end(value, name):
     return float(value)
 
 
+def _check_ends(low, high):
+    """Return ``(low, high)`` as floats: finite, and different."""
+    low = _check_end(low, "low")
+    high = _check_end(high, "high")
+    if low == high:
+        raise ValueError(
+            f"`low` and `high` must differ, or the ramp carries no position; "
+            f"got low={low}, high={high}."
+        )
+    return low, high
+
+
 @keras.saving.register_keras_serializable(package="specauth")
 class PositionChannel(keras.layers.Layer):
     """Concatenate a ``low -> high`` position ramp to the channels of a spectrum.
@@ -91,13 +103,7 @@ class PositionChannel(keras.layers.Layer):
 
     def __init__(self, low=-1.0, high=1.0, **kwargs):
         super().__init__(**kwargs)
-        low = _check_end(low, "low")
-        high = _check_end(high, "high")
-        if low == high:
-            raise ValueError(
-                f"`low` and `high` must differ, or the ramp carries no position; "
-                f"got low={low}, high={high}."
-            )
+        low, high = _check_ends(low, high)
         self.low = low
         self.high = high
 
@@ -181,13 +187,7 @@ def fixed_position_channel(length, channels, *, low=-1.0, high=1.0, name="positi
 
     length = _checks.check_positive_int(length, "length")
     channels = _checks.check_positive_int(channels, "channels")
-    low = _check_end(low, "low")
-    high = _check_end(high, "high")
-    if low == high:
-        raise ValueError(
-            f"`low` and `high` must differ, or the ramp carries no position; "
-            f"got low={low}, high={high}."
-        )
+    low, high = _check_ends(low, high)
     kernel = np.zeros((channels, channels + 1))
     kernel[:, :channels] = np.eye(channels)
     bias = np.zeros((length, channels + 1))
