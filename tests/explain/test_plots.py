@@ -618,6 +618,17 @@ def test_save_html_is_standalone(tmp_path):
     assert '"importance"' in html  # the data is embedded
 
 
+@needs_bokeh
+def test_save_html_leaves_the_figure_free(tmp_path):
+    from bokeh.document import Document
+
+    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, energy=ENERGY)
+    save_html(fig, tmp_path / "a.html")
+    assert fig.document is None
+    save_html(fig, tmp_path / "b.html")  # and again
+    Document().add_root(fig)  # what bokeh.io.show does; raised before
+
+
 def _chromium():
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)

@@ -195,7 +195,12 @@ def save_html(fig, path, *, title="specauth"):
         )
     embed = _bokeh("bokeh.embed")
     resources = _bokeh("bokeh.resources")
+    attached = fig.document
     html = embed.file_html(fig, resources.INLINE, title=str(title))
+    if attached is None and fig.document is not None:
+        # file_html puts a free figure into a document of its own and leaves
+        # it there; detach it, so that the caller can still show() it.
+        fig.document.remove_root(fig)
     out = Path(path)
     out.write_text(html, encoding="utf-8")
     return out
