@@ -3,7 +3,6 @@ import pytest
 
 from specauth.models import cnn1d, get_model
 from specauth.models.cnn1d import _plan_blocks
-from specauth.models.layers import PositionChannel
 
 
 @pytest.mark.parametrize(
@@ -57,7 +56,7 @@ def test_default_network_for_pgaa_length(keras):
     # Input -> input_norm -> position -> block 1, which sees 1 + 1 channels.
     names = [layer.name for layer in model.layers]
     assert names[:4] == ["spectrum", "input_norm", "position", "block1_conv"]
-    assert isinstance(model.get_layer("position"), PositionChannel)
+    assert isinstance(model.get_layer("position"), keras.layers.EinsumDense)
     assert convs[0].input.shape == (None, 2631, 2)
     # Block order: conv -> batch norm -> relu -> max pooling.
     start = names.index("block1_conv")
