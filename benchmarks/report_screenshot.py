@@ -128,7 +128,7 @@ def main(argv=None):
         )
         auroc = ood_metrics(
             loaded.score_samples(X_test), loaded.score_samples(X_unknown)
-        )["auroc"]
+        )["AUROC"]
         shots = {
             "report_png": screenshot(
                 report, args.out / "report_screenshot.png", folder / "c1", 6400
