@@ -81,55 +81,6 @@ def split_model(model):
     )
 
 
-def _network_rows(estimator, network, X):
-    """Run ``network`` on ``X`` validated by ``estimator``; return float64 rows.
-
-    The values of the estimator's own ``transform`` / ``logits``, which call
-    ``network.predict``: that builds a data pipeline, an iterator and
-    callbacks on every call, which on one chunk costs more than the network
-    itself (about 3x slower, and a higher peak memory). ``predict_on_batch``
-    reuses one traced function (traced once more for a shorter last batch),
-    called on batches of the estimator's inference size, so activations
-    take no more memory than ``predict`` gives them.
-    """
-    from specauth._validation import check_is_fitted
-
-    check_is_fitted(estimator, "network_")
-    X = estimator._validate_X(X, reset=False)
-    step = estimator._inference_batch
-    return np.concatenate(
-        [
-            np.asarray(network.predict_on_batch(X[start : start + step]), float)
-            for start in range(0, len(X), step)
-        ]
-    )
-
-
-def _is_cnn(estimator):
-    """Whether ``estimator`` is a fitted specauth CNN estimator."""
-    from specauth.estimators._base import BaseCNNEstimator
-
-    return isinstance(estimator, BaseCNNEstimator) and hasattr(
-        estimator, "_embedding_network"
-    )
-
-
-def _embedding(classifier, X):
-    """``classifier.transform(X)`` as float64, in compiled batches for CNNs."""
-    if _is_cnn(classifier):
-        return _network_rows(classifier, classifier._embedding_network, X)
-    return np.asarray(classifier.transform(X), dtype=np.float64)
-
-
-def _probabilities(classifier, X):
-    """``classifier.predict_proba(X)``, in compiled batches for CNNs."""
-    from scipy.special import softmax
-
-    if _is_cnn(classifier):
-        return softmax(_network_rows(classifier, classifier.network_, X), axis=1)
-    return np.asarray(classifier.predict_proba(X))
-
-
 def predict_outputs(model, X):
     """Predict one chunk with a single pass through the network.
 
@@ -157,14 +108,14 @@ def predict_outputs(model, X):
     for step in transformers:
         Xt = step.transform(Xt)
     if not hasattr(final, "detector_"):
-        proba = _probabilities(final, Xt)
+        proba = np.asarray(final.predict_proba(Xt), dtype=np.float64)
         labels = final.classes_[np.argmax(proba, axis=1)]
         return {"labels": labels, "proba": proba, "scores": None, "Xt": Xt}
     from specauth.openset.classifier import _with_unknown
 
     # The steps of OpenSetClassifier.predict, sharing one embedding.
     check_is_fitted(final, "detector_")
-    features = _embedding(final.classifier_, Xt)
+    features = np.asarray(final.classifier_.transform(Xt), dtype=np.float64)
     logits = final._logits(features)
     scores = np.asarray(
         final.detector_.score_samples(final._detector_inputs(features, logits))

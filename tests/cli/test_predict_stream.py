@@ -16,13 +16,7 @@ import pytest
 from sklearn.pipeline import make_pipeline
 
 from specauth.cli.main import main
-from specauth.cli.predict import (
-    _embedding,
-    _probabilities,
-    _write_chunk,
-    predict_outputs,
-    split_model,
-)
+from specauth.cli.predict import _write_chunk, predict_outputs, split_model
 from specauth.datasets import make_spectra
 from specauth.estimators import CNNClassifier
 from specauth.hub import load_pretrained, save_pretrained
@@ -101,15 +95,18 @@ def test_network_runs_in_compiled_batches_not_model_predict(
 
     monkeypatch.setattr(network, "predict_on_batch", spy)
     monkeypatch.setattr(network, "predict", refuse)
-    features = _embedding(classifier, open_set[0].transform(many))
+    outputs = predict_outputs(open_set, many)
     assert classifier._inference_batch == 256
     assert sizes == [256, 44]
+    features = classifier.transform(open_set[0].transform(many))
     np.testing.assert_allclose(features, expected, rtol=1e-6)
-    assert features.dtype == np.float64
+    assert features.dtype == np.float64 and outputs["proba"].dtype == np.float64
 
 
 class _NotACNN:
     """A fitted classifier that is not a specauth CNN (public methods only)."""
+
+    classes_ = np.array(["a", "b"])
 
     def transform(self, X):
         return np.asarray(X)[:, :2] * 2
@@ -120,10 +117,10 @@ class _NotACNN:
 
 def test_other_classifiers_use_their_public_methods():
     X = np.arange(12.0).reshape(4, 3)
-    features = _embedding(_NotACNN(), X)
-    np.testing.assert_array_equal(features, X[:, :2] * 2)
-    assert features.dtype == np.float64
-    np.testing.assert_array_equal(_probabilities(_NotACNN(), X), np.full((4, 2), 0.5))
+    outputs = predict_outputs(_NotACNN(), X)
+    np.testing.assert_array_equal(outputs["proba"], np.full((4, 2), 0.5))
+    assert outputs["proba"].dtype == np.float64
+    np.testing.assert_array_equal(outputs["labels"], ["a"] * 4)
 
 
 def test_wrong_spectrum_length_is_a_clear_error(open_set, closed_set):
@@ -131,7 +128,7 @@ def test_wrong_spectrum_length_is_a_clear_error(open_set, closed_set):
         predict_outputs(open_set, np.ones((2, LENGTH + 1), dtype=np.float32))
     classifier = split_model(closed_set)[1]
     with pytest.raises(ValueError, match="expecting 96 features"):
-        _probabilities(classifier, np.ones((2, LENGTH + 1), dtype=np.float32))
+        predict_outputs(classifier, np.ones((2, LENGTH + 1), dtype=np.float32))
 
 
 def _csv_rows(outputs, start):
