@@ -15,9 +15,8 @@ children with ``vfork``, and Linux keeps the parent's high-water mark across
 map, and checks that its own peak is below the child's: otherwise the figure
 would be this process's, not ``specauth predict``'s.
 
-It then writes ``specauth report`` for the tiny model and, when ``chromium``
-is installed, a headless screenshot of it to
-``benchmarks/results/report_screenshot.png``. The big files are deleted.
+The big files are deleted. (The report screenshot is
+``benchmarks/report_screenshot.py``'s job, with a properly trained model.)
 
 Usage::
 
@@ -32,7 +31,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -93,7 +91,6 @@ def train_tiny_model(folder, length):
     )
     np.save(folder / "train.npy", data.X)
     (folder / "train.csv").write_text("\n".join(data.y) + "\n")
-    np.save(folder / "unknown.npy", data.X_unknown)
     model = folder / "model"
     subprocess.run(
         [
@@ -141,47 +138,6 @@ def run_predict(model, big, out_csv, batch_size):
     if proc.returncode != 0:
         raise SystemExit(f"specauth predict failed:\n{stderr[-3000:]}")
     return seconds, usage.ru_maxrss / 1024, stderr  # Linux: KiB -> MiB
-
-
-def report_screenshot(folder, model, out_png):
-    """Write the HTML report of the tiny model and screenshot it."""
-    html = folder / "report.html"
-    subprocess.run(
-        [
-            *specauth_command(),
-            "report",
-            str(model),
-            "--x",
-            str(folder / "train.npy"),
-            "--y",
-            str(folder / "train.csv"),
-            "--x-unknown",
-            str(folder / "unknown.npy"),
-            "--out",
-            str(html),
-        ],
-        check=True,
-    )
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        print("chromium not found: no screenshot of the report")
-        return None
-    subprocess.run(
-        [
-            chromium,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={folder / 'chromium'}",
-            f"--screenshot={out_png}",
-            "--window-size=1200,2000",
-            html.resolve().as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    return out_png if Path(out_png).is_file() else None
 
 
 def measure(folder, model, n, length, batch_size):
@@ -248,7 +204,6 @@ def main(argv=None):
         folder = Path(tmp)
         model = train_tiny_model(folder, args.length)
         runs = [measure(folder, model, n, args.length, args.batch_size) for n in args.n]
-        screenshot = report_screenshot(folder, model, results / "report_screenshot.png")
     peaks = [run["peak_rss_mib"] for run in runs]
     result = {
         "n_points": args.length,
@@ -261,7 +216,6 @@ def main(argv=None):
         "peak_rss_spread_mib": max(peaks) - min(peaks),
         "flat": max(peaks) - min(peaks) <= 100,
         "under_target": max(peaks) < 2048,
-        "report_screenshot": str(screenshot) if screenshot else None,
     }
     (results / "predict_stream.json").write_text(json.dumps(result, indent=2))
     by_n = ", ".join(
