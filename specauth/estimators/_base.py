@@ -440,10 +440,8 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         # predict_on_batch reuses one compiled step; Model.predict would build
         # a data pipeline per call, about 3x slower for the small arrays of
         # predict/transform/score calls.
+        # ``X`` comes from _validate_X, which requires at least one sample.
         size = self._inference_batch
-        if len(X) == 0:
-            out = network.predict(X, batch_size=size, verbose=0)
-            return np.asarray(out, dtype=np.float64)
         keras = import_keras()
         parts = [
             keras.ops.convert_to_numpy(network.predict_on_batch(X[i : i + size]))
