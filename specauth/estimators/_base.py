@@ -441,12 +441,24 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         # a data pipeline per call, about 3x slower for the small arrays of
         # predict/transform/score calls.
         # ``X`` comes from _validate_X, which requires at least one sample.
+        #
+        # 1D networks run every chunk padded to exactly ``size`` rows: the
+        # kernels a backend picks depend on the batch size, so without padding
+        # a spectrum's probabilities would change in the 7th digit with the
+        # other spectra passed alongside it (scikit-learn's subset-invariance
+        # check); one shape also means one compiled step. Networks with 2D
+        # maps skip the padding: a lone image would cost a whole batch.
         size = self._inference_batch
         keras = import_keras()
-        parts = [
-            keras.ops.convert_to_numpy(network.predict_on_batch(X[i : i + size]))
-            for i in range(0, len(X), size)
-        ]
+        parts = []
+        for start in range(0, len(X), size):
+            chunk = X[start : start + size]
+            n = len(chunk)
+            if self._pad_batches and n < size:
+                pad = np.zeros((size - n,) + chunk.shape[1:], dtype=chunk.dtype)
+                chunk = np.concatenate([chunk, pad])
+            out = keras.ops.convert_to_numpy(network.predict_on_batch(chunk))
+            parts.append(out[:n])
         return np.concatenate(parts).astype(np.float64)
 
     def _set_network(self, network):
@@ -462,6 +474,7 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
         # inference never needs more memory than training did.
         images = any(_output_rank(layer) >= 4 for layer in network.layers[1:])
         self._inference_batch = self.batch_size if images else max(self.batch_size, 256)
+        self._pad_batches = not images
 
     def transform(self, X):
         """Return the embedding: the input of the network's last Dense layer.
@@ -488,6 +501,7 @@ n_channels)
         state = self.__dict__.copy()
         state.pop("_embedding_network", None)
         state.pop("_inference_batch", None)
+        state.pop("_pad_batches", None)
         network = state.pop("network_", None)
         if network is not None:
             state["_network_bytes"] = _network_to_bytes(network)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 from specauth._lazy import import_keras
 from specauth.models import _checks, _parts
@@ -11,27 +12,27 @@ from specauth.models.registry import register_model
 
 __all__ = ["cnn1d"]
 
-#: ``n_blocks="auto"`` adds blocks until the feature map has at most this many
-#: positions; each block divides the length by ``strides * pool_size`` (4 by
-#: default), so the final map has roughly 1 to 4 positions and the last
-#: filters see most of the spectrum.
-_AUTO_MAX_POSITIONS = 4
 
-
-def _plan_blocks(length, n_blocks, max_blocks, strides, pool_size):
+def _plan_blocks(length, n_blocks, max_blocks, strides, pool_size, max_positions):
     """Return ``(plan, final_length)``; ``plan`` holds ``(stride, pool)`` per block.
 
-    A stride or pool that would leave fewer than 2 positions is replaced by 1,
-    so short inputs (down to 1 point) keep a valid feature map.
+    ``n_blocks="auto"`` adds blocks (at least 1, at most ``max_blocks``) until
+    the map has at most ``max_positions`` positions; a block whose strided
+    convolution already gets there skips its pooling. A stride or pool that
+    would leave fewer than 2 positions is replaced by 1, so short inputs (down
+    to 1 point) keep a valid feature map.
     """
-    n_planned = max_blocks if n_blocks == "auto" else n_blocks
+    auto = n_blocks == "auto"
+    n_planned = max_blocks if auto else n_blocks
     plan, current = [], length
     while len(plan) < n_planned:
-        if n_blocks == "auto" and plan and current <= _AUTO_MAX_POSITIONS:
+        if auto and plan and current <= max_positions:
             break
         stride = strides if math.ceil(current / strides) >= 2 else 1
         current = math.ceil(current / stride)
         pool = pool_size if math.ceil(current / pool_size) >= 2 else 1
+        if auto and current <= max_positions:
+            pool = 1
         current = math.ceil(current / pool)
         plan.append((stride, pool))
     return plan, current
@@ -57,24 +58,95 @@ def _conv_block(keras, x, index, filters, kernel_size, stride, pool, bn, seeds):
     return x
 
 
-def _check_cnn1d_options(n_blocks, filters, head, dense_units):
+def _check_frequencies(frequencies):
+    """Return ``position_frequencies`` as a tuple of positive floats."""
+    if frequencies is None:
+        return ()
+    if isinstance(frequencies, (str, bytes)) or not isinstance(
+        frequencies, (tuple, list)
+    ):
+        raise TypeError(
+            "`position_frequencies` must be a tuple of positive numbers or None; "
+            f"got {frequencies!r} of type {type(frequencies).__name__}."
+        )
+    for i, f in enumerate(frequencies):
+        if isinstance(f, bool) or not isinstance(f, Real):
+            raise TypeError(
+                f"`position_frequencies[{i}]` must be a positive number; got {f!r}."
+            )
+        if not (math.isfinite(f) and f > 0):
+            raise ValueError(
+                f"`position_frequencies[{i}]` must be a finite number > 0; got {f}."
+            )
+    return tuple(float(f) for f in frequencies)
+
+
+def _fourier_positions(keras, length, channels, frequencies, name):
+    """Frozen layer appending ``sin, cos(2 pi f x)`` of the position ``x``.
+
+    ``x = (i + 0.5) / length`` is the centre of position ``i`` in (0, 1); a
+    frequency ``f`` is kept only if ``f <= length / 4`` (a period spans at
+    least 4 positions). Built like
+    :func:`~specauth.models.layers.fixed_position_channel`: one frozen
+    ``EinsumDense`` whose kernel copies the channels and whose per-position
+    bias holds the features, so the network loads with plain Keras. Returns
+    None when no frequency is kept.
+    """
+    import numpy as np
+
+    kept = [f for f in frequencies if f <= length / 4]
+    if not kept:
+        return None
+    x = (np.arange(length) + 0.5) / length
+    waves = [g(2 * np.pi * f * x) for f in kept for g in (np.sin, np.cos)]
+    width = channels + len(waves)
+    kernel = np.zeros((channels, width))
+    kernel[:, :channels] = np.eye(channels)
+    bias = np.zeros((length, width))
+    bias[:, channels:] = np.stack(waves, axis=1)
+    return keras.layers.EinsumDense(
+        "abc,cd->abd",
+        output_shape=(length, width),
+        bias_axes="bd",
+        kernel_initializer=keras.initializers.Constant(kernel.tolist()),
+        bias_initializer=keras.initializers.Constant(bias.tolist()),
+        trainable=False,
+        name=name,
+    )
+
+
+def _check_blocks(n_blocks, filters, local_blocks):
+    """Return ``(n_blocks, filters, local_blocks, max_blocks)`` after checks."""
     filters = _checks.check_int_tuple(filters, "filters")
+    local_blocks = _checks.check_positive_int(local_blocks, "local_blocks", minimum=0)
+    max_blocks = len(filters) - local_blocks
+    if max_blocks < 1:
+        raise ValueError(
+            f"`local_blocks` must be less than len(filters) = {len(filters)}, so "
+            f"that at least one block downsamples; got {local_blocks}. Pass a "
+            "longer `filters` tuple or fewer `local_blocks`."
+        )
     if n_blocks != "auto":
         if isinstance(n_blocks, str):
             raise ValueError(f"`n_blocks` must be 'auto' or an int; got {n_blocks!r}.")
         n_blocks = _checks.check_positive_int(n_blocks, "n_blocks")
-        if n_blocks > len(filters):
+        if n_blocks > max_blocks:
             raise ValueError(
-                f"`n_blocks` must be at most len(filters) = {len(filters)}; got "
-                f"{n_blocks}. Pass a longer `filters` tuple for more blocks."
+                f"`n_blocks` must be at most len(filters) - local_blocks = "
+                f"{len(filters)} - {local_blocks} = {max_blocks}; got {n_blocks}. "
+                "Pass a longer `filters` tuple for more blocks."
             )
+    return n_blocks, filters, local_blocks, max_blocks
+
+
+def _check_head(head, dense_units):
     if not isinstance(head, str):
         raise TypeError(f"`head` must be 'gap' or 'flatten'; got {head!r}.")
     if head not in ("gap", "flatten"):
         raise ValueError(f"`head` must be 'gap' or 'flatten'; got {head!r}.")
     if dense_units is not None:
         dense_units = _checks.check_positive_int(dense_units, "dense_units")
-    return n_blocks, filters, dense_units
+    return dense_units
 
 
 def cnn1d(
@@ -82,8 +154,11 @@ def cnn1d(
     n_classes,
     *,
     n_blocks="auto",
-    filters=(16, 32, 64, 64, 128, 128),
+    max_positions=512,
+    local_blocks=2,
+    filters=(16, 32, 64, 128, 128, 128),
     kernel_size=7,
+    local_kernel_size=3,
     strides=2,
     pool_size=2,
     batch_norm=True,
@@ -92,6 +167,7 @@ def cnn1d(
     dropout=0.25,
     input_norm=True,
     position_channel=True,
+    position_frequencies=(1, 2, 4, 8, 16, 32),
     seed=None,
     name="cnn1d",
 ):
@@ -100,9 +176,14 @@ def cnn1d(
     The network is ``Input -> BatchNormalization("input_norm") ->
     PositionChannel("position") -> n_blocks x [Conv1D(filters[i], kernel_size,
     strides, "same") -> BatchNorm -> ReLU -> MaxPooling1D(pool_size, "same")]
-    -> head -> Dense(n_classes, "logits")``.
-    Each block divides the length by ``strides * pool_size``, so long spectra
-    are reduced quickly and the network trains fast on a CPU.
+    -> [position features ("local_position")] -> local_blocks x
+    [Conv1D(filters[i], local_kernel_size, "same") -> BatchNorm -> ReLU] ->
+    head -> Dense(n_classes, "logits")``.
+    The downsampling blocks divide the length by ``strides * pool_size`` each,
+    so long spectra are reduced quickly and the network trains fast on a CPU;
+    the local blocks keep that resolution and only look at neighbouring
+    positions, so the last feature map still says *where* the evidence is and
+    class activation maps point at the peaks that decide.
 
     Parameters
     ----------
@@ -112,19 +193,38 @@ def cnn1d(
     n_classes : int
         Number of classes (>= 2), the width of the ``"logits"`` layer.
     n_blocks : int or "auto", default="auto"
-        Number of convolutional blocks. ``"auto"`` uses the fewest blocks
-        (at least 1, at most ``len(filters)``) that bring the feature map to at
-        most 4 positions (about 1 to 4 with the defaults): 5 blocks for 2,631
-        points, 6 for 20,000. A stride or pool that would leave fewer than 2
-        positions is set to 1, so very short inputs are not downsampled.
-    filters : tuple of int, default=(16, 32, 64, 64, 128, 128)
-        Filters of block ``i``; its length is the maximum number of blocks.
+        Number of downsampling blocks. ``"auto"`` uses the fewest (at least
+        1, at most ``len(filters) - local_blocks``) that bring the feature map
+        to at most ``max_positions`` positions; a block whose strided
+        convolution already gets there skips its pooling. With the defaults:
+        2,631 points -> 329 positions (2 blocks, the second without pooling),
+        1,536 -> 384 (1 block), 20,000 -> 313 (3 blocks), 64 -> 32 (1 block,
+        without pooling).
+        An int gives that many blocks, each with its stride and its pooling.
+        A stride or pool that would leave fewer than 2 positions is set to 1,
+        so very short inputs are not downsampled.
+    max_positions : int, default=512
+        With ``n_blocks="auto"``, the most positions the final feature map may
+        have. Smaller values train faster but give coarser class activation
+        maps (``max_positions=4, local_blocks=0`` is close to the plan of
+        earlier versions, whose maps could only name a quarter of the
+        spectrum).
+    local_blocks : int, default=2
+        Blocks after the downsampling ones that keep the resolution:
+        ``Conv1D(filters[i], local_kernel_size, "same") -> BatchNorm -> ReLU``
+        with stride 1 and no pooling. 0 for none.
+    filters : tuple of int, default=(16, 32, 64, 128, 128, 128)
+        Filters of block ``i``, downsampling blocks first, then the local
+        blocks; its length bounds ``n_blocks + local_blocks``.
     kernel_size : int, default=7
-        Convolution kernel size of every block.
+        Convolution kernel size of the downsampling blocks.
+    local_kernel_size : int, default=3
+        Convolution kernel size of the local blocks.
     strides : int, default=2
-        Convolution stride of every block.
+        Convolution stride of the downsampling blocks.
     pool_size : int, default=2
-        Max-pooling size (and stride) of every block; 1 for no pooling.
+        Max-pooling size (and stride) of the downsampling blocks; 1 for no
+        pooling.
     batch_norm : bool, default=True
         Whether a ``BatchNormalization`` follows each convolution (the
         convolution then has no bias).
@@ -144,6 +244,16 @@ def cnn1d(
         Whether to append the normalised position as an extra input channel
         (layer ``"position"``, :class:`~specauth.models.layers.PositionChannel`)
         so the GAP head can use *where* a peak is, not only its shape.
+        ``False`` also drops the ``"local_position"`` features: the network
+        then gets no position input.
+    position_frequencies : tuple of float or None, default=(1, 2, 4, 8, 16, 32)
+        Before the local blocks, a frozen layer ``"local_position"`` appends
+        ``sin(2 pi f x)`` and ``cos(2 pi f x)`` of the position ``x`` in
+        (0, 1) for each frequency ``f`` (cycles over the spectrum) up to a
+        quarter of the map length, so the local blocks can tell nearby
+        places apart (the input ramp alone resolves them poorly). None or
+        ``()`` for none; no effect without local blocks or with
+        ``position_channel=False``.
     seed : int, default=None
         Seed of all initializers and of the dropout: two builds with the same
         seed have identical initial weights. ``None`` draws fresh weights.
@@ -162,7 +272,8 @@ def cnn1d(
         If an argument has the wrong type (e.g. a float ``kernel_size``).
     ValueError
         If an argument is out of range (e.g. ``n_classes < 2``, ``head`` not
-        ``"gap"``/``"flatten"``, a 3-entry ``input_shape`` or a length of 0).
+        ``"gap"``/``"flatten"``, more blocks than ``filters``, a 3-entry
+        ``input_shape`` or a length of 0).
 
     See Also
     --------
@@ -172,15 +283,36 @@ def cnn1d(
 
     Notes
     -----
+    A class activation map is the last feature map weighted by the logits'
+    weights, at that map's resolution. It can point at a peak only if a
+    position covers few points *and* responds to what is near it. The default
+    plan gives both: for 2,631 points, 329 positions 8 points apart, each
+    seeing a window of 65 points (1,536 points: 384 positions 4 points apart,
+    25-point windows). A window of ``w`` points grows by ``(k - 1) * j`` for
+    each convolution of kernel ``k`` and by ``(p - 1) * j`` for each pooling
+    of size ``p``, where ``j`` is the spacing of the map it reads; for 2,631
+    points ``w = 1 + 6 + 1 * 2 + 6 * 4 + 2 * 2 * 8 = 65``. Windows
+    that see most of the spectrum (a map of a few positions, or dilated
+    convolutions at full resolution) classify as well or better, but their
+    maps point anywhere a window covers the decisive peak, not at it. On
+    ``make_spectra`` ground truth (``benchmarks/explain_groundtruth.py``:
+    1,536 points, 2 seeds) the CAM maximum lies within two peak widths of a
+    peak that tells the class apart for every correctly classified test
+    spectrum (0.09 of them with the earlier 4-position plan). The price of
+    local windows: on the PGAA benchmark the earlier plan
+    (``max_positions=4, local_blocks=0, position_frequencies=None``) also gets
+    one Biomass spectrum with ten times fewer counts than its class right,
+    which this plan misses in 3 of 5 seeds (mean accuracy 0.990 instead of 1).
+
     A GAP head averages over positions, so by itself it cannot tell two
     spectra apart that differ only in *where* a narrow peak sits -- the case
-    that separates diffraction phases. Two defaults address this: the
-    position channel lets the filters respond to a feature at a given place,
-    and ``n_blocks="auto"`` downsamples to at most 4 positions, so the last
-    filters see a window of ``1 + 8 * (4**n_blocks - 1) / 3`` points (2,729
-    for 5 blocks) -- most of the spectrum. ``head="flatten"`` is the other way
-    to keep positions (the logits then see each one), at the cost of class
-    activation maps.
+    that separates diffraction phases. The position channel lets the filters
+    respond to a feature at a given place, and the position features before
+    the local blocks let them do so at the map's resolution: without them
+    the local blocks lost accuracy on small ``make_spectra`` tasks
+    (``benchmarks/lengths.py``, 2,048 points: 0.85 and 0.96 in 2 of 3 seeds,
+    1.0 with them). ``head="flatten"`` is the other way to keep positions
+    (the logits then see each one), at the cost of class activation maps.
 
     Every ``BatchNormalization`` uses ``momentum=0.9`` (Keras's default of 0.99
     leaves the moving statistics used at inference far from the data after the
@@ -191,6 +323,8 @@ def cnn1d(
     .. [1] Mahynski, Monroe, Sheen et al., "Classification and authentication
        of materials using prompt gamma ray activation analysis", J Radioanal
        Nucl Chem 332, 3259-3271 (2023).
+    .. [2] Zhou, Khosla, Lapedriza, Oliva & Torralba, "Learning deep features
+       for discriminative localization", CVPR 2016.
 
     Examples
     --------
@@ -198,33 +332,48 @@ def cnn1d(
     >>> model = cnn1d((2631, 1), n_classes=10, seed=0)
     >>> model.output_shape
     (None, 10)
-    >>> model.get_layer("gap").input.shape  # 5 blocks: 2631 -> 3 positions
-    (None, 3, 128)
+    >>> model.get_layer("gap").input.shape  # 2 downsampling blocks: 2631 -> 329
+    (None, 329, 128)
+    >>> [layer.kernel_size[0] for layer in model.layers if "_conv" in layer.name]
+    [7, 7, 3, 3]
     """
     length, channels = _checks.check_input_shape(input_shape)
     n_classes = _checks.check_n_classes(n_classes)
-    n_blocks, filters, dense_units = _check_cnn1d_options(
-        n_blocks, filters, head, dense_units
+    n_blocks, filters, local_blocks, max_blocks = _check_blocks(
+        n_blocks, filters, local_blocks
     )
+    dense_units = _check_head(head, dense_units)
+    max_positions = _checks.check_positive_int(max_positions, "max_positions")
     kernel_size = _checks.check_positive_int(kernel_size, "kernel_size")
+    local_kernel_size = _checks.check_positive_int(
+        local_kernel_size, "local_kernel_size"
+    )
     strides = _checks.check_positive_int(strides, "strides")
     pool_size = _checks.check_positive_int(pool_size, "pool_size")
     bn = _checks.check_bool(batch_norm, "batch_norm")
     dropout = _checks.check_rate(dropout, "dropout")
     input_norm = _checks.check_bool(input_norm, "input_norm")
     position_channel = _checks.check_bool(position_channel, "position_channel")
+    frequencies = _check_frequencies(position_frequencies)
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
-    plan, _ = _plan_blocks(length, n_blocks, len(filters), strides, pool_size)
+    plan, _ = _plan_blocks(
+        length, n_blocks, max_blocks, strides, pool_size, max_positions
+    )
+    blocks = [(kernel_size, s, p) for s, p in plan]
+    blocks += [(local_kernel_size, 1, 1)] * local_blocks
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
         keras, (length, channels), input_norm, position_channel
     )
-    for i, (stride, pool) in enumerate(plan):
-        x = _conv_block(
-            keras, x, i + 1, filters[i], kernel_size, stride, pool, bn, seeds
-        )
+    for i, (kernel, stride, pool) in enumerate(blocks):
+        if i == len(plan) and frequencies and position_channel:
+            layer = _fourier_positions(
+                keras, x.shape[1], x.shape[2], frequencies, "local_position"
+            )
+            x = x if layer is None else layer(x)
+        x = _conv_block(keras, x, i + 1, filters[i], kernel, stride, pool, bn, seeds)
     logits = _parts.logits_head(
         keras,
         x,
@@ -250,7 +399,7 @@ def cnn1d_small(input_shape, n_classes, *, seed=None, **options):
     --------
     >>> from specauth.models import get_model
     >>> get_model("cnn1d_small")((64, 1), 3, seed=0).get_layer("gap").input.shape
-    (None, 4, 16)
+    (None, 32, 32)
     """
     options = {"filters": (8, 16, 32, 32), "name": "cnn1d_small", **options}
     return cnn1d(input_shape, n_classes, seed=seed, **options)
@@ -266,7 +415,7 @@ def cnn1d_flatten(input_shape, n_classes, *, seed=None, **options):
     --------
     >>> from specauth.models import get_model
     >>> get_model("cnn1d_flatten")((64, 1), 3, seed=0).get_layer("flatten").output.shape
-    (None, 128)
+    (None, 2048)
     """
     options = {"head": "flatten", "name": "cnn1d_flatten", **options}
     return cnn1d(input_shape, n_classes, seed=seed, **options)

@@ -97,7 +97,9 @@ def test_network_runs_in_compiled_batches_not_model_predict(
     monkeypatch.setattr(network, "predict", refuse)
     outputs = predict_outputs(open_set, many)
     assert classifier._inference_batch == 256
-    assert sizes == [256, 44]
+    # 300 spectra: a full chunk, then 44 padded to the same compiled shape.
+    assert sizes == [256, 256]
+    assert len(outputs["labels"]) == len(many) == 300
     features = classifier.transform(open_set[0].transform(many))
     np.testing.assert_allclose(features, expected, rtol=1e-6)
     assert features.dtype == np.float64 and outputs["proba"].dtype == np.float64

@@ -60,6 +60,20 @@ def test_transform_is_the_input_of_the_logits_layer(data, fitted):
     )
 
 
+def test_a_spectrum_gets_the_same_output_whatever_comes_with_it(data, fitted):
+    # Chunks are padded to one compiled shape, so one spectrum alone, in a
+    # short batch or after a full inference chunk gives bit-identical outputs.
+    X = data[1]
+    many = np.concatenate([np.repeat(X[:1], 300, axis=0), X])
+    together = fitted.logits(many)[300:]
+    alone = np.concatenate([fitted.logits(X[i : i + 1]) for i in range(len(X))])
+    np.testing.assert_array_equal(alone, fitted.logits(X))
+    np.testing.assert_array_equal(together, fitted.logits(X))
+    np.testing.assert_array_equal(
+        fitted.transform(X[3:4]), fitted.transform(X)[3:4]
+    )
+
+
 def test_same_seed_gives_same_predictions_and_keeps_global_rng(data):
     X_train, X_test, y_train, _ = data
     np.random.seed(123)
@@ -95,17 +109,17 @@ def test_pickle_and_clone_round_trip(data, fitted):
 
 def test_routed_parameters_reach_the_network_and_grid_search(data):
     X_train, _, y_train, _ = data
-    clf = CNNClassifier(**FAST, model__filters=(4, 8), model__dropout=0.0)
+    clf = CNNClassifier(**FAST, model__filters=(4, 8, 8), model__dropout=0.0)
     params = clf.get_params()
-    assert params["model__filters"] == (4, 8)
-    clf.set_params(model__filters=(2, 4))
-    assert clone(clf).model__filters == (2, 4)
+    assert params["model__filters"] == (4, 8, 8)
+    clf.set_params(model__filters=(2, 4, 6))
+    assert clone(clf).model__filters == (2, 4, 6)
     clf.fit(X_train, y_train)
     convs = [la for la in clf.network_.layers if type(la).__name__ == "Conv1D"]
     assert [c.filters for c in convs][:2] == [2, 4]
     search = GridSearchCV(
         CNNClassifier(**{**FAST, "epochs": 2}),
-        {"model__filters": [(2, 4), (4, 8)], "epochs": [1, 2]},
+        {"model__filters": [(2, 4, 4), (4, 8, 8)], "epochs": [1, 2]},
         cv=2,
     ).fit(X_train, y_train)
     assert len(search.cv_results_["params"]) == 4

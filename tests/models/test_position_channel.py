@@ -240,7 +240,7 @@ def test_ramp_gives_a_shallow_gap_network_the_position(keras):
     # 0.5 to 0.78 training accuracy over seeds 0-3; with it: 1.0).
     X, y = _peak_position_task(centres=(40, 88))
     keras.utils.set_random_seed(0)
-    model = cnn1d((128, 1), 2, n_blocks=1, seed=0)
+    model = cnn1d((128, 1), 2, n_blocks=1, local_blocks=0, seed=0)
     assert model.get_layer("gap").input.shape == (None, 32, 16)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-2),
