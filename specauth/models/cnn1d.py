@@ -154,7 +154,7 @@ def cnn1d(
     n_classes,
     *,
     n_blocks="auto",
-    max_positions=512,
+    max_positions=128,
     local_blocks=2,
     filters=(16, 32, 64, 128, 128, 128),
     kernel_size=7,
@@ -197,18 +197,19 @@ def cnn1d(
         1, at most ``len(filters) - local_blocks``) that bring the feature map
         to at most ``max_positions`` positions; a block whose strided
         convolution already gets there skips its pooling. With the defaults:
-        2,631 points -> 329 positions (2 blocks, the second without pooling),
-        1,536 -> 384 (1 block), 20,000 -> 313 (3 blocks), 64 -> 32 (1 block,
+        2,631 points -> 83 positions (3 blocks, the third without pooling),
+        1,536 -> 96 (2 blocks), 20,000 -> 79 (4 blocks), 64 -> 32 (1 block,
         without pooling).
         An int gives that many blocks, each with its stride and its pooling.
         A stride or pool that would leave fewer than 2 positions is set to 1,
         so very short inputs are not downsampled.
-    max_positions : int, default=512
+    max_positions : int, default=128
         With ``n_blocks="auto"``, the most positions the final feature map may
-        have. Smaller values train faster but give coarser class activation
-        maps (``max_positions=4, local_blocks=0`` is close to the plan of
-        earlier versions, whose maps could only name a quarter of the
-        spectrum).
+        have. Smaller values give coarser class activation maps
+        (``max_positions=4, local_blocks=0`` is close to the plan of earlier
+        versions, whose maps could only name a quarter of the spectrum);
+        larger ones give finer maps whose positions see less of the spectrum
+        (see Notes).
     local_blocks : int, default=2
         Blocks after the downsampling ones that keep the resolution:
         ``Conv1D(filters[i], local_kernel_size, "same") -> BatchNorm -> ReLU``
@@ -286,31 +287,32 @@ def cnn1d(
     A class activation map is the last feature map weighted by the logits'
     weights, at that map's resolution. It can point at a peak only if a
     position covers few points *and* responds to what is near it. The default
-    plan gives both: for 2,631 points, 329 positions 8 points apart, each
-    seeing a window of 65 points (1,536 points: 384 positions 4 points apart,
-    25-point windows). A window of ``w`` points grows by ``(k - 1) * j`` for
-    each convolution of kernel ``k`` and by ``(p - 1) * j`` for each pooling
-    of size ``p``, where ``j`` is the spacing of the map it reads; for 2,631
-    points ``w = 1 + 6 + 1 * 2 + 6 * 4 + 2 * 2 * 8 = 65``. Windows
-    that see most of the spectrum (a map of a few positions, or dilated
-    convolutions at full resolution) classify as well or better, but their
-    maps point anywhere a window covers the decisive peak, not at it. On
-    ``make_spectra`` ground truth (``benchmarks/explain_groundtruth.py``:
-    1,536 points, 2 seeds) the CAM maximum lies within two peak widths of a
-    peak that tells the class apart for every correctly classified test
-    spectrum (0.09 of them with the earlier 4-position plan). The price of
-    local windows: on the PGAA benchmark the earlier plan
-    (``max_positions=4, local_blocks=0, position_frequencies=None``) also gets
-    one Biomass spectrum with ten times fewer counts than its class right,
-    which this plan misses in 3 of 5 seeds (mean accuracy 0.990 instead of 1).
+    plan gives both: for 2,631 points, 83 positions 32 points apart, each
+    seeing a window of 265 points, a tenth of the spectrum (1,536 points: 96
+    positions 16 points apart, 105-point windows). A window of ``w`` points
+    grows by ``(k - 1) * j`` for each convolution of kernel ``k`` and by
+    ``(p - 1) * j`` for each pooling of size ``p``, where ``j`` is the
+    spacing of the map it reads; for 2,631 points
+    ``w = 1 + 6 + 1 * 2 + 6 * 4 + 1 * 8 + 6 * 16 + 2 * 2 * 32 = 265``.
+    Windows that see most of the spectrum (a map of a few positions) classify
+    as well, but their maps point anywhere a window covers the decisive peak,
+    not at it: on ``make_spectra`` ground truth
+    (``benchmarks/explain_groundtruth.py``, 1,536 points) the CAM maximum lies
+    within two peak widths of a peak that tells the class apart for every
+    correctly classified test spectrum with this plan, for 0.09 of them with
+    the earlier 4-position plan. Much finer maps cost open-set quality: with
+    ``max_positions=512`` (329 positions of 65-point windows at 2,631 points)
+    the maps are as exact, but the logit-based detectors lose on PGAA
+    (Energy AUROC 0.975 instead of 0.997-1.0), because each logit then adds up
+    local evidence that unknown materials share.
 
     A GAP head averages over positions, so by itself it cannot tell two
     spectra apart that differ only in *where* a narrow peak sits -- the case
     that separates diffraction phases. The position channel lets the filters
     respond to a feature at a given place, and the position features before
-    the local blocks let them do so at the map's resolution: without them
-    the local blocks lost accuracy on small ``make_spectra`` tasks
-    (``benchmarks/lengths.py``, 2,048 points: 0.85 and 0.96 in 2 of 3 seeds,
+    the local blocks let them do so at the map's resolution (without them, a
+    512-position plan lost accuracy on small ``make_spectra`` tasks:
+    ``benchmarks/lengths.py``, 2,048 points, 0.85 and 0.96 in 2 of 3 seeds,
     1.0 with them). ``head="flatten"`` is the other way to keep positions
     (the logits then see each one), at the cost of class activation maps.
 
@@ -332,10 +334,10 @@ def cnn1d(
     >>> model = cnn1d((2631, 1), n_classes=10, seed=0)
     >>> model.output_shape
     (None, 10)
-    >>> model.get_layer("gap").input.shape  # 2 downsampling blocks: 2631 -> 329
-    (None, 329, 128)
+    >>> model.get_layer("gap").input.shape  # 3 downsampling blocks: 2631 -> 83
+    (None, 83, 128)
     >>> [layer.kernel_size[0] for layer in model.layers if "_conv" in layer.name]
-    [7, 7, 3, 3]
+    [7, 7, 7, 3, 3]
     """
     length, channels = _checks.check_input_shape(input_shape)
     n_classes = _checks.check_n_classes(n_classes)

@@ -9,16 +9,18 @@ from specauth.models.cnn1d import _plan_blocks
     ("length", "plan", "final"),
     [
         # hand-worked: each block is ceil(n / 2) for the stride, then again for
-        # the pooling, unless the stride already left <= 512 positions (or the
-        # step would leave fewer than 2); blocks stop at <= 512 positions
-        (2631, [(2, 2), (2, 1)], 329),  # 1316, 658 | 329: no pooling
-        (1536, [(2, 2)], 384),  # 768, 384
-        (20000, [(2, 2)] * 3, 313),  # 10000, 5000 | 2500, 1250 | 625, 313
+        # the pooling, unless the stride already left <= 128 positions (or the
+        # step would leave fewer than 2); blocks stop at <= 128 positions
+        (2631, [(2, 2), (2, 2), (2, 1)], 83),  # 1316, 658 | 329, 165 | 83
+        (1536, [(2, 2)] * 2, 96),  # 768, 384 | 192, 96
+        (20000, [(2, 2)] * 4, 79),  # 10000, 5000 | ... | 157, 79
         (100000, [(2, 2)] * 4, 391),  # ... 782, 391: capped at 4 blocks
-        (2049, [(2, 2), (2, 1)], 257),  # 1025, 513 | 257
-        (2048, [(2, 2)], 512),  # 1024, 512
-        (1025, [(2, 2)], 257),  # 513, 257
-        (1024, [(2, 1)], 512),
+        (2049, [(2, 2), (2, 2), (2, 1)], 65),  # 1025, 513 | 257, 129 | 65
+        (2048, [(2, 2)] * 2, 128),  # 1024, 512 | 256, 128
+        (1025, [(2, 2)] * 2, 65),  # 513, 257 | 129, 65
+        (1024, [(2, 2), (2, 1)], 128),  # 512, 256 | 128: no pooling
+        (257, [(2, 2)], 65),  # 129, 65
+        (256, [(2, 1)], 128),
         (64, [(2, 1)], 32),
         (3, [(2, 1)], 2),
         (2, [(1, 1)], 2),  # a stride 2 would leave one position
@@ -26,7 +28,7 @@ from specauth.models.cnn1d import _plan_blocks
     ],
 )
 def test_auto_plan(length, plan, final):
-    assert _plan_blocks(length, "auto", 4, 2, 2, 512) == (plan, final)
+    assert _plan_blocks(length, "auto", 4, 2, 2, 128) == (plan, final)
 
 
 @pytest.mark.parametrize(
@@ -61,13 +63,13 @@ def _conv_layers(model, keras):
 def test_default_network_for_pgaa_length(keras):
     model = cnn1d((2631, 1), 10, seed=0)
     convs = _conv_layers(model, keras)
-    # 2 downsampling blocks (2631 -> 329 positions), then 2 local blocks.
-    assert [c.filters for c in convs] == [16, 32, 64, 128]
-    assert [c.kernel_size for c in convs] == [(7,), (7,), (3,), (3,)]
-    assert [c.strides for c in convs] == [(2,), (2,), (1,), (1,)]
+    # 3 downsampling blocks (2631 -> 83 positions), then 2 local blocks.
+    assert [c.filters for c in convs] == [16, 32, 64, 128, 128]
+    assert [c.kernel_size for c in convs] == [(7,), (7,), (7,), (3,), (3,)]
+    assert [c.strides for c in convs] == [(2,), (2,), (2,), (1,), (1,)]
     assert all(c.dilation_rate == (1,) for c in convs)
     assert all(c.padding == "same" and not c.use_bias for c in convs)
-    assert model.get_layer("gap").input.shape == (None, 329, 128)
+    assert model.get_layer("gap").input.shape == (None, 83, 128)
     assert model.get_layer("dropout").rate == 0.25
     assert model.name == "cnn1d"
     # Input -> input_norm -> position -> block 1, which sees 1 + 1 channels.
@@ -76,7 +78,8 @@ def test_default_network_for_pgaa_length(keras):
     position = model.get_layer("position")  # a frozen ramp (fixed_position_channel)
     assert not position.trainable and position.output.shape == (None, 2631, 2)
     assert convs[0].input.shape == (None, 2631, 2)
-    assert convs[2].input.shape == (None, 329, 32 + 12)
+    assert convs[2].input.shape == (None, 165, 32)
+    assert convs[3].input.shape == (None, 83, 64 + 10)
     # Downsampling block: conv -> batch norm -> relu -> max pooling; local
     # blocks have no pooling.
     start = names.index("block1_conv")
@@ -86,16 +89,16 @@ def test_default_network_for_pgaa_length(keras):
         "block1_relu",
         "block1_pool",
     ]
-    start = names.index("block2_relu")  # the second block does not pool
+    start = names.index("block3_relu")  # the third block does not pool
     assert names[start:] == [
-        "block2_relu",
-        "local_position",  # 6 frequencies: 12 sin/cos channels
-        "block3_conv",
-        "block3_bn",
         "block3_relu",
+        "local_position",  # 5 frequencies (<= 83 / 4): 10 sin/cos channels
         "block4_conv",
         "block4_bn",
         "block4_relu",
+        "block5_conv",
+        "block5_bn",
+        "block5_relu",
         "gap",
         "dropout",
         "logits",
@@ -105,12 +108,12 @@ def test_default_network_for_pgaa_length(keras):
 @pytest.mark.parametrize(
     ("length", "final", "jump", "window"),
     [
-        # window = 1 + 6 + 1*2 + 6*4 + 2*2*8 (see the cnn1d Notes); the
-        # second block does not pool
-        (2631, 329, 8, 65),
-        (1536, 384, 4, 25),  # 1 + 6 + 1*2 + 2*2*4: one block
-        # 1 + 6 + 1*2 + 6*4 + 1*8 + 6*16 + 1*32 + 2*2*64
-        (20000, 313, 64, 425),
+        # window = 1 + 6 + 1*2 + 6*4 + 1*8 + 6*16 + 2*2*32 (see the cnn1d
+        # Notes); the third block does not pool
+        (2631, 83, 32, 265),
+        (1536, 96, 16, 105),  # 1 + 6 + 1*2 + 6*4 + 1*8 + 2*2*16: two blocks
+        # 1 + 6 + 1*2 + 6*4 + 1*8 + 6*16 + 1*32 + 6*64 + 1*128 + 2*2*256
+        (20000, 79, 256, 1705),
     ],
 )
 def test_final_positions_see_a_local_window(keras, length, final, jump, window):
@@ -137,21 +140,23 @@ def test_position_features_before_the_local_blocks(keras):
     layer = model.get_layer("local_position")
     assert type(layer).__name__ == "EinsumDense" and not layer.trainable
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(2, 329, 32)).astype("float32")
+    x = rng.normal(size=(2, 83, 64)).astype("float32")
     out = np.asarray(layer(x))
-    # independent: the channels are copied, then sin, cos of 2 pi f (i + 0.5) / 329
-    np.testing.assert_array_equal(out[..., :32], x)
-    centres = (np.arange(329) + 0.5) / 329
+    # independent: the channels are copied, then sin, cos of 2 pi f (i + 0.5) / 83
+    # for the frequencies f <= 83 / 4 (32 is dropped)
+    np.testing.assert_array_equal(out[..., :64], x)
+    centres = (np.arange(83) + 0.5) / 83
     expected = np.stack(
         [
             g(2 * np.pi * f * centres)
-            for f in (1, 2, 4, 8, 16, 32)
+            for f in (1, 2, 4, 8, 16)
             for g in (np.sin, np.cos)
         ],
         axis=1,
     )
-    np.testing.assert_allclose(out[0, :, 32:], expected, atol=1e-6)
-    np.testing.assert_allclose(out[1, :, 32:], expected, atol=1e-6)
+    assert out.shape == (2, 83, 64 + 10)
+    np.testing.assert_allclose(out[0, :, 64:], expected, atol=1e-6)
+    np.testing.assert_allclose(out[1, :, 64:], expected, atol=1e-6)
 
 
 @pytest.mark.parametrize(
