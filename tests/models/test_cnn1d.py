@@ -162,8 +162,8 @@ def test_position_features_before_the_local_blocks(keras):
 @pytest.mark.parametrize(
     ("length", "options", "extra"),
     [
-        (64, {}, 8),  # 32 positions: frequencies <= 32 / 4 = 8 are kept
-        (64, {"position_frequencies": (3.0, 9.0)}, 2),  # 9 > 8 is dropped
+        (64, {}, 6),  # 16 positions: frequencies <= 16 / 4 = 4 are kept
+        (64, {"position_frequencies": (3.0, 9.0)}, 2),  # 9 > 4 is dropped
         (4, {}, None),  # 2 positions: no frequency <= 0.5
         (64, {"position_frequencies": None}, None),
         (64, {"position_frequencies": ()}, None),
@@ -221,19 +221,38 @@ def test_max_positions_and_no_local_blocks(keras):
     assert model.get_layer("gap").input.shape == (None, 658, 128)
 
 
+@pytest.mark.parametrize(
+    ("length", "positions"),
+    [
+        (128, 32),  # ceil(128 / 4) = 32: 64, no pooling
+        (129, 33),  # 65, pooled to 33 <= ceil(129 / 4) = 33
+        (64, 16),  # 32, pooled to 16
+        (512, 128),  # 256, pooled to 128: the max_positions cap and 512 / 4
+        (4, 2),
+        (1, 1),
+    ],
+)
+def test_short_spectra_keep_at_least_four_points_per_position(keras, length, positions):
+    model = cnn1d((length, 1), 3, seed=0)
+    assert model.get_layer("gap").input.shape[1] == positions
+    # max_positions still caps long spectra, and can lower the limit further
+    small = cnn1d((length, 1), 3, seed=0, max_positions=2)
+    assert small.get_layer("gap").input.shape[1] <= 2
+
+
 def test_flatten_head(keras):
     model = cnn1d((64, 1), 3, head="flatten", seed=0)
     names = {layer.name for layer in model.layers}
     assert "gap" not in names
-    # 64 -> 1 block (stride only) -> 32 positions of filters[2] = 64 channels
-    assert model.get_layer("flatten").output.shape == (None, 32 * 64)
+    # 64 -> 1 block -> 16 positions (4 points each) of filters[2] = 64 channels
+    assert model.get_layer("flatten").output.shape == (None, 16 * 64)
     assert get_model("cnn1d_flatten")((64, 1), 3).get_layer("flatten") is not None
 
 
 def test_small_variant(keras):
     model = get_model("cnn1d_small")((64, 1), 3, seed=0)
     assert [c.filters for c in _conv_layers(model, keras)] == [8, 16, 32]
-    assert model.get_layer("gap").input.shape == (None, 32, 32)
+    assert model.get_layer("gap").input.shape == (None, 16, 32)
 
 
 def test_variant_options_can_be_overridden(keras):
