@@ -10,7 +10,8 @@ from specauth.models.cnn1d import _plan_blocks
     [
         # hand-worked: each block is ceil(n / 2) for the stride, then again for
         # the pooling, unless the stride already left <= 128 positions (or the
-        # step would leave fewer than 2); blocks stop at <= 128 positions
+        # step would leave fewer than 2); blocks stop at <= 128 positions (an
+        # explicit max_positions=128; "auto" is tested below)
         (2631, [(2, 2), (2, 2), (2, 1)], 83),  # 1316, 658 | 329, 165 | 83
         (1536, [(2, 2)] * 2, 96),  # 768, 384 | 192, 96
         (20000, [(2, 2)] * 4, 79),  # 10000, 5000 | ... | 157, 79
@@ -112,8 +113,8 @@ def test_default_network_for_pgaa_length(keras):
         # Notes); the third block does not pool
         (2631, 83, 32, 265),
         (1536, 96, 16, 105),  # 1 + 6 + 1*2 + 6*4 + 1*8 + 2*2*16: two blocks
-        # 1 + 6 + 1*2 + 6*4 + 1*8 + 6*16 + 1*32 + 6*64 + 1*128 + 2*2*256
-        (20000, 79, 256, 1705),
+        # 1 + 6 + 1*2 + 6*4 + 1*8 + 6*16 + 1*32 + 2*2*64: three blocks
+        (20000, 313, 64, 425),
     ],
 )
 def test_final_positions_see_a_local_window(keras, length, final, jump, window):
@@ -222,22 +223,31 @@ def test_max_positions_and_no_local_blocks(keras):
 
 
 @pytest.mark.parametrize(
-    ("length", "positions"),
+    ("length", "limit", "positions"),
     [
-        (128, 32),  # ceil(128 / 4) = 32: 64, no pooling
-        (129, 33),  # 65, pooled to 33 <= ceil(129 / 4) = 33
-        (64, 16),  # 32, pooled to 16
-        (512, 128),  # 256, pooled to 128: the max_positions cap and 512 / 4
-        (4, 2),
-        (1, 1),
+        # limit = max(2, min(floor(3 sqrt(n)), ceil(n / 4))), by hand
+        (2631, 153, 83),  # 1316, 658 | 329, 165 | 83
+        (20000, 424, 313),  # 10000, 5000 | 2500, 1250 | 625, 313
+        (1024, 96, 64),  # 512, 256 | 128, 64
+        (128, 32, 32),  # 3 sqrt(128) = 33.9 > 128 / 4 = 32: 64, pooled to 32
+        (129, 33, 33),  # 65, pooled to 33
+        (64, 16, 16),  # 32, pooled to 16
+        (4, 2, 2),
+        (1, 2, 1),
     ],
 )
-def test_short_spectra_keep_at_least_four_points_per_position(keras, length, positions):
+def test_auto_max_positions_grows_with_the_square_root_of_the_length(
+    keras, length, limit, positions
+):
+    from specauth.models.cnn1d import _position_limit
+
+    assert _position_limit("auto", length) == limit
     model = cnn1d((length, 1), 3, seed=0)
     assert model.get_layer("gap").input.shape[1] == positions
-    # max_positions still caps long spectra, and can lower the limit further
-    small = cnn1d((length, 1), 3, seed=0, max_positions=2)
-    assert small.get_layer("gap").input.shape[1] <= 2
+    # an int is used as given
+    assert _position_limit(500, length) == 500
+    small = cnn1d((length, 1), 3, seed=0, max_positions=8)
+    assert small.get_layer("gap").input.shape[1] <= max(8, -(-length // 256))
 
 
 def test_flatten_head(keras):
@@ -307,7 +317,8 @@ def test_flatten_head_learns_peak_positions(keras):
         ({"local_blocks": 1.0}, TypeError, "`local_blocks`"),
         ({"local_kernel_size": 0}, ValueError, "`local_kernel_size`"),
         ({"max_positions": 0}, ValueError, "`max_positions` must be an int >= 1"),
-        ({"max_positions": "auto"}, TypeError, "`max_positions`"),
+        ({"max_positions": "fine"}, ValueError, "`max_positions` must be 'auto'"),
+        ({"max_positions": 2.5}, TypeError, "`max_positions`"),
         ({"position_frequencies": "1"}, TypeError, "`position_frequencies` must"),
         ({"position_frequencies": 4}, TypeError, "tuple of positive numbers"),
         (
