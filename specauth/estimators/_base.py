@@ -70,7 +70,7 @@ def _model_names():
 
 
 class BaseCNNEstimator(TransformerMixin, BaseEstimator):
-    """Base class of :class:`CNNClassifier` and :class:`CNNRegressor`.
+    """Base class of the Keras estimators (:class:`CNNClassifier`).
 
     Not meant to be used directly; see the subclasses for the parameters.
     """
