@@ -81,38 +81,26 @@ def _check_frequencies(frequencies):
     return tuple(float(f) for f in frequencies)
 
 
-def _fourier_positions(keras, length, channels, frequencies, name):
+def _fourier_positions(length, channels, frequencies, name):
     """Frozen layer appending ``sin, cos(2 pi f x)`` of the position ``x``.
 
     ``x = (i + 0.5) / length`` is the centre of position ``i`` in (0, 1); a
     frequency ``f`` is kept only if ``f <= length / 4`` (a period spans at
     least 4 positions). Built like
-    :func:`~specauth.models.layers.fixed_position_channel`: one frozen
-    ``EinsumDense`` whose kernel copies the channels and whose per-position
-    bias holds the features, so the network loads with plain Keras. Returns
+    :func:`~specauth.models.layers.fixed_position_channel` (one frozen
+    built-in ``EinsumDense``), so the network loads with plain Keras. Returns
     None when no frequency is kept.
     """
     import numpy as np
+
+    from specauth.models.layers.position_channel import _frozen_position_features
 
     kept = [f for f in frequencies if f <= length / 4]
     if not kept:
         return None
     x = (np.arange(length) + 0.5) / length
     waves = [g(2 * np.pi * f * x) for f in kept for g in (np.sin, np.cos)]
-    width = channels + len(waves)
-    kernel = np.zeros((channels, width))
-    kernel[:, :channels] = np.eye(channels)
-    bias = np.zeros((length, width))
-    bias[:, channels:] = np.stack(waves, axis=1)
-    return keras.layers.EinsumDense(
-        "abc,cd->abd",
-        output_shape=(length, width),
-        bias_axes="bd",
-        kernel_initializer=keras.initializers.Constant(kernel.tolist()),
-        bias_initializer=keras.initializers.Constant(bias.tolist()),
-        trainable=False,
-        name=name,
-    )
+    return _frozen_position_features(np.stack(waves, axis=1), channels, name)
 
 
 def _check_blocks(n_blocks, filters, local_blocks):
@@ -141,16 +129,16 @@ def _check_blocks(n_blocks, filters, local_blocks):
 
 def _position_limit(max_positions, length):
     """Return the most positions the auto plan may leave (see ``cnn1d``)."""
-    if isinstance(max_positions, str) and max_positions == "auto":
-        # Measured, not derived: 3 sqrt(n) fits the maps that kept both the
-        # accuracy and the logit detectors (cnn1d Notes); below 144 points the
-        # 4-points-per-position rule is the tighter one.
-        return max(2, min(math.floor(3 * math.sqrt(length)), -(-length // 4)))
-    if isinstance(max_positions, str):
+    if not isinstance(max_positions, str):
+        return _checks.check_positive_int(max_positions, "max_positions")
+    if max_positions != "auto":
         raise ValueError(
             f"`max_positions` must be 'auto' or an int; got {max_positions!r}."
         )
-    return _checks.check_positive_int(max_positions, "max_positions")
+    # Measured, not derived: 3 sqrt(n) fits the maps that kept both the
+    # accuracy and the logit detectors (cnn1d Notes); below 144 points the
+    # 4-points-per-position rule is the tighter one.
+    return max(2, min(math.floor(3 * math.sqrt(length)), -(-length // 4)))
 
 
 def _check_head(head, dense_units):
@@ -396,7 +384,7 @@ def cnn1d(
     for i, (kernel, stride, pool) in enumerate(blocks):
         if i == len(plan) and frequencies and position_channel:
             layer = _fourier_positions(
-                keras, x.shape[1], x.shape[2], frequencies, "local_position"
+                x.shape[1], x.shape[2], frequencies, "local_position"
             )
             x = x if layer is None else layer(x)
         x = _conv_block(keras, x, i + 1, filters[i], kernel, stride, pool, bn, seeds)

@@ -188,13 +188,33 @@ def fixed_position_channel(length, channels, *, low=-1.0, high=1.0, name="positi
     length = _checks.check_positive_int(length, "length")
     channels = _checks.check_positive_int(channels, "channels")
     low, high = _check_ends(low, high)
-    kernel = np.zeros((channels, channels + 1))
+    ramp = np.linspace(low, high, length) if length > 1 else np.array([low])
+    return _frozen_position_features(ramp[:, None], channels, name)
+
+
+def _frozen_position_features(features, channels, name):
+    """Frozen built-in layer appending fixed per-position ``features``.
+
+    ``features`` is an array of shape ``(length, k)``; the layer maps
+    ``(batch, length, channels)`` to ``(batch, length, channels + k)``: one
+    ``EinsumDense`` whose kernel ``[I | 0]`` copies the channels exactly and
+    whose per-position bias ``[0 | features]`` holds the features. The
+    initialisers hold the values, so the layer loads with plain Keras and
+    ``clone_model`` rebuilds it unchanged. Shared by
+    :func:`fixed_position_channel` and the position features of
+    :func:`~specauth.models.cnn1d`; the callers check their arguments.
+    """
+    import numpy as np
+
+    length, extra = features.shape
+    width = channels + extra
+    kernel = np.zeros((channels, width))
     kernel[:, :channels] = np.eye(channels)
-    bias = np.zeros((length, channels + 1))
-    bias[:, -1] = np.linspace(low, high, length) if length > 1 else low
+    bias = np.zeros((length, width))
+    bias[:, channels:] = features
     return keras.layers.EinsumDense(
         "abc,cd->abd",
-        output_shape=(length, channels + 1),
+        output_shape=(length, width),
         bias_axes="bd",
         kernel_initializer=keras.initializers.Constant(kernel.tolist()),
         bias_initializer=keras.initializers.Constant(bias.tolist()),
