@@ -72,7 +72,7 @@ METHODS = {
 #: SHAP needs max_evals network calls per spectrum: explain at most this many.
 SHAP_MAX_SPECTRA = 40
 #: Gradient methods on an earlier (finer) feature map of the 1D CNN: block 1
-#: before its pooling, 2 points per position (the last map: 4 points per position).
+#: before its pooling, 2 points per position (the last map: 16 at 1536 points).
 EARLY_LAYER = {"cnn1d": "block1_relu"}
 
 
