@@ -32,19 +32,14 @@ import os
 import re
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _command import specauth_command
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def specauth_command():
-    script = Path(sys.executable).with_name("specauth")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "specauth"]
 
 
 def write_big_file(path, n, length, seed=0):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,12 @@ matplotlib.use("Agg")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (PROJECT_ROOT / ".." / "shared").resolve()
 PGAA_NPZ = SHARED / "data" / "pgaa" / "pgaa.npz"
+
+
+def specauth_command():
+    """The argv prefix running this Python's ``specauth`` command line."""
+    script = Path(sys.executable).with_name("specauth")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "specauth"]
 
 
 @pytest.fixture(scope="session")

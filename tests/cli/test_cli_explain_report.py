@@ -11,8 +11,6 @@ import csv
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +18,7 @@ import pytest
 from specauth.cli._html import figure_html, markdown_html, table_html
 from specauth.cli.main import main
 from specauth.datasets import make_spectra
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, specauth_command
 
 h5py = pytest.importorskip("h5py")
 
@@ -28,14 +26,9 @@ QUICK = ["--model", "cnn1d_small", "--epochs", "3", "--quiet", "--lr", "0.01"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _command():
-    script = Path(sys.executable).with_name("specauth")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "specauth"]
-
-
 def specauth(*args, check=True):
     result = subprocess.run(
-        [*_command(), *map(str, args)],
+        [*specauth_command(), *map(str, args)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -9,24 +9,20 @@ HiResCAM runs through ``main`` in this process.
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from specauth.cli.main import main
 from specauth.datasets import make_spectra
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, specauth_command
 
 pytest.importorskip("shap")
 
 
 def specauth(*args):
-    script = Path(sys.executable).with_name("specauth")
-    command = [str(script)] if script.is_file() else [sys.executable, "-m", "specauth"]
     result = subprocess.run(
-        [*command, *map(str, args)],
+        [*specauth_command(), *map(str, args)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

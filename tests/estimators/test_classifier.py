@@ -69,9 +69,7 @@ def test_a_spectrum_gets_the_same_output_whatever_comes_with_it(data, fitted):
     alone = np.concatenate([fitted.logits(X[i : i + 1]) for i in range(len(X))])
     np.testing.assert_array_equal(alone, fitted.logits(X))
     np.testing.assert_array_equal(together, fitted.logits(X))
-    np.testing.assert_array_equal(
-        fitted.transform(X[3:4]), fitted.transform(X)[3:4]
-    )
+    np.testing.assert_array_equal(fitted.transform(X[3:4]), fitted.transform(X)[3:4])
 
 
 def test_same_seed_gives_same_predictions_and_keeps_global_rng(data):
