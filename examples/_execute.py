@@ -32,23 +32,24 @@ SUMMARY_TAG = "summary"
 _LINE = re.compile(r"^([A-Z][A-Z0-9_]*): (.*)$")
 
 
+def _set_environment(values):
+    """Set environment variables; a value of None deletes the variable."""
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @contextmanager
 def _environment(updates):
     """Set environment variables (None deletes one), restore them afterwards."""
     saved = {key: os.environ.get(key) for key in updates}
     try:
-        for key, value in updates.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(updates)
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(saved)
 
 
 @contextmanager

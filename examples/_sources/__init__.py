@@ -50,6 +50,27 @@ def find_shared(relative):
     return None
 '''
 
+#: Loads PGAA with the authors' open-set split and the networks' preprocessing
+#: (needs ``find_shared``); the notebooks append their own lines.
+LOAD_PGAA = """
+from sklearn.pipeline import make_pipeline
+
+from specauth.datasets import PGAA_CNN_BINS, load_pgaa, pgaa_open_set_split
+from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
+
+data = load_pgaa(find_shared("data/pgaa/pgaa.npz"))  # None: local cache or download
+split = pgaa_open_set_split(data.data, data.target)
+prep = make_pipeline(
+    Crop(0, PGAA_CNN_BINS), SpectrumNormalizer("sum"), LogTransform(1e-7)
+)
+prep.fit(split.X_train)
+X_train, X_test, X_unknown = (
+    prep.transform(X) for X in (split.X_train, split.X_test, split.X_unknown)
+)
+y_train, y_test, y_unknown = split.y_train, split.y_test, split.y_unknown
+energies = data.energies[:PGAA_CNN_BINS]  # keV
+"""
+
 #: The summary cell: prints ``KEY: value`` lines that the test suite parses.
 SUMMARY = """
 summary["TOTAL_SECONDS"] = f"{time.perf_counter() - T_START:.1f}"

@@ -1,6 +1,6 @@
 """Cells of ``02_pgaa_open_set.ipynb``."""
 
-from _sources import FIND_SHARED, code, md, setup, summary_cell
+from _sources import FIND_SHARED, LOAD_PGAA, code, md, setup, summary_cell
 
 CELLS = [
     md(
@@ -48,24 +48,8 @@ and 21 unknown spectra. The networks see the first 2631 bins (up to about
     ),
     code(FIND_SHARED),
     code(
-        """
-from sklearn.pipeline import make_pipeline
-
-from specauth.datasets import PGAA_CNN_BINS, load_pgaa, pgaa_open_set_split
-from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
-
-data = load_pgaa(find_shared("data/pgaa/pgaa.npz"))  # None: local cache or download
-split = pgaa_open_set_split(data.data, data.target)
-prep = make_pipeline(
-    Crop(0, PGAA_CNN_BINS), SpectrumNormalizer("sum"), LogTransform(1e-7)
-)
-prep.fit(split.X_train)
-X_train, X_test, X_unknown = (
-    prep.transform(X) for X in (split.X_train, split.X_test, split.X_unknown)
-)
-y_train, y_test, y_unknown = split.y_train, split.y_test, split.y_unknown
-energies = data.energies[:PGAA_CNN_BINS]  # keV
-# Test and unknown spectra together: what a deployed model would meet.
+        LOAD_PGAA
+        + """# Test and unknown spectra together: what a deployed model would meet.
 X_eval = np.vstack([X_test, X_unknown])
 y_eval = np.concatenate([y_test, y_unknown])
 print(f"train {X_train.shape}, test {X_test.shape}, unknown {X_unknown.shape}")

@@ -1,6 +1,6 @@
 """Cells of ``03_pgaa_2d_pretrained.ipynb``."""
 
-from _sources import FIND_SHARED, code, md, setup, summary_cell
+from _sources import FIND_SHARED, LOAD_PGAA, code, md, setup, summary_cell
 
 CELLS = [
     md(
@@ -38,24 +38,8 @@ normalisation (`"torch"`); Keras' own weights expect `"auto"`.
     ),
     code(FIND_SHARED),
     code(
-        """
-from sklearn.pipeline import make_pipeline
-
-from specauth.datasets import PGAA_CNN_BINS, load_pgaa, pgaa_open_set_split
-from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
-
-data = load_pgaa(find_shared("data/pgaa/pgaa.npz"))  # None: local cache or download
-split = pgaa_open_set_split(data.data, data.target)
-prep = make_pipeline(
-    Crop(0, PGAA_CNN_BINS), SpectrumNormalizer("sum"), LogTransform(1e-7)
-)
-prep.fit(split.X_train)
-X_train, X_test, X_unknown = (
-    prep.transform(X) for X in (split.X_train, split.X_test, split.X_unknown)
-)
-y_train, y_test, y_unknown = split.y_train, split.y_test, split.y_unknown
-energies = data.energies[:PGAA_CNN_BINS]  # keV
-
+        LOAD_PGAA
+        + """
 local_weights = find_shared("weights/mobilenet_v2_imagenet_notop.weights.h5")
 WEIGHTS = "imagenet" if local_weights is None else str(local_weights)
 PREPROCESSING = "auto" if local_weights is None else "torch"
