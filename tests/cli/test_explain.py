@@ -58,6 +58,7 @@ def _check_files(out, rows, fmt, label):
             assert "Bokeh" in text and f"importance for {label}" in text
 
 
+@pytest.mark.slow
 def test_shap_in_a_subprocess(saved, tmp_path):
     model_dir, x_file, clf = saved
     out = tmp_path / "shap"

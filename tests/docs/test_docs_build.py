@@ -19,6 +19,9 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
+# The Sphinx build takes ~20 s of CPU: the slow lane (`pytest -m slow`).
+pytestmark = pytest.mark.slow
+
 #: Subpackages whose ``__all__`` is the public API.
 PUBLIC_SUBPACKAGES = (
     "datasets",

@@ -7,7 +7,8 @@ block that must not run here (it needs the internet) is preceded by the MyST
 comment line ``% not run: <reason>``.
 
 The examples train small networks, so running them all takes about a minute
-of CPU time: the test is marked ``slow`` (deselect with ``-m "not slow"``).
+of CPU time: the test is marked ``slow`` and runs in the slow lane
+(``pytest -m slow``, which ``.ci/run`` runs after the plain ``pytest``).
 """
 
 from __future__ import annotations

@@ -284,6 +284,7 @@ def test_inside_open_set_classifier(data):
     assert set(osc.classes_) == set(y_train)
 
 
+@pytest.mark.slow
 def test_grid_search_over_image_size(data):
     X_train, _, y_train, *_ = data
     clf = CNNClassifier(SLIM_BASE, model__imaging="gasf", **SLIM)

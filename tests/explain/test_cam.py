@@ -242,6 +242,7 @@ def test_bad_input_gives_clear_errors(clf1d, clf2d, data):
         CAM2D(images_net).spectrum_importance(np.zeros((1, 32, 32, 1)))
 
 
+@pytest.mark.slow
 def test_gradient_methods_on_the_jax_backend():
     """The jax gradient function gives HiResCAM = CAM / P, as on TensorFlow."""
     import subprocess

@@ -1,18 +1,30 @@
-"""Agreement with pyts where pyts has the same method (skipped without pyts)."""
+"""Agreement with pyts where pyts has the same method (skipped without pyts).
+
+Importing ``pyts.image`` compiles its numba functions: about 25 s of CPU at
+every import. The import therefore happens in a fixture, in the one worker
+that runs these tests, not at collection in every worker; and the tests are in
+the slow lane (``pytest -m slow``).
+"""
 
 import numpy as np
 import pytest
 
 from specauth.imaging import GramianAngularField, MarkovTransitionField, RecurrencePlot
 
-pyts_image = pytest.importorskip("pyts.image")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pyts_image():
+    return pytest.importorskip("pyts.image")
+
 
 CASES = [(40, None), (40, 8), (37, 10), (50, 17)]
 
 
 @pytest.mark.parametrize(("n_points", "size"), CASES)
 @pytest.mark.parametrize("method", ["summation", "difference"])
-def test_gaf_matches_pyts(n_points, size, method):
+def test_gaf_matches_pyts(pyts_image, n_points, size, method):
     X = np.random.default_rng(0).normal(size=(4, n_points))
     ours = GramianAngularField(size, method=method).fit_transform(X)[..., 0]
     theirs = pyts_image.GramianAngularField(
@@ -23,7 +35,7 @@ def test_gaf_matches_pyts(n_points, size, method):
 
 @pytest.mark.parametrize(("n_points", "size"), CASES)
 @pytest.mark.parametrize("strategy", ["quantile", "uniform"])
-def test_mtf_matches_pyts(n_points, size, strategy):
+def test_mtf_matches_pyts(pyts_image, n_points, size, strategy):
     X = np.random.default_rng(1).normal(size=(4, n_points))
     ours = MarkovTransitionField(size, strategy=strategy).fit_transform(X)[..., 0]
     theirs = pyts_image.MarkovTransitionField(
@@ -42,7 +54,7 @@ def test_mtf_matches_pyts(n_points, size, strategy):
         {"threshold": "distance", "percentage": 30},
     ],
 )
-def test_rp_matches_pyts(kwargs):
+def test_rp_matches_pyts(pyts_image, kwargs):
     X = np.random.default_rng(2).normal(size=(4, 33))
     ours = RecurrencePlot(dtype="float64", **kwargs).fit_transform(X)[..., 0]
     theirs = pyts_image.RecurrencePlot(**kwargs).fit_transform(X)

@@ -3,6 +3,7 @@ import pytest
 
 from specauth.imaging import GramianAngularField
 from specauth.models.layers import GramianAngularLayer
+from tests.tolerance import assert_close
 
 
 def _spectra(n, length, seed=0):
@@ -24,7 +25,7 @@ def test_matches_gramian_angular_field(length, image_size, method):
     assert out.shape == expected.shape
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
     # The constant spectrum maps to x = 0 everywhere: GASF = -1, GADF = 0.
-    np.testing.assert_allclose(out[1], -1.0 if method == "summation" else 0.0)
+    assert_close(out[1], np.full_like(out[1], -1.0 if method == "summation" else 0.0))
 
 
 @pytest.mark.parametrize("sample_range", [(0.0, 1.0), (-0.5, 0.25)])

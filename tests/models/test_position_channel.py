@@ -6,6 +6,7 @@ import pytest
 
 from specauth.models import cnn1d, get_model, resnet1d
 from specauth.models.layers import PositionChannel, fixed_position_channel
+from tests.tolerance import assert_close
 
 
 def _inputs(shape, seed=0):
@@ -33,7 +34,7 @@ def test_custom_ends(low, high):
 
 def test_hand_worked_ramp():
     out = np.asarray(PositionChannel()(np.full((1, 3, 1), 7.0, dtype="float32")))
-    np.testing.assert_array_equal(out[0], [[7.0, -1.0], [7.0, 0.0], [7.0, 1.0]])
+    assert_close(out[0], [[7.0, -1.0], [7.0, 0.0], [7.0, 1.0]], dtype=np.float32)
 
 
 def test_does_not_depend_on_the_batch(keras):
@@ -136,8 +137,8 @@ def test_fixed_layer_equals_the_custom_layer(length, channels, keras):
     layer = fixed_position_channel(length, channels, low=-2.0, high=3.0)
     out = np.asarray(layer(x))
     assert out.shape == (3, length, channels + 1)
-    # The copy of the input channels is exact; the ramp is numpy's linspace.
-    np.testing.assert_array_equal(out[..., :channels], x)
+    # The input channels go through an identity kernel; the ramp is numpy's linspace.
+    assert_close(out[..., :channels], x)
     expected = np.linspace(-2.0, 3.0, length) if length > 1 else [-2.0]
     for sample in out:
         np.testing.assert_allclose(sample[:, -1], expected, rtol=0, atol=2e-6)

@@ -127,6 +127,7 @@ def test_nested_params_clone_and_pickle(data, fitted):
     )
 
 
+@pytest.mark.slow
 def test_grid_search_tunes_network_and_detector_together(data):
     X_train, _, y_train, *_ = data
     clear_classifier_cache()
@@ -140,6 +141,7 @@ def test_grid_search_tunes_network_and_detector_together(data):
     assert search.best_estimator_.detector_.alpha in (0.01, 0.05, 0.1)
 
 
+@pytest.mark.slow
 def test_alpha_only_search_trains_one_network_per_fold(data, monkeypatch):
     X_train, _, y_train, *_ = data
     clear_classifier_cache()
