@@ -72,6 +72,23 @@ SHARED = (PROJECT_ROOT / ".." / "shared").resolve()
 PGAA_NPZ = SHARED / "data" / "pgaa" / "pgaa.npz"
 
 
+def python_output(code):
+    """Run ``python -c code`` in a fresh interpreter at the project root; its stdout.
+
+    For checks of what an import loads, which only a fresh process shows.
+    """
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
 def specauth_command():
     """The argv prefix running this Python's ``specauth`` command line."""
     script = Path(sys.executable).with_name("specauth")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, python_output
 
 
 def _ruff():
@@ -34,11 +34,4 @@ def test_import_specauth_does_not_load_tensorflow():
         "print(any(m == 'tensorflow' or m.startswith('tensorflow.') "
         "for m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert out.stdout.strip() == "False"
+    assert python_output(code) == "False"

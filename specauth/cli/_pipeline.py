@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from specauth.cli._detectors import DETECTOR_NAMES, make_detector
 from specauth.cli._options import (
     add_check,
     crop_range,
@@ -65,7 +64,7 @@ def add_model_arguments(parser, *, epochs=None):
     )
     group.add_argument(
         "--detector",
-        choices=(*sorted(DETECTOR_NAMES), "none"),
+        choices=(*_detector_names(), "none"),
         default="knn",
         help="out-of-distribution detector that rejects unknown classes "
         "('none' for a closed-set classifier; default: %(default)s)",
@@ -217,9 +216,10 @@ def final_step_from_args(args, classifier):
     """Wrap ``classifier`` in an OpenSetClassifier unless ``--detector none``."""
     if args.detector == "none":
         return classifier
+    from specauth.ood import make_detector
     from specauth.openset import OpenSetClassifier
 
-    return OpenSetClassifier(classifier, make_detector(args.detector, args.alpha))
+    return OpenSetClassifier(classifier, make_detector(args.detector, alpha=args.alpha))
 
 
 def preprocessing_steps(args):
@@ -241,3 +241,10 @@ def build_pipeline(args, classifier):
     from sklearn.pipeline import Pipeline
 
     return Pipeline([*preprocessing_steps(args), ("classifier", classifier)])
+
+
+def _detector_names():
+    """Names of specauth.ood's detector registry (imported when a parser is built)."""
+    from specauth.ood import list_detectors
+
+    return list_detectors()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from specauth.cli._detectors import DETECTOR_NAMES, make_detector
 from specauth.cli._pipeline import (
     add_model_arguments,
     classifier_from_args,
@@ -101,8 +100,10 @@ def _detector_table(args, classifier, data):
     rows, models, foms = [], {}, {}
     X_eval = np.vstack([X_test, X_unk])
     y_eval = np.concatenate([np.asarray(y_test), np.asarray(y_unk)])
-    for name in sorted(DETECTOR_NAMES):
-        osc = OpenSetClassifier(classifier, make_detector(name, args.alpha))
+    from specauth.ood import list_detectors, make_detector
+
+    for name in list_detectors():
+        osc = OpenSetClassifier(classifier, make_detector(name, alpha=args.alpha))
         osc.fit(X_train, y_train)  # the network is trained once, then cached
         ood = ood_metrics(osc.score_samples(X_test), osc.score_samples(X_unk))
         fom = figures_of_merit(

@@ -158,9 +158,9 @@ def _network_estimator(final, where):
 
 
 def _spatial_dims(estimator):
-    from specauth.explain._network import split_network
+    from specauth.explain import feature_map_dims
 
-    return split_network(estimator.network_).spatial_dims
+    return feature_map_dims(estimator)
 
 
 def importance_maps(final, Xt, classes=None, *, method="cam", background="blur"):

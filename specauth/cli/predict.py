@@ -99,10 +99,6 @@ def predict_outputs(model, X):
         closed-set model) and ``"Xt"`` (the preprocessed spectra the network
         reads).
     """
-    from scipy.special import softmax
-
-    from specauth._validation import check_is_fitted
-
     transformers, final = split_model(model)
     Xt = X
     for step in transformers:
@@ -111,21 +107,11 @@ def predict_outputs(model, X):
         proba = np.asarray(final.predict_proba(Xt), dtype=np.float64)
         labels = final.classes_[np.argmax(proba, axis=1)]
         return {"labels": labels, "proba": proba, "scores": None, "Xt": Xt}
-    from specauth.openset.classifier import _with_unknown
-
-    # The steps of OpenSetClassifier.predict, sharing one embedding.
-    check_is_fitted(final, "detector_")
-    features = np.asarray(final.classifier_.transform(Xt), dtype=np.float64)
-    logits = final._logits(features)
-    scores = np.asarray(
-        final.detector_.score_samples(final._detector_inputs(features, logits))
-    )
-    labels = final.classes_[np.argmax(logits, axis=1)]
-    accepted = scores - final.detector_.threshold_ >= 0
+    details = final.predict_details(Xt)
     return {
-        "labels": _with_unknown(labels, accepted, final.unknown_label),
-        "proba": softmax(logits, axis=1),
-        "scores": scores,
+        "labels": details.labels,
+        "proba": details.proba,
+        "scores": details.scores,
         "Xt": Xt,
     }
 

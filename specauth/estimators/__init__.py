@@ -1,11 +1,16 @@
 """scikit-learn estimators around Keras networks.
 
 - :class:`CNNClassifier` -- classify spectra (any label type).
+- :class:`BaseCNNEstimator` -- their shared base and the public contract other
+  packages use: :meth:`~BaseCNNEstimator.validate_input`,
+  :meth:`~BaseCNNEstimator.head_weights`, ``transform`` (the embedding) and
+  :meth:`~BaseCNNEstimator.build_network`.
 
 A regressor (``CNNRegressor`` in DESIGN.md) is not written yet: the network
 builders need an ``n_outputs`` path first.
 """
 
+from specauth.estimators._base import BaseCNNEstimator
 from specauth.estimators.classifier import CNNClassifier
 
-__all__ = ["CNNClassifier"]
+__all__ = ["BaseCNNEstimator", "CNNClassifier"]

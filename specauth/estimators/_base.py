@@ -72,7 +72,31 @@ def _model_names():
 class BaseCNNEstimator(TransformerMixin, BaseEstimator):
     """Base class of the Keras estimators (:class:`CNNClassifier`).
 
-    Not meant to be used directly; see the subclasses for the parameters.
+    Not meant to be fitted directly; see the subclasses for the parameters.
+    Its public methods are the contract through which the rest of specauth
+    (detectors, open set, explanations, the learning-rate finder) reaches a
+    fitted network, never through ``network_``'s layers:
+
+    - :meth:`validate_input` -- ``X`` checked and shaped as the network takes it;
+    - ``transform`` -- the embedding, the input of the last Dense layer;
+    - :meth:`head_weights` -- that layer's kernel and bias (the logits are
+      ``transform(X) @ weight + bias``);
+    - :meth:`build_network` -- a fresh, untrained network for given data, as
+      ``fit`` would build it.
+
+    Examples
+    --------
+    >>> from specauth.datasets import make_spectra
+    >>> from specauth.estimators import BaseCNNEstimator, CNNClassifier
+    >>> data = make_spectra(n_classes=2, n_samples_per_class=10, length=64,
+    ...                     random_state=0)
+    >>> clf = CNNClassifier("cnn1d_small", epochs=2, random_state=0)
+    >>> isinstance(clf.fit(data.X, data.y), BaseCNNEstimator)
+    True
+    >>> weight, bias = clf.head_weights()
+    >>> logits = clf.transform(data.X) @ weight + bias
+    >>> bool(abs(logits - clf.logits(data.X)).max() < 1e-4)
+    True
     """
 
     _parameter_constraints = {
@@ -413,12 +437,43 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
     def _keras_class_weight(self, targets):
         return None
 
-    def _lr_find_setup(self, X, y):
-        """Hook for :func:`specauth.training.lr_find` on an estimator.
+    def build_network(self, X, y):
+        """Build a fresh, untrained network for ``(X, y)``, as ``fit`` would.
 
-        Builds a fresh network exactly as ``fit`` would (same seed for the same
-        ``random_state``) compiled with the estimator's optimizer, and returns
-        ``(network, X_array, y_array)``. The estimator itself is not fitted.
+        The network is built with the seed ``fit`` would use for the same
+        ``random_state`` and compiled with the estimator's optimizer (at a
+        placeholder learning rate of 1e-7), so that
+        :func:`specauth.training.lr_find` can sweep the learning rate over it.
+        The estimator itself is not fitted or changed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points), (n_samples, n_points, \
+n_channels) or (n_samples, height, width, channels)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Training targets.
+
+        Returns
+        -------
+        network : keras.Model
+            The compiled, untrained network.
+        X : ndarray
+            ``X`` validated as the network takes it (float32, with a channel
+            axis).
+        targets : ndarray of shape (n_samples,)
+            ``y`` encoded as the network's loss takes it.
+
+        Examples
+        --------
+        >>> from specauth.datasets import make_spectra
+        >>> from specauth.estimators import CNNClassifier
+        >>> data = make_spectra(n_classes=2, n_samples_per_class=5, length=64,
+        ...                     random_state=0)
+        >>> network, X, targets = CNNClassifier("cnn1d_small").build_network(
+        ...     data.X, data.y)
+        >>> network.output.shape, X.shape, sorted(set(targets.tolist()))
+        ((None, 2), (10, 64, 1), [0, 1])
         """
         self._check_params()
         clone = type(self)(**self.get_params(deep=False))
@@ -429,11 +484,54 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
             clone._compile(network, 1e-7)
         return network, X, targets
 
+    def validate_input(self, X):
+        """Check ``X`` against the fitted input and return it as the network takes it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points), (n_samples, n_points, \
+n_channels) or (n_samples, height, width, channels)
+            Inputs of the shape the estimator was fitted on.
+
+        Returns
+        -------
+        X : ndarray of dtype float32
+            With a channel axis: ``(n_samples, n_points, n_channels)`` for
+            spectra, ``(n_samples, height, width, channels)`` for images.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is empty, holds NaN or infinite values, or its samples do
+            not have the fitted shape.
+        """
+        check_is_fitted(self, "network_")
+        return self._validate_X(X, reset=False)
+
+    def head_weights(self):
+        """Return the kernel and bias of the network's last Dense layer (its head).
+
+        The logits are ``transform(X) @ weight + bias``. Detectors such as
+        :class:`specauth.ood.ViM` and :class:`specauth.openset.OpenSetClassifier`
+        read the head here instead of reaching into ``network_``.
+
+        Returns
+        -------
+        weight : ndarray of shape (n_embedding, n_outputs), dtype float64
+        bias : ndarray of shape (n_outputs,), dtype float64
+            Zeros when the head has no bias.
+        """
+        check_is_fitted(self, "network_")
+        arrays = self.network_.layers[-1].get_weights()
+        weight = np.asarray(arrays[0], dtype=np.float64)
+        if len(arrays) < 2:  # a Dense head built with use_bias=False
+            return weight, np.zeros(weight.shape[1])
+        return weight, np.asarray(arrays[1], dtype=np.float64)
+
     # --------------------------------------------------------------- inference
     def _predict_outputs(self, X):
         """Network outputs (logits for a classifier) for validated ``X``."""
-        check_is_fitted(self, "network_")
-        X = self._validate_X(X, reset=False)
+        X = self.validate_input(X)
         return self._run(self.network_, X)
 
     def _run(self, network, X):
@@ -492,8 +590,7 @@ n_channels)
         -------
         embedding : ndarray of shape (n_samples, n_embedding)
         """
-        check_is_fitted(self, "network_")
-        X = self._validate_X(X, reset=False)
+        X = self.validate_input(X)
         return self._run(self._embedding_network, X)
 
     # ----------------------------------------------------------------- pickle

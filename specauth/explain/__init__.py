@@ -4,6 +4,7 @@
   Grad-CAM) over the spectrum or the image, for any class, a batch at once,
   also through a pretrained base nested in the model; for imaged spectra a
   symmetrised map and its reduction to the spectrum axis;
+  :func:`feature_map_dims` tells which of the two fits a network;
 - :class:`ShapExplainer` -- model-agnostic SHAP values (shap's Partition or
   Permutation explainer) over contiguous spectral segments or image regions;
 - :class:`Interpretation` -- confusion matrix, most confused pairs, top losses
@@ -23,6 +24,7 @@ from specauth._lazy import lazy_exports
 __all__ = [
     "CAM1D",
     "CAM2D",
+    "feature_map_dims",
     "ShapExplainer",
     "Interpretation",
     "plot_spectrum_importance",
@@ -42,7 +44,8 @@ _MODULES = {
     "CAM2D": "cam",
     "ShapExplainer": "shap_explainer",
     "Interpretation": "interpretation",
-    **{name: "plots" for name in __all__[4:]},
+    "feature_map_dims": "cam",
+    **{name: "plots" for name in __all__[5:]},
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from specauth.imaging._paa import segment_bounds
+from specauth._segments import segment_bounds
 
 __all__ = ["interpolation_matrix", "upsample", "image_map_to_spectrum"]
 

@@ -12,7 +12,7 @@ __all__ = ["class_indices", "per_sample_classes", "resolve_model"]
 def resolve_model(model):
     """Return ``(keras network with logits output, classes_ or None, validate)``."""
     keras = import_keras()
-    from specauth.estimators._base import BaseCNNEstimator
+    from specauth.estimators import BaseCNNEstimator
 
     if isinstance(model, BaseCNNEstimator):
         if not hasattr(model, "network_"):
@@ -23,7 +23,7 @@ def resolve_model(model):
         return (
             model.network_,
             getattr(model, "classes_", None),
-            lambda X: model._validate_X(X, reset=False),
+            model.validate_input,
         )
     if isinstance(model, keras.Model):
         return model, None, None

@@ -10,9 +10,37 @@ from specauth.explain._target import (
     resolve_model,
 )
 
-__all__ = ["CAM1D", "CAM2D"]
+__all__ = ["CAM1D", "CAM2D", "feature_map_dims"]
 
 _METHODS = ("cam", "hirescam", "gradcam")
+
+
+def feature_map_dims(model):
+    """Dimensionality of the last feature map of ``model``: 1 or 2.
+
+    ``1`` means the network explains with :class:`CAM1D` (maps over the
+    spectrum), ``2`` with :class:`CAM2D` (maps over an image, an imaged
+    spectrum included).
+
+    Parameters
+    ----------
+    model : CNNClassifier, OpenSetClassifier or keras.Model
+        A fitted estimator, or a Keras network whose output is the logits.
+
+    Returns
+    -------
+    dims : int
+
+    Examples
+    --------
+    >>> from specauth.models import cnn1d
+    >>> feature_map_dims(cnn1d((64, 1), 3, seed=0))
+    1
+    """
+    from specauth.explain._network import split_network
+
+    network, _, _ = resolve_model(model)
+    return split_network(network).spatial_dims
 
 
 class _BaseCAM:

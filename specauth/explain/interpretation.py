@@ -135,7 +135,10 @@ def _split_estimator(estimator):
 
 def _predict_batch(final, open_set, X, y, column_of):
     """Per-sample prediction, probabilities, loss and OOD score of one batch."""
-    proba = np.asarray(final.predict_proba(X), dtype=np.float64)
+    details = final.predict_details(X) if open_set else None
+    proba = np.asarray(
+        details.proba if open_set else final.predict_proba(X), dtype=np.float64
+    )
     rows = np.arange(len(y))
     top = np.argmax(proba, axis=1)
     columns = np.array([column_of.get(_py(v), -1) for v in y], dtype=np.int64)
@@ -155,12 +158,10 @@ def _predict_batch(final, open_set, X, y, column_of):
         "losses": -np.log(np.clip(proba_true, _TINY, None)),
     }
     if open_set:
-        scores = np.asarray(final.score_samples(X), dtype=np.float64)
-        # The detector's own rule (DESIGN.md): accepted iff score >= threshold_.
-        rejected = scores - final.detector_.threshold_ < 0
-        y_pred = out["y_pred"].astype(object)
-        y_pred[rejected] = final.unknown_label
-        out.update(y_pred=y_pred, ood_scores=scores)
+        out.update(
+            y_pred=details.labels,
+            ood_scores=np.asarray(details.scores, dtype=np.float64),
+        )
     return out
 
 

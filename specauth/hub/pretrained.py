@@ -470,7 +470,7 @@ def _check_estimator_state(key, value, params, class_path):
 def _attach_network(estimator, network):
     from sklearn.preprocessing import LabelEncoder
 
-    from specauth.estimators._base import BaseCNNEstimator
+    from specauth.estimators import BaseCNNEstimator
 
     if not isinstance(estimator, BaseCNNEstimator):
         raise ValueError(

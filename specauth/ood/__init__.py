@@ -9,6 +9,10 @@ detector sets its threshold the same way: the ``floor(alpha * n)`` lowest
 training scores are rejected, and ``threshold_`` lies halfway between the
 last rejected and the first kept training score.
 
+Each detector is registered under a short name (the one the command line
+takes): :func:`list_detectors`, :func:`get_detector`, :func:`make_detector`.
+Names are imported on first use, so listing the detectors imports none.
+
 ``X`` is either the precomputed features/logits (``model=None``) or the
 classifier's inputs when a fitted classifier is passed as ``model``.
 
@@ -25,13 +29,7 @@ ViM            features   log-sum-exp of logits minus scaled residual norm
 =============  =========  ================================================
 """
 
-from specauth.ood.dime import DIME
-from specauth.ood.energy import Energy
-from specauth.ood.knn import KNNDetector
-from specauth.ood.mahalanobis import Mahalanobis
-from specauth.ood.max_logit import MaxLogit
-from specauth.ood.max_softmax import MaxSoftmax
-from specauth.ood.vim import ViM
+from specauth._lazy import lazy_exports
 
 __all__ = [
     "DIME",
@@ -41,4 +39,21 @@ __all__ = [
     "MaxLogit",
     "MaxSoftmax",
     "ViM",
+    "get_detector",
+    "list_detectors",
+    "make_detector",
+    "register_detector",
 ]
+
+_MODULES = {
+    "DIME": "dime",
+    "Energy": "energy",
+    "KNNDetector": "knn",
+    "Mahalanobis": "mahalanobis",
+    "MaxLogit": "max_logit",
+    "MaxSoftmax": "max_softmax",
+    "ViM": "vim",
+    **{name: "registry" for name in __all__[7:]},
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

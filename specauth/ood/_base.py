@@ -325,7 +325,35 @@ class BaseDetector(OutlierMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             ``+1`` where the score is ``>= threshold_``, else ``-1``.
         """
-        return np.where(self.decision_function(X) >= 0, 1, -1)
+        return np.where(self.accepts(self.score_samples(X)), 1, -1)
+
+    def accepts(self, scores):
+        """Return True where ``scores`` pass the threshold (in-distribution).
+
+        The one acceptance rule of every detector, ``score - threshold_ >= 0``:
+        :meth:`predict` applies it, and so does code that already holds the
+        scores (an open-set classifier that reports them) instead of scoring
+        the samples again.
+
+        Parameters
+        ----------
+        scores : array-like of shape (n_samples,)
+            Values of :meth:`score_samples`.
+
+        Returns
+        -------
+        accepted : ndarray of shape (n_samples,), dtype bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from specauth.ood import MaxLogit
+        >>> det = MaxLogit(alpha=0.5).fit(np.array([[1.0], [2.0], [3.0], [4.0]]))
+        >>> det.threshold_, det.accepts([2.0, 2.5, 3.0]).tolist()
+        (2.5, [False, True, True])
+        """
+        check_is_fitted(self)
+        return np.asarray(scores) - self.threshold_ >= 0
 
     def fit_predict(self, X, y=None):
         """Fit on ``X`` (and ``y``, for detectors that use labels), then predict.

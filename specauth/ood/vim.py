@@ -76,7 +76,7 @@ class ViM(BaseDetector):
        the virtual logit is ``1 / (1 + exp(score))``, a decreasing function of
        this score; pytorch-ood returns ``-score``.
 
-    The last Dense layer comes from ``model.network_.layers[-1]`` when a model
+    The last Dense layer comes from ``model.head_weights()`` when a model
     is given, else from ``weight`` and ``bias``.
 
     Inputs: with ``model=None``, ``X`` is the embedding ``(n_samples,
@@ -194,14 +194,13 @@ class ViM(BaseDetector):
                     "Pass either a fitted `model` or `weight` and `bias`, not both: "
                     "with a model, ViM reads its last Dense layer."
                 )
-            network = getattr(self.model, "network_", None)
-            if network is None:
+            if not callable(getattr(self.model, "head_weights", None)):
                 raise TypeError(
-                    "`model` must be a fitted classifier with a Keras `network_` "
-                    "ending in a Dense layer, such as a CNNClassifier; got "
+                    "`model` must be a fitted classifier whose `head_weights()` "
+                    "returns its last Dense layer, such as a CNNClassifier; got "
                     f"{type(self.model).__name__}."
                 )
-            arrays = network.layers[-1].get_weights()
+            arrays = self.model.head_weights()
         elif self.weight is None or self.bias is None:
             raise ValueError(
                 "ViM needs the last Dense layer of the classifier: pass `weight` "

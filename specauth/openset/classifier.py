@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import softmax
@@ -16,12 +17,13 @@ __all__ = ["OpenSetClassifier"]
 _METRICS = ("TEFF", "TSNS", "TSPS", "ACC")
 
 
-def _head(classifier):
-    """Return ``(W, b)`` of the classifier's last Dense layer (the logits)."""
-    weights = classifier.network_.layers[-1].get_weights()
-    return np.asarray(weights[0], dtype=np.float64), np.asarray(
-        weights[1], dtype=np.float64
-    )
+class OpenSetPrediction(NamedTuple):
+    """What :meth:`OpenSetClassifier.predict_details` returns."""
+
+    labels: np.ndarray
+    proba: np.ndarray
+    scores: np.ndarray
+    accepted: np.ndarray
 
 
 def _embed(classifier, X):
@@ -264,7 +266,7 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
             )
         params = detector.get_params()
         if "weight" in params and "bias" in params:
-            weight, bias = _head(self.classifier_)
+            weight, bias = self.classifier_.head_weights()
             detector.set_params(weight=weight, bias=bias)
         return detector
 
@@ -280,7 +282,7 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         return _embed(self.classifier_, X)
 
     def _logits(self, features):
-        weight, bias = _head(self.classifier_)
+        weight, bias = self.classifier_.head_weights()
         return features @ weight + bias
 
     def score_samples(self, X):
@@ -321,12 +323,41 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
+        return self.predict_details(X).labels
+
+    def predict_details(self, X):
+        """Labels, probabilities and detector scores from one pass over ``X``.
+
+        The spectra are embedded once; the labels are what :meth:`predict`
+        returns, the probabilities what :meth:`predict_proba` returns and the
+        scores what :meth:`score_samples` returns.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_points)
+
+        Returns
+        -------
+        prediction : OpenSetPrediction
+            A named tuple ``(labels, proba, scores, accepted)``: a known class
+            or ``unknown_label`` per spectrum, the known-class probabilities
+            (n_samples, n_classes), the detector scores (higher = more like
+            the known classes) and whether the detector accepted each
+            spectrum.
+        """
         features = self._features(X)
         logits = self._logits(features)
+        scores = np.asarray(
+            self.detector_.score_samples(self._detector_inputs(features, logits))
+        )
+        accepted = self.detector_.accepts(scores)
         labels = self.classes_[np.argmax(logits, axis=1)]
-        inputs = self._detector_inputs(features, logits)
-        accepted = self.detector_.predict(inputs) == 1
-        return _with_unknown(labels, accepted, self.unknown_label)
+        return OpenSetPrediction(
+            labels=_with_unknown(labels, accepted, self.unknown_label),
+            proba=softmax(logits, axis=1),
+            scores=scores,
+            accepted=accepted,
+        )
 
     def score(self, X, y, sample_weight=None):
         """Return the figure of merit named by ``score_metric`` on ``(X, y)``.

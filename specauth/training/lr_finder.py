@@ -55,7 +55,7 @@ def lr_find(
     model_or_estimator : keras.Model or estimator
         A compiled ``keras.Model`` (its loss and optimizer are used; the
         optimizer's learning rate may be a float or a schedule), or an
-        estimator with a ``_lr_find_setup(X, y)`` method returning ``(model,
+        estimator with a ``build_network(X, y)`` method returning ``(model,
         X_array, y_array)`` with a compiled model, such as
         :class:`~specauth.estimators.CNNClassifier`.
     X : array-like of shape (n_samples, ...)
@@ -95,7 +95,7 @@ def lr_find(
         and ``y`` differ in length.
     TypeError
         If ``model_or_estimator`` is neither a Keras model nor an estimator
-        with ``_lr_find_setup``, or an argument has the wrong type.
+        with ``build_network``, or an argument has the wrong type.
 
     See Also
     --------
@@ -169,14 +169,14 @@ def _check_sweep_params(
 def _resolve_model(model_or_estimator, X, y):
     """Return ``(compiled keras model, X, y)``."""
     keras = import_keras()
-    if hasattr(model_or_estimator, "_lr_find_setup"):
-        model, X, y = model_or_estimator._lr_find_setup(X, y)
+    if callable(getattr(model_or_estimator, "build_network", None)):
+        model, X, y = model_or_estimator.build_network(X, y)
     elif isinstance(model_or_estimator, keras.Model):
         model = model_or_estimator
     else:
         raise TypeError(
             "`model_or_estimator` must be a compiled keras.Model or an estimator "
-            "with an `_lr_find_setup(X, y)` method (e.g. CNNClassifier); got "
+            "with a `build_network(X, y)` method (e.g. CNNClassifier); got "
             f"{type(model_or_estimator).__name__}."
         )
     if not getattr(model, "compiled", False) or model.optimizer is None:

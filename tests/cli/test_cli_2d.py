@@ -25,6 +25,7 @@ def files(tmp_path_factory):
 
 
 @pytest.mark.skipif(not WEIGHTS.is_file(), reason=f"needs {WEIGHTS}")
+@pytest.mark.slow
 def test_train_and_predict_with_a_pretrained_base(files, tmp_path, capsys):
     folder, data = files
     model_dir = tmp_path / "m2d"

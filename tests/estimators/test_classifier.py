@@ -9,10 +9,12 @@ import weakref
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from specauth.datasets import make_spectra
 from specauth.estimators import CNNClassifier
+from tests.tolerance import assert_close
 
 FAST = dict(
     model="cnn1d_small", epochs=8, batch_size=16, learning_rate=1e-2, random_state=0
@@ -60,6 +62,63 @@ def test_transform_is_the_input_of_the_logits_layer(data, fitted):
     )
 
 
+def test_head_weights_are_the_last_dense_layer(data, fitted):
+    kernel, bias = fitted.network_.layers[-1].get_weights()
+    weight, offset = fitted.head_weights()
+    assert weight.dtype == offset.dtype == np.float64
+    np.testing.assert_array_equal(weight, kernel.astype(np.float64))
+    np.testing.assert_array_equal(offset, bias.astype(np.float64))
+    weight[:] = 0.0  # a copy: the network keeps its head
+    assert np.abs(fitted.network_.layers[-1].get_weights()[0]).sum() > 0
+
+
+def test_head_weights_without_a_bias_are_zeros(data):
+    import keras
+
+    def no_bias(input_shape, n_outputs, *, seed=None):
+        inputs = keras.Input(input_shape)
+        pooled = keras.layers.GlobalAveragePooling1D()(inputs)
+        return keras.Model(
+            inputs, keras.layers.Dense(n_outputs, use_bias=False)(pooled)
+        )
+
+    X_train, _, y_train, _ = data
+    clf = CNNClassifier(no_bias, epochs=1, random_state=0).fit(X_train, y_train)
+    weight, bias = clf.head_weights()
+    assert weight.shape == (1, 3)
+    np.testing.assert_array_equal(bias, np.zeros(3))
+
+
+def test_validate_input_is_what_the_network_takes(data, fitted):
+    X = data[1]
+    checked = fitted.validate_input(X)
+    assert checked.dtype == np.float32 and checked.shape == (*X.shape, 1)
+    np.testing.assert_array_equal(checked[..., 0], X.astype(np.float32))
+    with pytest.raises(ValueError, match="64 features.*expecting 128 features"):
+        fitted.validate_input(X[:, :64])
+    with pytest.raises(NotFittedError):
+        CNNClassifier().validate_input(X)
+
+
+def test_build_network_is_the_untrained_network_fit_starts_from(data):
+    X_train, _, y_train, _ = data
+    clf = CNNClassifier(**FAST)
+    network, X, targets = clf.build_network(X_train, y_train)
+    assert not hasattr(clf, "network_") and not hasattr(clf, "classes_")
+    assert X.shape == (*X_train.shape, 1) and X.dtype == np.float32
+    np.testing.assert_array_equal(targets, np.unique(y_train, return_inverse=True)[1])
+    assert network.optimizer is not None
+    again, _, _ = clf.build_network(X_train, y_train)
+    for a, b in zip(network.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # same seed, same initial weights
+    # ... and fit starts from those weights: one epoch at a zero-ish rate
+    # leaves them (almost) where build_network put them.
+    still = CNNClassifier(**{**FAST, "epochs": 1, "learning_rate": 1e-12})
+    still.fit(X_train, y_train)
+    kernel = network.layers[-1].get_weights()[0]
+    assert_close(still.head_weights()[0], kernel, dtype=np.float32)
+
+
 def test_a_spectrum_gets_the_same_output_whatever_comes_with_it(data, fitted):
     # Chunks are padded to one compiled shape, so one spectrum alone, in a
     # short batch or after a full inference chunk gives bit-identical outputs.
@@ -105,6 +164,7 @@ def test_pickle_and_clone_round_trip(data, fitted):
     assert fresh.get_params() == fitted.get_params()
 
 
+@pytest.mark.slow
 def test_routed_parameters_reach_the_network_and_grid_search(data):
     X_train, _, y_train, _ = data
     clf = CNNClassifier(**FAST, model__filters=(4, 8, 8), model__dropout=0.0)

@@ -7,7 +7,7 @@ import pytest
 
 from specauth.datasets import make_spectra
 from specauth.estimators import CNNClassifier
-from specauth.explain import CAM1D, CAM2D
+from specauth.explain import CAM1D, CAM2D, feature_map_dims
 from specauth.explain._resample import (
     image_map_to_spectrum,
     interpolation_matrix,
@@ -37,6 +37,19 @@ def clf2d(data):
         model__freeze_base=True,  # a truly frozen nested base
         model__base_options={"alpha": 0.35},
     ).fit(data.X, data.y)
+
+
+def test_feature_map_dims_picks_the_cam_class(clf1d, clf2d):
+    from specauth.ood import Energy
+    from specauth.openset import OpenSetClassifier
+
+    assert feature_map_dims(clf1d) == feature_map_dims(clf1d.network_) == 1
+    assert feature_map_dims(clf2d) == 2  # GASF image inside the network
+    osc = OpenSetClassifier(clf1d, Energy())
+    osc.classifier_ = clf1d  # a fitted OpenSetClassifier is explained by its CNN
+    assert feature_map_dims(osc) == 1
+    with pytest.raises(TypeError, match="`model` must be a fitted CNNClassifier"):
+        feature_map_dims(np.zeros(3))
 
 
 def _maps_and_weights(keras, network, X):

@@ -1,12 +1,9 @@
 """The specauth.explain namespace: every public name resolves, lazily."""
 
-import subprocess
-import sys
-
 import pytest
 
 import specauth.explain as explain
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import python_output
 
 
 @pytest.mark.parametrize("name", explain.__all__)
@@ -25,11 +22,4 @@ def test_import_loads_neither_keras_nor_matplotlib():
         "print(any(m in sys.modules for m in ('keras', 'tensorflow', "
         "'matplotlib', 'shap', 'bokeh')))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=PROJECT_ROOT,
-    )
-    assert out.stdout.strip() == "False"
+    assert python_output(code) == "False"

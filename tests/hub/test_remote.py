@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import numpy as np
@@ -16,7 +15,7 @@ from specauth.hub import pull_from_hub, push_to_hub, save_pretrained
 from specauth.ood import KNNDetector
 from specauth.openset import OpenSetClassifier
 from specauth.preprocessing import SpectrumNormalizer
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import python_output
 
 pytest.importorskip("huggingface_hub")
 
@@ -290,11 +289,4 @@ def test_missing_huggingface_hub_names_the_extra(monkeypatch):
 
 def test_importing_specauth_hub_does_not_import_huggingface_hub():
     code = "import sys, specauth.hub; print('huggingface_hub' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "False"
+    assert python_output(code) == "False"

@@ -1,8 +1,5 @@
 """Batching, streaming into a reused buffer, dtype and input immutability."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -13,7 +10,7 @@ from specauth.imaging import (
     RecurrencePlot,
     StackedFields,
 )
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import python_output
 
 IMAGERS = [
     GramianAngularField(7),
@@ -90,11 +87,4 @@ def test_import_does_not_load_tensorflow():
         "import sys, specauth.imaging; "
         "print(any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "False"
+    assert python_output(code) == "False"

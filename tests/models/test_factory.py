@@ -310,6 +310,7 @@ run("gasf_spectra")
 """
 
 
+@pytest.mark.slow
 def test_image_networks_load_with_plain_keras_in_a_fresh_process(saved_networks):
     folder, _, _ = saved_networks
     path = os.pathsep.join(

@@ -52,6 +52,18 @@ def test_threshold_is_halfway_across_the_gap():
     assert (det.predict(logits) == 1).all()
 
 
+def test_accepts_is_the_rule_predict_applies():
+    logits = np.array([[4.0], [0.0], [1.0], [3.0], [7.0]])
+    det = MaxLogit(alpha=0.5).fit(logits)  # threshold 2.0
+    accepted = det.accepts([2.0, 1.999, 7.0])
+    assert accepted.dtype == bool and accepted.tolist() == [True, False, True]
+    np.testing.assert_array_equal(
+        det.accepts(det.score_samples(logits)), det.predict(logits) == 1
+    )
+    with pytest.raises(NotFittedError):
+        MaxLogit().accepts([1.0])
+
+
 def test_ties_across_the_gap_reject_fewer():
     logits = np.array([[0.0], [1.0], [1.0], [1.0], [2.0]])
     det = MaxLogit(alpha=0.5).fit(logits)  # k = 2, sorted[1] == sorted[2] == 1

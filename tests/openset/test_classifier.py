@@ -76,6 +76,19 @@ def test_consistency_of_scores_probabilities_and_predictions(data, fitted):
     )
 
 
+def test_predict_details_is_predict_proba_and_scores_in_one_pass(data, fitted):
+    X_test = data[1]
+    details = fitted.predict_details(X_test)
+    np.testing.assert_array_equal(details.labels, fitted.predict(X_test))
+    np.testing.assert_array_equal(details.proba, fitted.predict_proba(X_test))
+    np.testing.assert_array_equal(details.scores, fitted.score_samples(X_test))
+    np.testing.assert_array_equal(
+        details.accepted, fitted.decision_function(X_test) >= 0
+    )
+    assert 0 < details.accepted.sum() <= len(X_test)
+    np.testing.assert_array_equal(details.labels == "unknown", ~details.accepted)
+
+
 def test_score_uses_figures_of_merit(data, fitted):
     from specauth.openset import figures_of_merit
 

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from specauth._lazy import import_keras
-from specauth.imaging._paa import segment_bounds
+from specauth._segments import segment_bounds
 
 keras = import_keras()
 ops = keras.ops
@@ -57,7 +57,7 @@ def _check_sample_range(sample_range):
 def _paa_matrix(length, size):
     """Return the ``(length, size)`` matrix whose column ``k`` averages segment ``k``.
 
-    The segments are those of :func:`specauth.imaging._paa.segment_bounds`, so
+    The segments are those of ``specauth._segments.segment_bounds``, so
     ``X @ M`` equals the piecewise aggregate approximation of
     :class:`~specauth.imaging.GramianAngularField`.
     """

@@ -1,0 +1,139 @@
+"""Registry of the out-of-distribution detectors, looked up by name.
+
+The command line (``specauth train --detector knn``), the demo and the
+benchmarks name detectors with these short names; code that builds a detector
+from a name calls :func:`make_detector`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import re
+
+__all__ = ["register_detector", "list_detectors", "get_detector", "make_detector"]
+
+#: The built-in detectors: name -> (module, class). Looked up by path, so that
+#: listing the names (``specauth --help``) imports none of them.
+_BUILTIN = {
+    "dime": ("specauth.ood.dime", "DIME"),
+    "energy": ("specauth.ood.energy", "Energy"),
+    "knn": ("specauth.ood.knn", "KNNDetector"),
+    "mahalanobis": ("specauth.ood.mahalanobis", "Mahalanobis"),
+    "maxlogit": ("specauth.ood.max_logit", "MaxLogit"),
+    "softmax": ("specauth.ood.max_softmax", "MaxSoftmax"),
+    "vim": ("specauth.ood.vim", "ViM"),
+}
+#: Detectors registered with :func:`register_detector`.
+_DETECTORS: dict[str, type] = {}
+_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def register_detector(name: str):
+    """Return a class decorator that registers a detector under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A lower-case name (letters, digits and single underscores, starting
+        with a letter) that is not registered yet.
+
+    Returns
+    -------
+    decorator : callable
+        Registers the decorated detector class and returns it unchanged.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a str or the decorated object is not a class.
+    ValueError
+        If ``name`` is malformed or already registered.
+
+    Examples
+    --------
+    >>> from specauth.ood import register_detector
+    >>> register_detector("knn")
+    Traceback (most recent call last):
+    ...
+    ValueError: A detector named 'knn' is already registered ...
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"A detector name must be a str; got {name!r}.")
+    if not _NAME_PATTERN.match(name):
+        raise ValueError(
+            "A detector name must be lower-case letters, digits and single "
+            f"underscores, starting with a letter, e.g. 'knn'; got {name!r}."
+        )
+    if name in _BUILTIN or name in _DETECTORS:
+        raise ValueError(
+            f"A detector named {name!r} is already registered (by "
+            f"{_where(name)}); choose another name."
+        )
+
+    def decorator(cls):
+        if not isinstance(cls, type):
+            raise TypeError(
+                f"register_detector({name!r}) decorates a detector class; got {cls!r}."
+            )
+        _DETECTORS[name] = cls
+        return cls
+
+    return decorator
+
+
+def list_detectors() -> list[str]:
+    """Return the names of the registered detectors, sorted.
+
+    Examples
+    --------
+    >>> from specauth.ood import list_detectors
+    >>> list_detectors()
+    ['dime', 'energy', 'knn', 'mahalanobis', 'maxlogit', 'softmax', 'vim']
+    """
+    return sorted({*_BUILTIN, *_DETECTORS})
+
+
+def get_detector(name: str) -> type:
+    """Return the detector class registered under ``name``.
+
+    Raises
+    ------
+    ValueError
+        If no detector has that name; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from specauth.ood import get_detector
+    >>> get_detector("energy").__name__
+    'Energy'
+    """
+    if not isinstance(name, str) or name not in list_detectors():
+        close = difflib.get_close_matches(str(name), list_detectors(), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown detector {name!r}; choose one of {list_detectors()}.{hint}"
+        )
+    if name in _DETECTORS:
+        return _DETECTORS[name]
+    module, attribute = _BUILTIN[name]
+    return getattr(importlib.import_module(module), attribute)
+
+
+def make_detector(name: str, **params):
+    """Return a new, unfitted detector ``name`` with ``params``.
+
+    Examples
+    --------
+    >>> from specauth.ood import make_detector
+    >>> make_detector("energy", alpha=0.01)
+    Energy(alpha=0.01)
+    """
+    return get_detector(name)(**params)
+
+
+def _where(name):
+    if name in _BUILTIN:
+        return ".".join(_BUILTIN[name])
+    cls = _DETECTORS[name]
+    return f"{cls.__module__}.{cls.__qualname__}"
