@@ -6,8 +6,8 @@
   :meth:`~BaseCNNEstimator.head_weights`, ``transform`` (the embedding) and
   :meth:`~BaseCNNEstimator.build_network`.
 
-A regressor (``CNNRegressor`` in DESIGN.md) is not written yet: the network
-builders need an ``n_outputs`` path first.
+A regressor (``CNNRegressor``) is not written yet: the network builders need
+an ``n_outputs`` path first.
 """
 
 from specauth.estimators._base import BaseCNNEstimator

@@ -75,7 +75,7 @@ def gradient_function(backend=None, method=None):
     ValueError
         For a backend without automatic differentiation in specauth (e.g.
         ``"numpy"`` or ``"openvino"``). A ValueError, as for any other value
-        that cannot work (STYLE rule 15): the user chose a gradient method
+        that cannot work: the user chose a gradient method
         that the configured backend cannot run, and the fix is another
         ``method`` or another ``KERAS_BACKEND``; the command line reports it as
         one line with exit code 1.

@@ -176,7 +176,7 @@ def cnn1d(
     """Build a strided 1D CNN that maps spectra to class logits.
 
     The network is ``Input -> BatchNormalization("input_norm") ->
-    PositionChannel("position") -> n_blocks x [Conv1D(filters[i], kernel_size,
+    position ramp ("position") -> n_blocks x [Conv1D(filters[i], kernel_size,
     strides, "same") -> BatchNorm -> ReLU -> MaxPooling1D(pool_size, "same")]
     -> [position features ("local_position")] -> local_blocks x
     [Conv1D(filters[i], local_kernel_size, "same") -> BatchNorm -> ReLU] ->
@@ -248,10 +248,11 @@ def cnn1d(
         which standardises the raw input scale (counts or log-spectra alike).
     position_channel : bool, default=True
         Whether to append the normalised position as an extra input channel
-        (layer ``"position"``, :class:`~specauth.models.layers.PositionChannel`)
-        so the GAP head can use *where* a peak is, not only its shape.
-        ``False`` also drops the ``"local_position"`` features: the network
-        then gets no position input.
+        (layer ``"position"``, a frozen built-in ``EinsumDense`` from
+        :func:`~specauth.models.layers.fixed_position_channel`) so the GAP head
+        can use *where* a peak is, not only its shape. ``False`` also drops
+        the ``"local_position"`` features: the network then gets no position
+        input.
     position_frequencies : tuple of float or None, default=(1, 2, 4, 8, 16, 32)
         Before the local blocks, a frozen layer ``"local_position"`` appends
         ``sin(2 pi f x)`` and ``cos(2 pi f x)`` of the position ``x`` in

@@ -410,8 +410,8 @@ def _keras_base(keras, options, shape):
             f"keras.applications.{spec.keras_name} rejected `base_options` "
             f"{sorted(kwargs)}: {err}"
         ) from err
-    except Exception as err:
-        if weights == "imagenet":
+    except Exception as err:  # Keras reports a failed download as a bare Exception
+        if weights == "imagenet" and _failed_download(err):
             raise ConnectionError(
                 f"Could not get the ImageNet weights of {spec.keras_name} ({err}). "
                 "Keras downloads them on first use; without internet access, "
@@ -520,3 +520,14 @@ def _register_bases():
 
 
 _register_bases()
+
+
+def _failed_download(err):
+    """Whether ``err`` is Keras failing to fetch a weights file.
+
+    ``keras.utils.get_file`` raises a bare ``Exception("URL fetch failure on
+    ...")`` for HTTP and URL errors; sockets and the file system raise
+    ``OSError``. Any other error is the constructor's own and is re-raised as
+    it is, not reported as a download problem.
+    """
+    return isinstance(err, OSError) or str(err).startswith("URL fetch failure")

@@ -111,7 +111,7 @@ def resnet1d(
 ):
     """Build the 1D residual network of Wang, Yan & Oates (2017) for spectra.
 
-    ``Input -> BatchNormalization("input_norm") -> PositionChannel("position")
+    ``Input -> BatchNormalization("input_norm") -> position ramp ("position")
     -> [stem] -> len(filters) x residual block -> GlobalAveragePooling1D("gap")
     -> [Dropout] -> Dense(n_classes, "logits")``. Each residual block has one
     Conv1D + BatchNorm per entry of ``kernel_sizes`` (ReLU between them), a
@@ -136,8 +136,9 @@ def resnet1d(
         which standardises the raw input scale (counts or log-spectra alike).
     position_channel : bool, default=True
         Whether to append the normalised position as an extra input channel
-        (layer ``"position"``, :class:`~specauth.models.layers.PositionChannel`)
-        so the GAP head can use *where* a peak is, not only its shape.
+        (layer ``"position"``, a frozen built-in ``EinsumDense`` from
+        :func:`~specauth.models.layers.fixed_position_channel`) so the GAP head
+        can use *where* a peak is, not only its shape.
     dropout : float, default=0.0
         Dropout rate between ``"gap"`` and the logits; 0 for none.
     downsample : "auto", None or int, default="auto"

@@ -1,7 +1,7 @@
 """Argument checks shared by the training schedules, callbacks and ``lr_find``.
 
-Keras objects validate in ``__init__`` (STYLE rule 4), one scalar at a time,
-with the messages of STYLE rule 16.
+Keras objects validate in ``__init__``, one scalar at a time; each message
+names the argument, what was expected and the value received.
 """
 
 from __future__ import annotations

@@ -573,3 +573,34 @@ def test_weights_of_another_architecture_do_not_fit(base, options, weights_file)
         CNNFactory(base, weights=weights_file, base_options=dict(options))(
             (32, 32, 3), 3
         )
+
+
+# ------------------------------------------------- ImageNet download failures
+def _patch_get_file(monkeypatch, error):
+    from keras.src.utils import file_utils
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(file_utils, "get_file", failing)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        Exception("URL fetch failure on https://example/x.h5: None -- no network"),
+        OSError("[Errno -3] Temporary failure in name resolution"),
+    ],
+)
+def test_failed_imagenet_download_is_a_connection_error(monkeypatch, error):
+    _patch_get_file(monkeypatch, error)
+    factory = CNNFactory("mobilenetv2", base_options={"alpha": 0.35})
+    with pytest.raises(ConnectionError, match="Could not get the ImageNet weights"):
+        factory((32, 32, 3), 2, seed=0)
+
+
+def test_other_constructor_errors_are_not_blamed_on_the_download(monkeypatch):
+    _patch_get_file(monkeypatch, RuntimeError("something else broke"))
+    factory = CNNFactory("mobilenetv2", base_options={"alpha": 0.35})
+    with pytest.raises(RuntimeError, match="something else broke"):
+        factory((32, 32, 3), 2, seed=0)
