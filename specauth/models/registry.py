@@ -8,22 +8,13 @@ is ``Dense(n_classes, name="logits")``.
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable
+
+from specauth._registry import check_new_name, check_str_name, unknown_name
 
 __all__ = ["register_model", "list_models", "get_model"]
 
 _MODELS: dict[str, Callable] = {}
-_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-
-
-def _check_name(name: object) -> str:
-    if not isinstance(name, str):
-        raise TypeError(
-            f"A model name must be a str; got {name!r} of type {type(name).__name__}."
-        )
-    return name
 
 
 def _refuse_duplicate(name: str) -> None:
@@ -71,12 +62,7 @@ def register_model(name: str) -> Callable[[Callable], Callable]:
     ...
     ValueError: A model named 'cnn1d' is already registered ...
     """
-    name = _check_name(name)
-    if not _NAME_PATTERN.match(name):
-        raise ValueError(
-            "A model name must be lower_snake (letters a-z, digits and single "
-            f"underscores, starting with a letter), e.g. 'cnn1d_small'; got {name!r}."
-        )
+    name = check_new_name("model", name, "cnn1d_small")
     _refuse_duplicate(name)
 
     def decorator(builder: Callable) -> Callable:
@@ -145,11 +131,7 @@ def get_model(name: str) -> Callable:
     ...
     ValueError: Unknown model 'cnn1d_smal'; did you mean 'cnn1d_small'? ...
     """
-    name = _check_name(name)
+    name = check_str_name("model", name)
     if name not in _MODELS:
-        close = difflib.get_close_matches(name, list(_MODELS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else "."
-        raise ValueError(
-            f"Unknown model {name!r}{hint} Valid names: {', '.join(list_models())}."
-        )
+        raise unknown_name("model", name, list_models())
     return _MODELS[name]

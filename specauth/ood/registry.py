@@ -7,9 +7,9 @@ from a name calls :func:`make_detector`.
 
 from __future__ import annotations
 
-import difflib
 import importlib
-import re
+
+from specauth._registry import check_new_name, check_str_name, unknown_name
 
 __all__ = ["register_detector", "list_detectors", "get_detector", "make_detector"]
 
@@ -26,7 +26,6 @@ _BUILTIN = {
 }
 #: Detectors registered with :func:`register_detector`.
 _DETECTORS: dict[str, type] = {}
-_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
 def register_detector(name: str):
@@ -35,8 +34,8 @@ def register_detector(name: str):
     Parameters
     ----------
     name : str
-        A lower-case name (letters, digits and single underscores, starting
-        with a letter) that is not registered yet.
+        A lower_snake name (letters a-z, digits and single underscores,
+        starting with a letter) that is not registered yet.
 
     Returns
     -------
@@ -58,13 +57,7 @@ def register_detector(name: str):
     ...
     ValueError: A detector named 'knn' is already registered ...
     """
-    if not isinstance(name, str):
-        raise TypeError(f"A detector name must be a str; got {name!r}.")
-    if not _NAME_PATTERN.match(name):
-        raise ValueError(
-            "A detector name must be lower-case letters, digits and single "
-            f"underscores, starting with a letter, e.g. 'knn'; got {name!r}."
-        )
+    name = check_new_name("detector", name, "knn")
     if name in _BUILTIN or name in _DETECTORS:
         raise ValueError(
             f"A detector named {name!r} is already registered (by "
@@ -99,6 +92,8 @@ def get_detector(name: str) -> type:
 
     Raises
     ------
+    TypeError
+        If ``name`` is not a str.
     ValueError
         If no detector has that name; the message lists the valid names.
 
@@ -108,12 +103,9 @@ def get_detector(name: str) -> type:
     >>> get_detector("energy").__name__
     'Energy'
     """
-    if not isinstance(name, str) or name not in list_detectors():
-        close = difflib.get_close_matches(str(name), list_detectors(), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown detector {name!r}; choose one of {list_detectors()}.{hint}"
-        )
+    name = check_str_name("detector", name)
+    if name not in list_detectors():
+        raise unknown_name("detector", name, list_detectors())
     if name in _DETECTORS:
         return _DETECTORS[name]
     module, attribute = _BUILTIN[name]

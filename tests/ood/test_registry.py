@@ -37,11 +37,11 @@ def test_make_detector_returns_a_fresh_instance_with_the_parameters():
 
 
 def test_unknown_name_lists_the_valid_ones_and_suggests_one():
-    with pytest.raises(ValueError, match=r"Unknown detector 'energi'; choose one of"):
+    with pytest.raises(ValueError, match=r"Unknown detector 'energi'; did you mean"):
         get_detector("energi")
-    with pytest.raises(ValueError, match="Did you mean 'energy'"):
+    with pytest.raises(ValueError, match="Valid names: dime, energy, knn, "):
         make_detector("energi")
-    with pytest.raises(ValueError, match="Unknown detector 3"):
+    with pytest.raises(TypeError, match="detector name must be a str; got 3"):
         get_detector(3)
 
 
@@ -63,8 +63,8 @@ def test_register_a_new_detector(monkeypatch):
     ("name", "error", "match"),
     [
         ("knn", ValueError, r"'knn' is already registered \(by specauth.ood.knn"),
-        ("My-KNN", ValueError, "lower-case letters"),
-        ("", ValueError, "lower-case letters"),
+        ("My-KNN", ValueError, "must be lower_snake"),
+        ("", ValueError, "must be lower_snake"),
         (3, TypeError, "must be a str; got 3"),
     ],
 )
