@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from specauth._lazy import import_keras
+from specauth._state import FittedStateMixin
 from specauth._validation import (
     Interval,
     Options,
@@ -69,7 +70,7 @@ def _model_names():
     return set(list_models())
 
 
-class BaseCNNEstimator(TransformerMixin, BaseEstimator):
+class BaseCNNEstimator(FittedStateMixin, TransformerMixin, BaseEstimator):
     """Base class of the Keras estimators (:class:`CNNClassifier`).
 
     Not meant to be fitted directly; see the subclasses for the parameters.
@@ -98,6 +99,9 @@ class BaseCNNEstimator(TransformerMixin, BaseEstimator):
     >>> bool(abs(logits - clf.logits(data.X)).max() < 1e-4)
     True
     """
+
+    # encoder_ is rebuilt from classes_; lr_finder_ records a past sweep.
+    _derived_state = ("encoder_", "lr_finder_")
 
     _parameter_constraints = {
         "model": [str, "callable"],
@@ -573,6 +577,33 @@ n_channels) or (n_samples, height, width, channels)
         images = any(_output_rank(layer) >= 4 for layer in network.layers[1:])
         self._inference_batch = self.batch_size if images else max(self.batch_size, 256)
         self._pad_batches = not images
+
+    def set_fitted_state(self, state):
+        """Restore a saved fitted state; ``network_`` (a Keras model) included.
+
+        ``encoder_`` is rebuilt from ``classes_`` and the embedding model from
+        the network (see :meth:`get_fitted_state`, which leaves them out).
+
+        Parameters
+        ----------
+        state : dict
+            Attribute name -> value, as :meth:`get_fitted_state` returned it.
+
+        Returns
+        -------
+        self
+        """
+        state = dict(state)
+        network = state.pop("network_", None)
+        super().set_fitted_state(state)
+        if hasattr(self, "classes_"):
+            from sklearn.preprocessing import LabelEncoder
+
+            self.encoder_ = LabelEncoder()
+            self.encoder_.classes_ = self.classes_
+        if network is not None:
+            self._set_network(network)
+        return self
 
     def transform(self, X):
         """Return the embedding: the input of the network's last Dense layer.

@@ -50,10 +50,6 @@ SKLEARN_CLASSES = (
 state is numbers and arrays, rebuilt without pickle."""
 _NETWORK_FILE = "network.keras"
 _NETWORK_NAME = re.compile(r"network(_[0-9]+)?\.keras")
-_SKIPPED_STATE = ("encoder_", "lr_finder_")
-# Fitted attributes that hold an estimator (the fitted clones of an
-# OpenSetClassifier's parameters of the same name without the "_").
-_ESTIMATOR_STATE = ("classifier_", "detector_")
 # Keys that mark a JSON object as an encoded value rather than a plain dict.
 _MARKERS = ("__array__", "__tuple__", "__estimator__", "__object__", "__network__")
 
@@ -183,9 +179,7 @@ class _Writer:
             for k, v in estimator.get_params(deep=False).items()
         }
         state = {}
-        for key, value in vars(estimator).items():
-            if not key.endswith("_") or key.startswith("_") or key in _SKIPPED_STATE:
-                continue
+        for key, value in _fitted_state(estimator).items():
             if key == "network_":
                 state[key] = self.network(value)
             else:
@@ -433,53 +427,40 @@ class _Reader:
         params = {k: self.value(v) for k, v in node["params"].items()}
         estimator = _build(cls, params, node["class"])
         state = {k: self.value(v) for k, v in node["state"].items()}
-        network = state.pop("network_", None)
-        for key, value in state.items():
+        for key in state:
             if not (key.endswith("_") and key[0].isalpha() and key.isidentifier()):
                 raise ValueError(
                     f"Malformed config: {key!r} is not a fitted attribute name "
                     "(a public name ending in '_')."
                 )
-            _check_estimator_state(key, value, params, node["class"])
-            setattr(estimator, key, value)
-        if network is not None:
-            _attach_network(estimator, network)
-        return estimator
+        if not callable(getattr(estimator, "set_fitted_state", None)):
+            if "network_" in state:
+                raise ValueError(
+                    f"Malformed config: {type(estimator).__name__} cannot hold a "
+                    "network."
+                )
+            for key, value in state.items():
+                setattr(estimator, key, value)
+            return estimator
+        try:
+            return estimator.set_fitted_state(state)
+        except ValueError as err:
+            raise ValueError(
+                f"Malformed config: {node['class']}: {err} (saved fitted "
+                "estimators are '__estimator__' nodes)"
+            ) from err
 
 
-def _check_estimator_state(key, value, params, class_path):
-    """Refuse a fitted sub-estimator (``classifier_``, ...) that is not one.
-
-    It must be an estimator, of the same class as the parameter it was
-    cloned from when that parameter is an estimator.
-    """
-    from sklearn.base import BaseEstimator
-
-    if key not in _ESTIMATOR_STATE:
-        return
-    template = params.get(key[:-1])
-    expected = type(template) if isinstance(template, BaseEstimator) else None
-    if not isinstance(value, expected or BaseEstimator):
-        what = f"a {expected.__name__}" if expected else "an estimator"
-        raise ValueError(
-            f"Malformed config: fitted attribute {key!r} of {class_path} must "
-            f"be {what} (an '__estimator__' node); got {type(value).__name__}."
-        )
-
-
-def _attach_network(estimator, network):
-    from sklearn.preprocessing import LabelEncoder
-
-    from specauth.estimators import BaseCNNEstimator
-
-    if not isinstance(estimator, BaseCNNEstimator):
-        raise ValueError(
-            f"Malformed config: {type(estimator).__name__} cannot hold a network."
-        )
-    if hasattr(estimator, "classes_"):
-        estimator.encoder_ = LabelEncoder()
-        estimator.encoder_.classes_ = estimator.classes_
-    estimator._set_network(network)
+def _fitted_state(estimator):
+    """The fitted attributes to save: the estimator's own choice where it has
+    one (``get_fitted_state``), else every public attribute ending in ``_``."""
+    if callable(getattr(estimator, "get_fitted_state", None)):
+        return estimator.get_fitted_state()
+    return {
+        key: value
+        for key, value in vars(estimator).items()
+        if key.endswith("_") and not key.startswith("_")
+    }
 
 
 def _load_network(network_file):

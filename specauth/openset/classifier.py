@@ -9,6 +9,7 @@ import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
+from specauth._state import FittedStateMixin
 from specauth._validation import Interval, Options, check_is_fitted, check_params
 from specauth.openset._cache import cached_fit
 
@@ -30,7 +31,7 @@ def _embed(classifier, X):
     return np.asarray(classifier.transform(X), dtype=np.float64)
 
 
-class OpenSetClassifier(ClassifierMixin, BaseEstimator):
+class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
     """Classify into the known classes, or answer ``unknown_label``.
 
     ``fit`` trains a clone of ``classifier`` on the known-class samples, embeds
@@ -377,6 +378,40 @@ class OpenSetClassifier(ClassifierMixin, BaseEstimator):
         )
         value = result[self.score_metric]
         return float(value)
+
+    def set_fitted_state(self, state):
+        """Restore a saved fitted state, refusing sub-estimators that are not.
+
+        ``classifier_`` and ``detector_`` must be estimators of the class of
+        the parameters they were cloned from (any estimator where the
+        parameter is None).
+
+        Parameters
+        ----------
+        state : dict
+            Attribute name -> value, as :meth:`get_fitted_state` returned it.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If ``classifier_`` or ``detector_`` is not such an estimator.
+        """
+        for key in ("classifier_", "detector_"):
+            if key not in state:
+                continue
+            template = getattr(self, key[:-1])
+            expected = type(template) if isinstance(template, BaseEstimator) else None
+            if not isinstance(state[key], expected or BaseEstimator):
+                what = f"a {expected.__name__}" if expected else "an estimator"
+                raise ValueError(
+                    f"fitted attribute {key!r} of {type(self).__name__} must be "
+                    f"{what}; got {type(state[key]).__name__}."
+                )
+        return super().set_fitted_state(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

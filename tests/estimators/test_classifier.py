@@ -119,6 +119,18 @@ def test_build_network_is_the_untrained_network_fit_starts_from(data):
     assert_close(still.head_weights()[0], kernel, dtype=np.float32)
 
 
+def test_fitted_state_round_trip_leaves_out_derived_attributes(data, fitted):
+    state = fitted.get_fitted_state()
+    assert {"network_", "classes_", "input_shape_", "history_"} <= set(state)
+    assert "encoder_" not in state and "lr_finder_" not in state
+    assert not any(key.startswith("_") for key in state)
+    restored = clone(fitted).set_fitted_state(state)
+    X_test = data[1]
+    np.testing.assert_array_equal(restored.predict(X_test), fitted.predict(X_test))
+    np.testing.assert_array_equal(restored.transform(X_test), fitted.transform(X_test))
+    np.testing.assert_array_equal(restored.encoder_.classes_, fitted.classes_)
+
+
 def test_a_spectrum_gets_the_same_output_whatever_comes_with_it(data, fitted):
     # Chunks are padded to one compiled shape, so one spectrum alone, in a
     # short batch or after a full inference chunk gives bit-identical outputs.

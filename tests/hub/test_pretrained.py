@@ -411,8 +411,9 @@ def test_tampered_fitted_sub_estimators_are_refused(osc_pipeline, tmp_path):
     _tamper(folder, lambda c: osc_state(c).update({"classifier_": "hello"}))
     with pytest.raises(
         ValueError,
-        match="fitted attribute 'classifier_' of specauth.openset.OpenSetClassifier "
-        r"must be a CNNClassifier \(an '__estimator__' node\); got str.",
+        match="Malformed config: specauth.openset.OpenSetClassifier: fitted "
+        "attribute 'classifier_' of OpenSetClassifier must be a CNNClassifier; "
+        "got str.",
     ):
         load_pretrained(folder)
     folder = save_pretrained(osc_pipeline, tmp_path / "osc2")
@@ -421,11 +422,24 @@ def test_tampered_fitted_sub_estimators_are_refused(osc_pipeline, tmp_path):
     _tamper(
         folder, lambda c: osc_state(c).update({"detector_": {"__estimator__": crop}})
     )
-    with pytest.raises(ValueError, match="'detector_' of .* must be a DIME .*got Crop"):
+    with pytest.raises(ValueError, match="'detector_' of .* must be a DIME; got Crop"):
         load_pretrained(folder)
     _tamper(folder, lambda c: c["root"].update({"steps": []}))
     with pytest.raises(ValueError, match="Pipeline 'steps' is empty"):
         load_pretrained(folder)
+
+
+def test_network_in_an_estimator_without_one_is_refused(saved_pipeline):
+    def edit(config):
+        config["root"]["steps"][0][1]["state"]["network_"] = {
+            "__network__": "network.keras"
+        }
+
+    _tamper(saved_pipeline, edit)
+    with pytest.raises(
+        ValueError, match="Malformed config: Crop cannot hold a network"
+    ):
+        load_pretrained(saved_pipeline)
 
 
 def test_unknown_parameter_is_refused(saved_pipeline):

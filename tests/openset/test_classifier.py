@@ -89,6 +89,19 @@ def test_predict_details_is_predict_proba_and_scores_in_one_pass(data, fitted):
     np.testing.assert_array_equal(details.labels == "unknown", ~details.accepted)
 
 
+def test_set_fitted_state_refuses_what_is_not_a_fitted_sub_estimator(data, fitted):
+    state = fitted.get_fitted_state()
+    assert {"classifier_", "detector_", "classes_"} <= set(state)
+    restored = clone(fitted).set_fitted_state(state)
+    np.testing.assert_array_equal(restored.predict(data[1]), fitted.predict(data[1]))
+    with pytest.raises(ValueError, match="'classifier_' of OpenSetClassifier must "):
+        clone(fitted).set_fitted_state({**state, "classifier_": "hello"})
+    with pytest.raises(ValueError, match="'detector_' .* must be a Energy; got DIME"):
+        clone(fitted).set_fitted_state({**state, "detector_": DIME()})
+    with pytest.raises(ValueError, match="OpenSetClassifier cannot hold a network"):
+        clone(fitted).set_fitted_state({**state, "network_": object()})
+
+
 def test_score_uses_figures_of_merit(data, fitted):
     from specauth.openset import figures_of_merit
 
