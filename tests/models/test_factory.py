@@ -596,11 +596,11 @@ def test_failed_imagenet_download_is_a_connection_error(monkeypatch, error):
     _patch_get_file(monkeypatch, error)
     factory = CNNFactory("mobilenetv2", base_options={"alpha": 0.35})
     with pytest.raises(ConnectionError, match="Could not get the ImageNet weights"):
-        factory((32, 32, 3), 2, seed=0)
+        factory((96, 96, 3), 2, seed=0)
 
 
 def test_other_constructor_errors_are_not_blamed_on_the_download(monkeypatch):
     _patch_get_file(monkeypatch, RuntimeError("something else broke"))
     factory = CNNFactory("mobilenetv2", base_options={"alpha": 0.35})
     with pytest.raises(RuntimeError, match="something else broke"):
-        factory((32, 32, 3), 2, seed=0)
+        factory((96, 96, 3), 2, seed=0)
