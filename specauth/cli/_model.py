@@ -1,8 +1,11 @@
-"""Load a saved model folder that the command line can predict with."""
+"""A saved model as the command line uses it: loaded, checked, split into its
+preprocessing and final step, and run over a chunk of spectra."""
 
 from __future__ import annotations
 
-__all__ = ["check_classifier", "load_classifier"]
+import numpy as np
+
+__all__ = ["check_classifier", "load_classifier", "predict_outputs", "split_model"]
 
 
 def _describe(model):
@@ -52,3 +55,53 @@ def load_classifier(folder):
     from specauth.hub import load_pretrained
 
     return check_classifier(load_pretrained(folder), folder)
+
+
+def split_model(model):
+    """Return ``(transformers, final)`` of a loaded model.
+
+    ``transformers`` are the fitted preprocessing steps of a Pipeline (empty
+    for a bare estimator) and ``final`` its last step: a ``CNNClassifier`` or
+    an ``OpenSetClassifier``.
+    """
+    steps = getattr(model, "steps", None)
+    if steps is None:
+        return [], model
+    return [step for _, step in steps[:-1] if step not in (None, "passthrough")], (
+        steps[-1][1]
+    )
+
+
+def predict_outputs(model, X):
+    """Predict one chunk with a single pass through the network.
+
+    Parameters
+    ----------
+    model : Pipeline or estimator
+        A model loaded with :func:`specauth.hub.load_pretrained`.
+    X : ndarray of shape (n_samples, n_points)
+        Raw spectra (before preprocessing).
+
+    Returns
+    -------
+    outputs : dict
+        ``"labels"`` (a known class or the unknown label), ``"proba"``
+        (n_samples, n_classes), ``"scores"`` (detector scores, or None for a
+        closed-set model) and ``"Xt"`` (the preprocessed spectra the network
+        reads).
+    """
+    transformers, final = split_model(model)
+    Xt = X
+    for step in transformers:
+        Xt = step.transform(Xt)
+    if not hasattr(final, "detector_"):
+        proba = np.asarray(final.predict_proba(Xt), dtype=np.float64)
+        labels = final.classes_[np.argmax(proba, axis=1)]
+        return {"labels": labels, "proba": proba, "scores": None, "Xt": Xt}
+    details = final.predict_details(Xt)
+    return {
+        "labels": details.labels,
+        "proba": details.proba,
+        "scores": details.scores,
+        "Xt": Xt,
+    }

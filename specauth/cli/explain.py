@@ -9,21 +9,13 @@ the preprocessed spectra the network reads.
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from specauth.cli._options import add_check, non_negative_int, positive_int
 
-__all__ = [
-    "add_parser",
-    "background_mean",
-    "importance_maps",
-    "read_rows",
-    "run",
-    "sample_title",
-]
+__all__ = ["add_parser", "background_mean", "read_rows", "run"]
 
 METHODS = ("cam", "hirescam", "gradcam", "shap")
 
@@ -145,62 +137,6 @@ def read_rows(path, indices):
     return np.stack([rows[int(i)] for i in wanted])
 
 
-def _network_estimator(final, where):
-    """The CNN estimator holding the network of ``final``; error if none."""
-    inner = getattr(final, "classifier_", final)
-    if not hasattr(inner, "network_"):
-        raise ValueError(
-            f"{where} holds a {type(final).__name__} without a neural network; "
-            "explanations need a CNNClassifier (or an OpenSetClassifier "
-            "around one)."
-        )
-    return inner
-
-
-def _spatial_dims(estimator):
-    from specauth.explain import feature_map_dims
-
-    return feature_map_dims(estimator)
-
-
-def importance_maps(final, Xt, classes=None, *, method="cam", background="blur"):
-    """Importance of every point of the preprocessed spectra ``Xt``.
-
-    Parameters
-    ----------
-    final : CNNClassifier or OpenSetClassifier
-        The last step of a loaded model.
-    Xt : ndarray of shape (n_samples, n_points)
-        Spectra after the model's preprocessing.
-    classes : label, array-like of labels or None, default=None
-        Class explained for each spectrum; None: the most probable one.
-    method : {"cam", "hirescam", "gradcam", "shap"}, default="cam"
-    background : {"blur", "mean", "zeros"} or ndarray, default="blur"
-        SHAP only: the reference that replaces hidden segments, as in
-        :class:`~specauth.explain.ShapExplainer` (an array is in the space of
-        ``Xt``, e.g. :func:`background_mean` of training spectra).
-
-    Returns
-    -------
-    maps : ndarray of shape (n_samples, n_points)
-    """
-    from specauth.explain import CAM1D, CAM2D, ShapExplainer
-
-    estimator = _network_estimator(final, "The model")
-    with warnings.catch_warnings():
-        # Keras warns that the CAM's sub-network gets a tensor, not a dict.
-        warnings.filterwarnings("ignore", "The structure of `inputs`", UserWarning)
-        if method == "shap":
-            explainer = ShapExplainer(
-                estimator, background=background, max_evals=300, random_state=0
-            )
-            return np.asarray(explainer.explain(Xt, classes))
-        if _spatial_dims(estimator) == 2:
-            cam = CAM2D(estimator, method=method)
-            return cam.spectrum_importance(Xt, classes)
-        return CAM1D(estimator, method=method).explain(Xt, classes)
-
-
 def background_mean(path, transformers, *, shape=None):
     """Mean of the spectra of a file after the model's preprocessing.
 
@@ -293,22 +229,6 @@ def _target_class(model, label):
     )
 
 
-def sample_title(index, label, proba, classes, explained):
-    """Title: predicted label, probability and the class explained."""
-    top = int(np.argmax(proba))
-    known = {str(c) for c in classes}
-    if str(label) in known:
-        head = f"sample {index}: {label} (p={proba[top]:.2f})"
-    else:
-        head = f"sample {index}: {label} (closest {classes[top]}, p={proba[top]:.2f})"
-    return f"{head}; importance for {explained}"
-
-
-def display_spectrum(raw, preprocessed):
-    """The raw spectrum when its length matches the map, else the preprocessed."""
-    return raw if raw.shape[-1] == preprocessed.shape[-1] else preprocessed
-
-
 def _write_png(path, spectrum, importance, title):
     import matplotlib
 
@@ -333,14 +253,20 @@ def _write_html(path, spectrum, importance, title):
 
 def run(args):
     """Explain the chosen spectra and write one file per spectrum."""
-    from specauth.cli.predict import predict_outputs, split_model
+    from specauth.cli._importance import (
+        display_spectrum,
+        importance_maps,
+        network_estimator,
+        sample_title,
+    )
+    from specauth.cli._model import predict_outputs, split_model
     from specauth.hub import load_pretrained
 
     indices = _wanted_indices(args)
     X = read_rows(args.x, indices)
     model = load_pretrained(args.model)
     transformers, final = split_model(model)
-    _network_estimator(final, args.model)
+    network_estimator(final, args.model)
     target = _target_class(model, args.target)
     outputs = predict_outputs(model, X)
     Xt = np.asarray(outputs["Xt"])

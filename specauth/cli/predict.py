@@ -17,7 +17,7 @@ import numpy as np
 
 from specauth.cli._options import positive_int
 
-__all__ = ["add_parser", "run", "split_model", "predict_outputs"]
+__all__ = ["add_parser", "run"]
 
 _EXAMPLES = """\
 examples:
@@ -66,56 +66,6 @@ def add_parser(commands):
     parser.set_defaults(run=run)
 
 
-def split_model(model):
-    """Return ``(transformers, final)`` of a loaded model.
-
-    ``transformers`` are the fitted preprocessing steps of a Pipeline (empty
-    for a bare estimator) and ``final`` its last step: a ``CNNClassifier`` or
-    an ``OpenSetClassifier``.
-    """
-    steps = getattr(model, "steps", None)
-    if steps is None:
-        return [], model
-    return [step for _, step in steps[:-1] if step not in (None, "passthrough")], (
-        steps[-1][1]
-    )
-
-
-def predict_outputs(model, X):
-    """Predict one chunk with a single pass through the network.
-
-    Parameters
-    ----------
-    model : Pipeline or estimator
-        A model loaded with :func:`specauth.hub.load_pretrained`.
-    X : ndarray of shape (n_samples, n_points)
-        Raw spectra (before preprocessing).
-
-    Returns
-    -------
-    outputs : dict
-        ``"labels"`` (a known class or the unknown label), ``"proba"``
-        (n_samples, n_classes), ``"scores"`` (detector scores, or None for a
-        closed-set model) and ``"Xt"`` (the preprocessed spectra the network
-        reads).
-    """
-    transformers, final = split_model(model)
-    Xt = X
-    for step in transformers:
-        Xt = step.transform(Xt)
-    if not hasattr(final, "detector_"):
-        proba = np.asarray(final.predict_proba(Xt), dtype=np.float64)
-        labels = final.classes_[np.argmax(proba, axis=1)]
-        return {"labels": labels, "proba": proba, "scores": None, "Xt": Xt}
-    details = final.predict_details(Xt)
-    return {
-        "labels": details.labels,
-        "proba": details.proba,
-        "scores": details.scores,
-        "Xt": Xt,
-    }
-
-
 def _write_chunk(writer, start, outputs):
     """Write one CSV row per spectrum: index, label, [score], probabilities."""
     numbers = outputs["proba"]
@@ -133,7 +83,7 @@ def _write_chunk(writer, start, outputs):
 
 def run(args):
     """Predict chunk by chunk and write the CSV; report spectra per second."""
-    from specauth.cli._model import load_classifier
+    from specauth.cli._model import load_classifier, predict_outputs, split_model
     from specauth.datasets.files import iter_spectra
 
     chunks = iter_spectra(args.x, batch_size=args.batch_size)

@@ -105,7 +105,7 @@ def _load(args, model):
 
 def _evaluate(model, X, y):
     """Predictions, scores and figures of merit (a dict)."""
-    from specauth.cli.predict import predict_outputs, split_model
+    from specauth.cli._model import predict_outputs, split_model
     from specauth.openset import figures_of_merit
 
     final = split_model(model)[1]
@@ -134,7 +134,7 @@ def _evaluate(model, X, y):
 
 # --------------------------------------------------------------- sections
 def _summary_section(model, X, ev):
-    from specauth.cli.predict import split_model
+    from specauth.cli._model import split_model
 
     transformers, final = split_model(model)
     detector = getattr(final, "detector_", None)
@@ -273,7 +273,11 @@ def _example_groups(ev, y, n):
 def _explanations_section(ev, X, y, n):
     import matplotlib.pyplot as plt
 
-    from specauth.cli.explain import display_spectrum, importance_maps, sample_title
+    from specauth.cli._importance import (
+        display_spectrum,
+        importance_maps,
+        sample_title,
+    )
     from specauth.explain.plots import plot_spectrum_importance
 
     groups = _example_groups(ev, y, n)

@@ -292,8 +292,8 @@ def test_explain_writes_html_per_sample(files, model_h5, tmp_path, capsys):
 
 @pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")
 def test_importance_maps_are_the_cam_of_the_preprocessed_spectra(files, model_csv):
-    from specauth.cli.explain import importance_maps
-    from specauth.cli.predict import predict_outputs, split_model
+    from specauth.cli._importance import importance_maps
+    from specauth.cli._model import predict_outputs, split_model
     from specauth.explain import CAM1D
 
     _, data, _ = files
@@ -466,18 +466,19 @@ def test_report_on_a_folder_without_a_classifier_is_one_line(
 
 
 def _recording_importance_maps(monkeypatch):
-    """Wrap ``explain.importance_maps``; return the list of its calls."""
-    from specauth.cli import explain
+    """Wrap ``importance_maps`` (which ``specauth explain`` imports when it runs);
+    return the list of its calls."""
+    from specauth.cli import _importance
 
     calls = []
-    real = explain.importance_maps
+    real = _importance.importance_maps
 
     def record(final, Xt, classes=None, **kwargs):
         maps = real(final, Xt, classes, **kwargs)
         calls.append({"final": final, "Xt": Xt, "maps": maps, **kwargs})
         return maps
 
-    monkeypatch.setattr(explain, "importance_maps", record)
+    monkeypatch.setattr(_importance, "importance_maps", record)
     return calls
 
 
@@ -599,7 +600,7 @@ def test_closed_set_model_report_and_explain(files, tmp_path):
 @pytest.mark.slow  # about 20 s: trains a small MobileNetV2 on imaged spectra
 @pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")
 def test_imaged_spectra_model_uses_cam2d_spectrum_importance():
-    from specauth.cli.explain import importance_maps
+    from specauth.cli._importance import importance_maps
     from specauth.estimators import CNNClassifier
     from specauth.explain import CAM2D
 

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
 
+from specauth.cli._model import predict_outputs, split_model
 from specauth.cli.main import main
-from specauth.cli.predict import _write_chunk, predict_outputs, split_model
+from specauth.cli.predict import _write_chunk
 from specauth.datasets import make_spectra
 from specauth.estimators import CNNClassifier
 from specauth.hub import load_pretrained, save_pretrained

@@ -1,0 +1,82 @@
+"""Importance maps of a loaded model, with the titles and spectra they are
+shown with: shared by ``specauth explain`` and ``specauth report``."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["display_spectrum", "importance_maps", "network_estimator", "sample_title"]
+
+
+def network_estimator(final, where):
+    """The CNN estimator holding the network of ``final``; error if none."""
+    inner = getattr(final, "classifier_", final)
+    if not hasattr(inner, "network_"):
+        raise ValueError(
+            f"{where} holds a {type(final).__name__} without a neural network; "
+            "explanations need a CNNClassifier (or an OpenSetClassifier "
+            "around one)."
+        )
+    return inner
+
+
+def _spatial_dims(estimator):
+    from specauth.explain import feature_map_dims
+
+    return feature_map_dims(estimator)
+
+
+def importance_maps(final, Xt, classes=None, *, method="cam", background="blur"):
+    """Importance of every point of the preprocessed spectra ``Xt``.
+
+    Parameters
+    ----------
+    final : CNNClassifier or OpenSetClassifier
+        The last step of a loaded model.
+    Xt : ndarray of shape (n_samples, n_points)
+        Spectra after the model's preprocessing.
+    classes : label, array-like of labels or None, default=None
+        Class explained for each spectrum; None: the most probable one.
+    method : {"cam", "hirescam", "gradcam", "shap"}, default="cam"
+    background : {"blur", "mean", "zeros"} or ndarray, default="blur"
+        SHAP only: the reference that replaces hidden segments, as in
+        :class:`~specauth.explain.ShapExplainer` (an array is in the space of
+        ``Xt``, e.g. :func:`background_mean` of training spectra).
+
+    Returns
+    -------
+    maps : ndarray of shape (n_samples, n_points)
+    """
+    from specauth.explain import CAM1D, CAM2D, ShapExplainer
+
+    estimator = network_estimator(final, "The model")
+    with warnings.catch_warnings():
+        # Keras warns that the CAM's sub-network gets a tensor, not a dict.
+        warnings.filterwarnings("ignore", "The structure of `inputs`", UserWarning)
+        if method == "shap":
+            explainer = ShapExplainer(
+                estimator, background=background, max_evals=300, random_state=0
+            )
+            return np.asarray(explainer.explain(Xt, classes))
+        if _spatial_dims(estimator) == 2:
+            cam = CAM2D(estimator, method=method)
+            return cam.spectrum_importance(Xt, classes)
+        return CAM1D(estimator, method=method).explain(Xt, classes)
+
+
+def sample_title(index, label, proba, classes, explained):
+    """Title: predicted label, probability and the class explained."""
+    top = int(np.argmax(proba))
+    known = {str(c) for c in classes}
+    if str(label) in known:
+        head = f"sample {index}: {label} (p={proba[top]:.2f})"
+    else:
+        head = f"sample {index}: {label} (closest {classes[top]}, p={proba[top]:.2f})"
+    return f"{head}; importance for {explained}"
+
+
+def display_spectrum(raw, preprocessed):
+    """The raw spectrum when its length matches the map, else the preprocessed."""
+    return raw if raw.shape[-1] == preprocessed.shape[-1] else preprocessed
