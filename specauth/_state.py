@@ -8,7 +8,44 @@ attributes are derived and what its restored attributes must be.
 
 from __future__ import annotations
 
-__all__ = ["FittedStateMixin"]
+__all__ = ["FittedStateMixin", "get_fitted_state", "set_fitted_state"]
+
+
+def get_fitted_state(estimator, derived=()):
+    """Fitted attributes of ``estimator`` to save.
+
+    Its own ``get_fitted_state()`` where it has one; else every public
+    attribute ending in ``_`` that is not in ``derived``.
+    """
+    own = getattr(estimator, "get_fitted_state", None)
+    if callable(own):
+        return own()
+    return _public_fitted(estimator, derived)
+
+
+def set_fitted_state(estimator, state):
+    """Restore ``state`` on ``estimator``: its own ``set_fitted_state`` where it
+    has one; else each attribute is set, and a ``network_`` is refused."""
+    own = getattr(estimator, "set_fitted_state", None)
+    if callable(own):
+        return own(state)
+    return _restore(estimator, state)
+
+
+def _public_fitted(estimator, derived):
+    return {
+        key: value
+        for key, value in vars(estimator).items()
+        if key.endswith("_") and not key.startswith("_") and key not in derived
+    }
+
+
+def _restore(estimator, state):
+    if "network_" in state:  # estimators that hold a network take it out first
+        raise ValueError(f"{type(estimator).__name__} cannot hold a network.")
+    for key, value in state.items():
+        setattr(estimator, key, value)
+    return estimator
 
 
 class FittedStateMixin:
@@ -29,13 +66,7 @@ class FittedStateMixin:
         state : dict
             Attribute name -> value.
         """
-        return {
-            key: value
-            for key, value in vars(self).items()
-            if key.endswith("_")
-            and not key.startswith("_")
-            and key not in self._derived_state
-        }
+        return _public_fitted(self, self._derived_state)
 
     def set_fitted_state(self, state):
         """Restore fitted attributes returned by :meth:`get_fitted_state`.
@@ -54,8 +85,4 @@ class FittedStateMixin:
         ValueError
             If a value cannot be what the attribute holds.
         """
-        if "network_" in state:  # subclasses that hold a network take it out
-            raise ValueError(f"{type(self).__name__} cannot hold a network.")
-        for key, value in state.items():
-            setattr(self, key, value)
-        return self
+        return _restore(self, state)

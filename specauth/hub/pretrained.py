@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from specauth._state import get_fitted_state, set_fitted_state
+
 __all__ = ["save_pretrained", "load_pretrained", "FORMAT_VERSION", "SKLEARN_CLASSES"]
 
 FORMAT_VERSION = 1
@@ -179,7 +181,7 @@ class _Writer:
             for k, v in estimator.get_params(deep=False).items()
         }
         state = {}
-        for key, value in _fitted_state(estimator).items():
+        for key, value in get_fitted_state(estimator).items():
             if key == "network_":
                 state[key] = self.network(value)
             else:
@@ -433,34 +435,10 @@ class _Reader:
                     f"Malformed config: {key!r} is not a fitted attribute name "
                     "(a public name ending in '_')."
                 )
-        if not callable(getattr(estimator, "set_fitted_state", None)):
-            if "network_" in state:
-                raise ValueError(
-                    f"Malformed config: {type(estimator).__name__} cannot hold a "
-                    "network."
-                )
-            for key, value in state.items():
-                setattr(estimator, key, value)
-            return estimator
         try:
-            return estimator.set_fitted_state(state)
+            return set_fitted_state(estimator, state)
         except ValueError as err:
-            raise ValueError(
-                f"Malformed config: {node['class']}: {err} (saved fitted "
-                "estimators are '__estimator__' nodes)"
-            ) from err
-
-
-def _fitted_state(estimator):
-    """The fitted attributes to save: the estimator's own choice where it has
-    one (``get_fitted_state``), else every public attribute ending in ``_``."""
-    if callable(getattr(estimator, "get_fitted_state", None)):
-        return estimator.get_fitted_state()
-    return {
-        key: value
-        for key, value in vars(estimator).items()
-        if key.endswith("_") and not key.startswith("_")
-    }
+            raise ValueError(f"Malformed config: {err}") from err
 
 
 def _load_network(network_file):

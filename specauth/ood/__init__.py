@@ -30,6 +30,7 @@ ViM            features   log-sum-exp of logits minus scaled residual norm
 """
 
 from specauth._lazy import lazy_exports
+from specauth.ood.registry import BUILTIN_DETECTORS
 
 __all__ = [
     "DIME",
@@ -45,14 +46,9 @@ __all__ = [
     "register_detector",
 ]
 
+# The classes' modules come from the registry's table of built-in detectors.
 _MODULES = {
-    "DIME": "dime",
-    "Energy": "energy",
-    "KNNDetector": "knn",
-    "Mahalanobis": "mahalanobis",
-    "MaxLogit": "max_logit",
-    "MaxSoftmax": "max_softmax",
-    "ViM": "vim",
+    **{cls: module.rsplit(".", 1)[1] for module, cls in BUILTIN_DETECTORS.values()},
     **{name: "registry" for name in __all__[7:]},
 }
 

@@ -15,7 +15,7 @@ __all__ = ["register_detector", "list_detectors", "get_detector", "make_detector
 
 #: The built-in detectors: name -> (module, class). Looked up by path, so that
 #: listing the names (``specauth --help``) imports none of them.
-_BUILTIN = {
+BUILTIN_DETECTORS = {
     "dime": ("specauth.ood.dime", "DIME"),
     "energy": ("specauth.ood.energy", "Energy"),
     "knn": ("specauth.ood.knn", "KNNDetector"),
@@ -58,7 +58,7 @@ def register_detector(name: str):
     ValueError: A detector named 'knn' is already registered ...
     """
     name = check_new_name("detector", name, "knn")
-    if name in _BUILTIN or name in _DETECTORS:
+    if name in BUILTIN_DETECTORS or name in _DETECTORS:
         raise ValueError(
             f"A detector named {name!r} is already registered (by "
             f"{_where(name)}); choose another name."
@@ -84,7 +84,7 @@ def list_detectors() -> list[str]:
     >>> list_detectors()
     ['dime', 'energy', 'knn', 'mahalanobis', 'maxlogit', 'softmax', 'vim']
     """
-    return sorted({*_BUILTIN, *_DETECTORS})
+    return sorted({*BUILTIN_DETECTORS, *_DETECTORS})
 
 
 def get_detector(name: str) -> type:
@@ -108,7 +108,7 @@ def get_detector(name: str) -> type:
         raise unknown_name("detector", name, list_detectors())
     if name in _DETECTORS:
         return _DETECTORS[name]
-    module, attribute = _BUILTIN[name]
+    module, attribute = BUILTIN_DETECTORS[name]
     return getattr(importlib.import_module(module), attribute)
 
 
@@ -125,7 +125,7 @@ def make_detector(name: str, **params):
 
 
 def _where(name):
-    if name in _BUILTIN:
-        return ".".join(_BUILTIN[name])
+    if name in BUILTIN_DETECTORS:
+        return ".".join(BUILTIN_DETECTORS[name])
     cls = _DETECTORS[name]
     return f"{cls.__module__}.{cls.__qualname__}"

@@ -411,9 +411,8 @@ def test_tampered_fitted_sub_estimators_are_refused(osc_pipeline, tmp_path):
     _tamper(folder, lambda c: osc_state(c).update({"classifier_": "hello"}))
     with pytest.raises(
         ValueError,
-        match="Malformed config: specauth.openset.OpenSetClassifier: fitted "
-        "attribute 'classifier_' of OpenSetClassifier must be a CNNClassifier; "
-        "got str.",
+        match="Malformed config: fitted attribute 'classifier_' of "
+        "OpenSetClassifier must be a CNNClassifier; got str.",
     ):
         load_pretrained(folder)
     folder = save_pretrained(osc_pipeline, tmp_path / "osc2")
