@@ -9,16 +9,11 @@ public prediction methods.
 
 from __future__ import annotations
 
-import gc
-import math
-import os
-import tempfile
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from specauth._lazy import import_keras
 from specauth._state import FittedStateMixin
 from specauth._validation import (
     Interval,
@@ -27,50 +22,33 @@ from specauth._validation import (
     check_params,
     validate_data,
 )
-from specauth.estimators._optim import SCHEDULES, make_optimizer, make_schedule
+from specauth.estimators._fitting import NetworkFittingMixin
+from specauth.estimators._network import (
+    NetworkStoreMixin,
+    build_checked_network,
+    check_model_name,
+)
 from specauth.estimators._routing import (
-    check_routed_names,
+    RoutedParamsMixin,
+    check_routed_options,
     route,
     routed_params,
 )
 from specauth.estimators._seeding import keras_seed, seed_from_random_state
+from specauth.training.optimizers import SCHEDULES
+from specauth.training.unfrozen import UNFROZEN_CONSTRAINTS
 
 __all__ = ["BaseCNNEstimator"]
 
-_FIT_RESERVED = ("x", "y", "epochs", "batch_size", "validation_data", "verbose")
 
-
-#: Largest default peak learning rate of the fine-tuning phase (fastai's
-#: ``fine_tune`` peaks at 1e-3 with its default ``base_lr``): a rate tuned for
-#: training a head on a frozen base (say 1e-2) wrecks pretrained features.
-_FINE_TUNE_MAX_PEAK = 1e-3
-
-#: Defaults of the ``fine_tune__...`` options (see ``fine_tune_epochs``).
-_FINE_TUNE_OPTIONS = {
-    "unfreeze": "all",
-    "lr_mult": 100.0,
-    "learning_rate": None,
-    "pct_start": 0.3,
-}
-
-
-def _takes_images(builder):
-    """Whether a network builder takes images (its ``input_kind`` says so)."""
-    from specauth.models import CNNFactory
-
-    return isinstance(builder, CNNFactory) or getattr(builder, "input_kind", None) in (
-        "image",
-        "any",
-    )
-
-
-def _model_names():
-    from specauth.models import list_models
-
-    return set(list_models())
-
-
-class BaseCNNEstimator(FittedStateMixin, TransformerMixin, BaseEstimator):
+class BaseCNNEstimator(
+    RoutedParamsMixin,
+    NetworkFittingMixin,
+    NetworkStoreMixin,
+    FittedStateMixin,
+    TransformerMixin,
+    BaseEstimator,
+):
     """Base class of the Keras estimators (:class:`CNNClassifier`).
 
     Not meant to be fitted directly; see the subclasses for the parameters.
@@ -117,6 +95,7 @@ class BaseCNNEstimator(FittedStateMixin, TransformerMixin, BaseEstimator):
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        **{f"fine_tune__{k}": v for k, v in UNFROZEN_CONSTRAINTS.items()},
     }
 
     def __init__(
@@ -147,30 +126,12 @@ class BaseCNNEstimator(FittedStateMixin, TransformerMixin, BaseEstimator):
         for key, value in routed.items():
             setattr(self, key, value)
 
-    # ------------------------------------------------------------------ params
-    def get_params(self, deep=True):
-        params = super().get_params(deep=deep)
-        params.update(routed_params(self))
-        return params
-
-    def set_params(self, **params):
-        routed = {k: v for k, v in params.items() if "__" in k}
-        check_routed_names(routed, f"{type(self).__name__}.set_params")
-        for key, value in routed.items():
-            setattr(self, key, value)
-        plain = {k: v for k, v in params.items() if k not in routed}
-        if plain:
-            super().set_params(**plain)
-        return self
-
     def _check_params(self):
-        check_routed_names(routed_params(self), type(self).__name__)
-        check_params(self, super().get_params(deep=False))
-        if isinstance(self.model, str) and self.model not in _model_names():
-            raise ValueError(
-                f"`model` must be one of {sorted(_model_names())} or a callable "
-                f"builder(input_shape, n_outputs, **options); got {self.model!r}."
-            )
+        """Check every parameter, routed options included, once per fit."""
+        routed = routed_params(self)
+        check_routed_options(routed, type(self).__name__)
+        check_params(self, {**BaseEstimator.get_params(self, deep=False), **routed})
+        check_model_name(self.model)
 
     # -------------------------------------------------------------------- data
     def _validate_X(self, X, *, reset, y="no_validation"):
@@ -208,235 +169,9 @@ class BaseCNNEstimator(FittedStateMixin, TransformerMixin, BaseEstimator):
     # ----------------------------------------------------------------- network
     def _build_network(self, n_outputs, seed):
         options = route(self.get_params(deep=False), "model")
-        if callable(self.model):
-            builder, name = self.model, getattr(self.model, "__name__", "model")
-        else:
-            from specauth.models import get_model
-
-            builder, name = get_model(self.model), self.model
-        if len(self.input_shape_) == 3 and not _takes_images(builder):
-            raise ValueError(
-                f"`model={self.model!r}` is a 1D network but `X` holds images of "
-                f"shape {self.input_shape_}; pass a 2D model such as "
-                "'mobilenetv2' (see specauth.models.list_bases) or a 2D builder."
-            )
-        network = builder(self.input_shape_, n_outputs, seed=seed, **options)
-        keras = import_keras()
-        if not isinstance(network, keras.Model):
-            raise TypeError(
-                f"The model builder {name!r} must return a keras.Model; got "
-                f"{type(network).__name__}."
-            )
-        head = network.layers[-1]
-        if not isinstance(head, keras.layers.Dense) or head.units != n_outputs:
-            raise ValueError(
-                f"The last layer of the network built by {name!r} must be a Dense "
-                f"layer with {n_outputs} units (the logits); got {head!r}."
-            )
-        return network
-
-    def _compile(self, network, learning_rate, rate_factors=None):
-        optimizer = make_optimizer(
-            self.optimizer, learning_rate, route(self.get_params(), "optimizer")
+        return build_checked_network(
+            self.model, self.input_shape_, n_outputs, seed, options
         )
-        if rate_factors is not None:
-            from specauth.training.discriminative import discriminative_optimizer
-
-            optimizer = discriminative_optimizer(optimizer, rate_factors)
-        network.compile(optimizer=optimizer, loss=self._loss(), metrics=self._metrics())
-
-    # ---------------------------------------------------------------- training
-    def _fit_network(self, X, targets, n_outputs, *, stratify=None):
-        """Build, optionally lr-find, and train a network; set fitted state."""
-        self.__dict__.pop("network_", None)
-        self.__dict__.pop("_embedding_network", None)
-        gc.collect()  # release the previous network before building a new one
-        seed = seed_from_random_state(self.random_state)
-        self._fine_tune_options()  # unknown or bad options fail before training
-        with keras_seed(seed):
-            network = self._build_network(n_outputs, seed)
-            self._check_fine_tune(network)
-            lr = self.learning_rate
-            if lr == "find":
-                lr = self._find_learning_rate(network, X, targets, seed)
-            train, valid = self._split_validation(X, targets, stratify, seed)
-            history = self._train(network, lr, train, valid)
-            if self.fine_tune_epochs:
-                history = self._fine_tune(network, lr, train, valid, history)
-        self._set_network(network)
-        self.learning_rate_ = float(lr)
-        self.history_ = history
-        return self
-
-    def _find_learning_rate(self, network, X, targets, seed):
-        from specauth.training import lr_find
-
-        self._compile(network, 1e-7)
-        result = lr_find(
-            network,
-            X,
-            targets,
-            batch_size=self.batch_size,
-            random_state=seed,
-            **route(self.get_params(), "lr_find"),
-        )
-        self.lr_finder_ = result
-        return float(result.valley)
-
-    def _split_validation(self, X, targets, stratify, seed):
-        if self.validation_fraction is None:
-            return (X, targets), None
-        from sklearn.model_selection import train_test_split
-
-        try:
-            parts = train_test_split(
-                X,
-                targets,
-                test_size=self.validation_fraction,
-                random_state=seed,
-                stratify=stratify,
-            )
-        except ValueError as err:
-            raise ValueError(
-                f"`validation_fraction={self.validation_fraction}` cannot hold out a "
-                f"stratified validation set from {len(X)} samples: {err}"
-            ) from err
-        return (parts[0], parts[2]), (parts[1], parts[3])
-
-    def _fine_tune_options(self):
-        """Validated ``fine_tune__...`` options merged with their defaults."""
-        options = route(self.get_params(), "fine_tune")
-        unknown = sorted(set(options) - set(_FINE_TUNE_OPTIONS))
-        if unknown:
-            raise ValueError(
-                f"Unknown `fine_tune__...` option(s) {unknown}; valid: "
-                f"{sorted(_FINE_TUNE_OPTIONS)}."
-            )
-        options = {**_FINE_TUNE_OPTIONS, **options}
-        unfreeze = options["unfreeze"]
-        if not (isinstance(unfreeze, str) and unfreeze == "all") and (
-            isinstance(unfreeze, bool) or not isinstance(unfreeze, Integral)
-        ):
-            raise ValueError(
-                f"`fine_tune__unfreeze` must be 'all' or an int >= 1; got {unfreeze!r}."
-            )
-        if isinstance(unfreeze, Integral) and unfreeze < 1:
-            raise ValueError(
-                f"`fine_tune__unfreeze` must be 'all' or an int >= 1; got {unfreeze}."
-            )
-        checks = (
-            ("lr_mult", 1.0, True, "a number >= 1"),
-            ("learning_rate", 0.0, False, "a number > 0 or None"),
-            ("pct_start", 0.0, True, "a number in [0, 1)"),
-        )
-        for key, low, closed, expected in checks:
-            value = options[key]
-            if key == "learning_rate" and value is None:
-                continue
-            bad = isinstance(value, bool) or not isinstance(value, Real)
-            bad = bad or not math.isfinite(value)
-            bad = bad or value < low or (value == low and not closed)
-            bad = bad or (key == "pct_start" and value >= 1)
-            if bad:
-                raise ValueError(
-                    f"`fine_tune__{key}` must be {expected}; got {value!r}."
-                )
-        return options
-
-    def _check_fine_tune(self, network):
-        """Fail before any training when fine-tuning cannot work."""
-        options = self._fine_tune_options()
-        if not self.fine_tune_epochs:
-            return
-        from specauth.training.fine_tuning import base_weighted_layers
-
-        try:
-            count = len(base_weighted_layers(network))
-        except ValueError as err:
-            raise ValueError(
-                f"`fine_tune_epochs={self.fine_tune_epochs}` needs a network on a "
-                f"pretrained base: {err}"
-            ) from err
-        unfreeze = options["unfreeze"]
-        if not isinstance(unfreeze, str) and unfreeze > count:
-            raise ValueError(
-                f"`fine_tune__unfreeze` must be 'all' or at most {count} (the "
-                f"weighted layers of the base); got {unfreeze}."
-            )
-
-    def _fine_tune(self, network, lr, train, valid, history):
-        """Unfreeze the pretrained base and train on with discriminative rates."""
-        from specauth.training.discriminative import layer_rate_factors
-        from specauth.training.fine_tuning import unfreeze_base
-
-        options = self._fine_tune_options()
-        layers = unfreeze_base(network, options["unfreeze"])
-        factors = layer_rate_factors(layers, options["lr_mult"])
-        peak = options["learning_rate"] or min(lr / 2, _FINE_TUNE_MAX_PEAK)
-        schedule_options = {"pct_start": options["pct_start"]}
-        tuned = self._train(
-            network,
-            peak,
-            train,
-            valid,
-            epochs=self.fine_tune_epochs,
-            rate_factors=factors,
-            schedule=("one_cycle", schedule_options),
-        )
-        phases = ["head"] * self.epochs + ["fine_tune"] * self.fine_tune_epochs
-        merged = {k: history.get(k, []) + tuned.get(k, []) for k in {*history, *tuned}}
-        merged["phase"] = phases
-        return merged
-
-    def _train(
-        self,
-        network,
-        lr,
-        train,
-        valid,
-        *,
-        epochs=None,
-        rate_factors=None,
-        schedule=None,
-    ):
-        from specauth.training import LearningRateRecorder
-        from specauth.training.progress import EpochProgressBar
-
-        epochs = self.epochs if epochs is None else epochs
-        steps = math.ceil(len(train[0]) / self.batch_size) * epochs
-        name, options = schedule or (
-            self.schedule,
-            route(self.get_params(), "schedule"),
-        )
-        lr_or_schedule, callbacks = make_schedule(
-            name, lr, total_steps=steps, options=options
-        )
-        self._compile(network, lr_or_schedule, rate_factors)
-        recorder = LearningRateRecorder()
-        fit_options = route(self.get_params(), "fit")
-        reserved = sorted(set(fit_options) & set(_FIT_RESERVED))
-        if reserved:
-            raise ValueError(
-                f"`fit__{reserved[0]}` is set by {type(self).__name__} itself; use "
-                "the estimator's own parameter instead."
-            )
-        callbacks = [*callbacks, recorder, *fit_options.pop("callbacks", [])]
-        if self.verbose == 1:
-            callbacks.append(EpochProgressBar(epochs))
-        fit_options.setdefault("class_weight", self._keras_class_weight(train[1]))
-        result = network.fit(
-            train[0],
-            train[1],
-            epochs=epochs,
-            batch_size=self.batch_size,
-            validation_data=valid,
-            callbacks=callbacks,
-            verbose=2 if self.verbose == 2 else 0,
-            **fit_options,
-        )
-        history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
-        history["lr_per_batch"] = [float(v) for v in recorder.lrs]
-        return history
 
     def _keras_class_weight(self, targets):
         return None
@@ -479,13 +214,15 @@ n_channels) or (n_samples, height, width, channels)
         >>> network.output.shape, X.shape, sorted(set(targets.tolist()))
         ((None, 2), (10, 64, 1), [0, 1])
         """
+        from specauth.training.loop import compile_network
+
         self._check_params()
         clone = type(self)(**self.get_params(deep=False))
         X, targets, n_outputs, _ = clone._prepare_fit(X, y)
         seed = seed_from_random_state(self.random_state)
         with keras_seed(seed):
             network = clone._build_network(n_outputs, seed)
-            clone._compile(network, 1e-7)
+            compile_network(network, 1e-7, **clone._compile_options())
         return network, X, targets
 
     def validate_input(self, X):
@@ -538,51 +275,11 @@ n_channels) or (n_samples, height, width, channels)
         X = self.validate_input(X)
         return self._run(self.network_, X)
 
-    def _run(self, network, X):
-        # predict_on_batch reuses one compiled step; Model.predict would build
-        # a data pipeline per call, about 3x slower for the small arrays of
-        # predict/transform/score calls.
-        # ``X`` comes from _validate_X, which requires at least one sample.
-        #
-        # 1D networks run every chunk padded to exactly ``size`` rows: the
-        # kernels a backend picks depend on the batch size, so without padding
-        # a spectrum's probabilities would change in the 7th digit with the
-        # other spectra passed alongside it (scikit-learn's subset-invariance
-        # check); one shape also means one compiled step. Networks with 2D
-        # maps skip the padding: a lone image would cost a whole batch.
-        size = self._inference_batch
-        keras = import_keras()
-        parts = []
-        for start in range(0, len(X), size):
-            chunk = X[start : start + size]
-            n = len(chunk)
-            if self._pad_batches and n < size:
-                pad = np.zeros((size - n,) + chunk.shape[1:], dtype=chunk.dtype)
-                chunk = np.concatenate([chunk, pad])
-            out = keras.ops.convert_to_numpy(network.predict_on_batch(chunk))
-            parts.append(out[:n])
-        return np.concatenate(parts).astype(np.float64)
-
-    def _set_network(self, network):
-        """Store the trained network and the model computing its embedding."""
-        keras = import_keras()
-        self.network_ = network
-        self._embedding_network = keras.Model(
-            network.input, network.layers[-1].input, name="embedding"
-        )
-        # 1D networks are small: predict in large batches. A network with 2D
-        # feature maps (an ImageNet base at 224x224 holds ~5 MB of activations
-        # per image and layer) predicts in training-size batches, so that
-        # inference never needs more memory than training did.
-        images = any(_output_rank(layer) >= 4 for layer in network.layers[1:])
-        self._inference_batch = self.batch_size if images else max(self.batch_size, 256)
-        self._pad_batches = not images
-
     def set_fitted_state(self, state):
         """Restore a saved fitted state; ``network_`` (a Keras model) included.
 
-        ``encoder_`` is rebuilt from ``classes_`` and the embedding model from
-        the network (see :meth:`get_fitted_state`, which leaves them out).
+        The embedding model is rebuilt from the network (see
+        :meth:`get_fitted_state`, which leaves it out).
 
         Parameters
         ----------
@@ -596,11 +293,6 @@ n_channels) or (n_samples, height, width, channels)
         state = dict(state)
         network = state.pop("network_", None)
         super().set_fitted_state(state)
-        if hasattr(self, "classes_"):
-            from sklearn.preprocessing import LabelEncoder
-
-            self.encoder_ = LabelEncoder()
-            self.encoder_.classes_ = self.classes_
         if network is not None:
             self._set_network(network)
         return self
@@ -624,23 +316,6 @@ n_channels)
         X = self.validate_input(X)
         return self._run(self._embedding_network, X)
 
-    # ----------------------------------------------------------------- pickle
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_embedding_network", None)
-        state.pop("_inference_batch", None)
-        state.pop("_pad_batches", None)
-        network = state.pop("network_", None)
-        if network is not None:
-            state["_network_bytes"] = _network_to_bytes(network)
-        return state
-
-    def __setstate__(self, state):
-        payload = state.pop("_network_bytes", None)
-        self.__dict__.update(state)
-        if payload is not None:
-            self._set_network(_network_from_bytes(payload))
-
     def __sklearn_tags__(self):
         from sklearn.utils import TransformerTags
 
@@ -650,30 +325,3 @@ n_channels)
         tags.input_tags.three_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
-
-
-def _output_rank(layer):
-    """Rank of a layer's output in its functional network (0 if ambiguous)."""
-    try:
-        return len(layer.output.shape)
-    except (AttributeError, ValueError):  # several outputs or inbound nodes
-        return 0
-
-
-def _network_to_bytes(network):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "network.keras")
-        network.save(path)
-        with open(path, "rb") as handle:
-            return handle.read()
-
-
-def _network_from_bytes(payload):
-    keras = import_keras()
-    import specauth.models.layers  # noqa: F401  (registers the custom layers)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "network.keras")
-        with open(path, "wb") as handle:
-            handle.write(payload)
-        return keras.saving.load_model(path, compile=False)

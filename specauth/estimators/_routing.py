@@ -13,7 +13,14 @@ name, reported by ``get_params`` and accepted by ``set_params``, so
 
 from __future__ import annotations
 
-__all__ = ["ROUTE_PREFIXES", "routed_params", "route", "check_routed_names"]
+__all__ = [
+    "ROUTE_PREFIXES",
+    "RoutedParamsMixin",
+    "check_routed_names",
+    "check_routed_options",
+    "route",
+    "routed_params",
+]
 
 ROUTE_PREFIXES = (
     "model__",
@@ -63,3 +70,45 @@ def route(params, prefix):
     """
     head = prefix + "__"
     return {k[len(head) :]: v for k, v in params.items() if k.startswith(head)}
+
+
+def check_routed_options(routed, owner):
+    """Check routed option names once per fit: prefixes, fine-tuning, ``fit__``.
+
+    Their values are checked by the estimator's declared constraints.
+    """
+    from specauth.training.loop import RESERVED_FIT_OPTIONS
+    from specauth.training.unfrozen import UNFROZEN_DEFAULTS
+
+    check_routed_names(routed, owner)
+    unknown = sorted(set(route(routed, "fine_tune")) - set(UNFROZEN_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"Unknown `fine_tune__...` option(s) {unknown}; valid: "
+            f"{sorted(UNFROZEN_DEFAULTS)}."
+        )
+    reserved = sorted(set(route(routed, "fit")) & set(RESERVED_FIT_OPTIONS))
+    if reserved:
+        raise ValueError(
+            f"`fit__{reserved[0]}` is set by {owner} itself; use the estimator's "
+            "own parameter instead."
+        )
+
+
+class RoutedParamsMixin:
+    """``get_params``/``set_params`` that report and accept routed options."""
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(routed_params(self))
+        return params
+
+    def set_params(self, **params):
+        routed = {k: v for k, v in params.items() if "__" in k}
+        check_routed_names(routed, f"{type(self).__name__}.set_params")
+        for key, value in routed.items():
+            setattr(self, key, value)
+        plain = {k: v for k, v in params.items() if k not in routed}
+        if plain:
+            super().set_params(**plain)
+        return self

@@ -200,6 +200,17 @@ n_channels)
         targets = encoder.transform(y).astype(np.int32)
         return X, targets, self.classes_.size, targets
 
+    def set_fitted_state(self, state):
+        """Restore a saved fitted state; ``encoder_`` is rebuilt from ``classes_``.
+
+        See :meth:`BaseCNNEstimator.set_fitted_state`.
+        """
+        super().set_fitted_state(state)
+        if hasattr(self, "classes_"):
+            self.encoder_ = LabelEncoder()
+            self.encoder_.classes_ = self.classes_
+        return self
+
     def _loss(self):
         from specauth._lazy import import_keras
 

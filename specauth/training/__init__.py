@@ -1,5 +1,8 @@
-"""Training tools in the fastai style: learning-rate finder and schedules.
+"""Training tools in the fastai style: one training loop, finder, schedules.
 
+- :func:`fit_network` -- the training loop every specauth network goes
+  through (with :func:`compile_network`, :func:`split_validation`,
+  :func:`make_optimizer`, :func:`make_schedule`),
 - :func:`lr_find` -- learning-rate range test with named suggestions,
 - :class:`CyclicalLearningRate`, :class:`OneCycleSchedule` -- per-step
   learning-rate schedules (Keras ``LearningRateSchedule`` objects),
@@ -18,6 +21,11 @@ from __future__ import annotations
 from specauth._lazy import lazy_exports
 
 __all__ = [
+    "fit_network",
+    "compile_network",
+    "split_validation",
+    "make_optimizer",
+    "make_schedule",
     "lr_find",
     "LRFinderResult",
     "CyclicalLearningRate",
@@ -25,6 +33,8 @@ __all__ = [
     "OneCycleMomentum",
     "LearningRateRecorder",
     "fine_tune",
+    "fit_unfrozen",
+    "unfrozen_peak",
     "freeze_base",
     "unfreeze_base",
     "discriminative_optimizer",
@@ -32,6 +42,11 @@ __all__ = [
 ]
 
 _MODULES = {
+    "fit_network": "loop",
+    "compile_network": "loop",
+    "split_validation": "loop",
+    "make_optimizer": "optimizers",
+    "make_schedule": "optimizers",
     "lr_find": "lr_finder",
     "LRFinderResult": "lr_finder_result",
     "CyclicalLearningRate": "cyclical",
@@ -39,6 +54,8 @@ _MODULES = {
     "OneCycleMomentum": "momentum",
     "LearningRateRecorder": "recorder",
     "fine_tune": "fine_tuning",
+    "fit_unfrozen": "unfrozen",
+    "unfrozen_peak": "unfrozen",
     "freeze_base": "fine_tuning",
     "unfreeze_base": "fine_tuning",
     "discriminative_optimizer": "discriminative",

@@ -6,8 +6,7 @@ import math
 from numbers import Integral, Real
 
 from specauth._lazy import import_keras
-from specauth._validation import Interval
-from specauth.training._checks import check_choice, check_scalar
+from specauth._validation import Interval, check_choice, check_scalar
 
 keras = import_keras()
 

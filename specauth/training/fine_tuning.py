@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
 
 from specauth._lazy import import_keras
+from specauth._validation import Interval, check_scalar, check_value
+from specauth.training.unfrozen import (
+    UNFROZEN_CONSTRAINTS,
+    check_unfreezable,
+    fit_unfrozen,
+)
 
-keras = import_keras()
-
-__all__ = ["base_weighted_layers", "fine_tune", "freeze_base", "unfreeze_base"]
+__all__ = [
+    "base_weighted_layers",
+    "fine_tune",
+    "freeze_base",
+    "unfreeze_base",
+]
 
 
 def _base(model, base_layer):
+    keras = import_keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"`model` must be a keras.Model; got {type(model).__name__}.")
     try:
@@ -81,6 +90,7 @@ def freeze_base(model, *, base_layer="base"):
 
 
 def _weighted_layers(base):
+    keras = import_keras()
     norm = keras.layers.BatchNormalization
     return [
         layer
@@ -156,6 +166,7 @@ def unfreeze_base(model, layers="all", *, base_layer="base"):
     >>> base.get_layer("bn").trainable
     False
     """
+    keras = import_keras()
     base = _base(model, base_layer)
     weighted = _weighted_layers(base)
     if isinstance(layers, str):
@@ -190,68 +201,6 @@ def unfreeze_base(model, layers="all", *, base_layer="base"):
     return weighted[len(weighted) - count :]
 
 
-def _optimizer(spec, learning_rate):
-    if isinstance(spec, keras.optimizers.Optimizer):
-        cls, config = type(spec), spec.get_config()
-    else:
-        template = keras.optimizers.get(spec)
-        cls, config = type(template), template.get_config()
-    return cls.from_config({**config, "learning_rate": learning_rate})
-
-
-def _check_number(value, name, low, *, integer=False, allow_low=True):
-    kind = Integral if integer else Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(
-            f"`{name}` must be {'an int' if integer else 'a number'}; got "
-            f"{value!r} of type {type(value).__name__}."
-        )
-    if not math.isfinite(value) or value < low or (value == low and not allow_low):
-        sign = ">=" if allow_low else ">"
-        raise ValueError(f"`{name}` must be finite and {sign} {low}; got {value}.")
-    return value
-
-
-def _fit_one_cycle(
-    model,
-    x,
-    y,
-    *,
-    epochs,
-    lr,
-    pct_start,
-    optimizer,
-    loss,
-    metrics,
-    batch_size,
-    factors,
-    validation_data,
-    callbacks,
-    verbose,
-):
-    from specauth.training.discriminative import discriminative_optimizer
-    from specauth.training.momentum import OneCycleMomentum
-    from specauth.training.one_cycle import OneCycleSchedule
-
-    steps = math.ceil(len(x) / batch_size) * epochs
-    schedule = OneCycleSchedule(lr, steps, pct_start=pct_start)
-    opt = _optimizer(optimizer, schedule)
-    if factors is not None:
-        opt = discriminative_optimizer(opt, factors)
-    model.compile(optimizer=opt, loss=loss, metrics=metrics)
-    momentum = OneCycleMomentum(steps, pct_start=pct_start)
-    result = model.fit(
-        x,
-        y,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_data=validation_data,
-        callbacks=[momentum, *callbacks],
-        verbose=verbose,
-    )
-    return result.history
-
-
 def fine_tune(
     model,
     x,
@@ -262,6 +211,7 @@ def fine_tune(
     freeze_epochs=1,
     unfreeze="all",
     lr_mult=100.0,
+    unfrozen_learning_rate=None,
     pct_start=0.3,
     batch_size=32,
     optimizer="adam",
@@ -280,14 +230,16 @@ def fine_tune(
     1. ``freeze_epochs`` epochs of one-cycle training (``pct_start=0.99``)
        with the base frozen, at ``learning_rate``: only the new head learns;
     2. :func:`unfreeze_base` (all weighted layers, or the top ``unfreeze``),
-       then ``epochs`` epochs of one-cycle training at ``learning_rate / 2``
-       for the head with discriminative rates in the base, from
-       ``learning_rate / 2 / lr_mult`` for its earliest unfrozen layer rising
-       geometrically towards the head
+       then ``epochs`` epochs of one-cycle training peaking at
+       ``min(learning_rate / 2, 1e-3)`` (or ``unfrozen_learning_rate``) for
+       the head, with discriminative rates in the base down to
+       ``1 / lr_mult`` of it for the earliest unfrozen layer
        (:func:`~specauth.training.discriminative.layer_rate_factors`).
 
-    BatchNormalization layers of the base stay frozen and in inference mode
-    throughout.
+    Both phases train through :func:`~specauth.training.loop.fit_network`,
+    the loop of ``CNNClassifier(fine_tune_epochs=...)``, with the same
+    defaults. BatchNormalization layers of the base stay frozen and in
+    inference mode throughout.
 
     Parameters
     ----------
@@ -299,17 +251,20 @@ def fine_tune(
     epochs : int, default=4
         Epochs with the base unfrozen (>= 1).
     learning_rate : float, default=2e-3
-        Peak rate of the frozen phase; the unfrozen phase peaks at half of it.
+        Peak rate of the frozen phase.
     freeze_epochs : int, default=1
         Epochs with the base frozen (>= 0).
     unfreeze : "all" or int, default="all"
         Passed to :func:`unfreeze_base` as ``layers``.
     lr_mult : float, default=100.0
         Ratio of the head's rate to that of the earliest unfrozen layer (>= 1).
+    unfrozen_learning_rate : float or None, default=None
+        Peak rate of the unfrozen phase; None: ``min(learning_rate / 2,
+        1e-3)``.
     pct_start : float, default=0.3
         Warm-up fraction of the unfrozen phase's one-cycle schedule.
     batch_size : int, default=32
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
+    optimizer : str, keras optimizer class or instance, default="adam"
         Copied for each phase, never used in place.
     loss : keras loss or None, default=None
         None: sparse categorical cross-entropy on logits.
@@ -317,19 +272,22 @@ def fine_tune(
     validation_data : tuple or None, default=None
     callbacks : sequence of keras callbacks, default=()
     base_layer : str, default="base"
-    verbose : int, default=0
-        Passed to ``Model.fit``.
+    verbose : {0, 1, 2}, default=0
+        0: silent; 1: a progress bar over each phase's epochs; 2: a line per
+        epoch.
 
     Returns
     -------
     history : dict of list
-        Per-epoch metrics of both phases, concatenated, plus ``"phase"``
+        Per-epoch metrics of both phases, concatenated, ``"lr_per_batch"``
+        (the rate of every step of both phases) and ``"phase"``
         (``"frozen"`` or ``"unfrozen"`` per epoch).
 
     Raises
     ------
     ValueError, TypeError
-        For a model without a nested base or arguments out of range.
+        For a model without a nested base or arguments out of range, before
+        any training.
 
     See Also
     --------
@@ -348,58 +306,61 @@ def fine_tune(
     >>> history["phase"]
     ['frozen', 'unfrozen']
     """
-    _check_number(epochs, "epochs", 1, integer=True)
-    _check_number(freeze_epochs, "freeze_epochs", 0, integer=True)
-    _check_number(learning_rate, "learning_rate", 0, allow_low=False)
-    _check_number(lr_mult, "lr_mult", 1)
-    _check_number(batch_size, "batch_size", 1, integer=True)
-    if not 0 <= pct_start < 1:
-        raise ValueError(f"`pct_start` must be in [0, 1); got {pct_start!r}.")
-    x = np.asarray(x)
-    y = np.asarray(y)
+    from specauth.training.loop import fit_network
+
+    check_scalar("epochs", epochs, Interval(Integral, 1, None, closed="left"))
+    check_scalar("freeze_epochs", freeze_epochs, Interval(Integral, 0, None, "left"))
+    check_scalar("learning_rate", learning_rate, Interval(Real, 0, None, "neither"))
+    check_scalar("batch_size", batch_size, Interval(Integral, 1, None, closed="left"))
+    options = {
+        "unfreeze": unfreeze,
+        "lr_mult": lr_mult,
+        "learning_rate": unfrozen_learning_rate,
+        "pct_start": pct_start,
+    }
+    for key, value in options.items():
+        name = "unfrozen_learning_rate" if key == "learning_rate" else key
+        check_value(name, value, UNFROZEN_CONSTRAINTS[key])
+    _base(model, base_layer)
+    check_unfreezable(model, unfreeze, what="`fine_tune`", base_layer=base_layer)
+    x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(
             f"`x` and `y` must have the same length; got {len(x)} and {len(y)}."
         )
-    if loss is None:
-        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    common = dict(
+    training = dict(
+        batch_size=batch_size,
         optimizer=optimizer,
         loss=loss,
-        metrics=list(metrics),
-        batch_size=batch_size,
+        metrics=metrics,
         validation_data=validation_data,
-        callbacks=list(callbacks),
+        callbacks=callbacks,
         verbose=verbose,
     )
     history, phases = {}, []
     if freeze_epochs:
         freeze_base(model, base_layer=base_layer)
-        frozen = _fit_one_cycle(
+        frozen = fit_network(
             model,
             x,
             y,
             epochs=freeze_epochs,
-            lr=learning_rate,
-            pct_start=0.99,
-            factors=None,
-            **common,
+            learning_rate=learning_rate,
+            schedule="one_cycle",
+            schedule_options={"pct_start": 0.99},
+            **training,
         )
         _extend(history, frozen)
         phases += ["frozen"] * freeze_epochs
-    unfrozen_layers = unfreeze_base(model, unfreeze, base_layer=base_layer)
-    from specauth.training.discriminative import layer_rate_factors
-
-    factors = layer_rate_factors(unfrozen_layers, lr_mult)
-    unfrozen = _fit_one_cycle(
+    unfrozen = fit_unfrozen(
         model,
         x,
         y,
         epochs=epochs,
-        lr=learning_rate / 2,
-        pct_start=pct_start,
-        factors=factors,
-        **common,
+        head_learning_rate=learning_rate,
+        base_layer=base_layer,
+        **options,
+        **training,
     )
     _extend(history, unfrozen)
     history["phase"] = phases + ["unfrozen"] * epochs

@@ -10,8 +10,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from specauth._lazy import import_keras
-from specauth._validation import Interval, check_finite
-from specauth.training._checks import check_scalar
+from specauth._validation import Interval, check_finite, check_scalar
 from specauth.training.lr_finder_result import LRFinderResult
 
 __all__ = ["lr_find"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from specauth._lazy import import_optional
-from specauth.training._checks import check_choice
+from specauth._validation import check_choice
 from specauth.training._suggestions import (
     suggest_minimum,
     suggest_slide,

@@ -6,8 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 from specauth._lazy import import_keras
-from specauth._validation import Interval
-from specauth.training._checks import check_scalar
+from specauth._validation import Interval, check_scalar
 from specauth.training._hyperparameter_variable import HyperparameterVariable
 from specauth.training._momentum_slot import momentum_slot
 from specauth.training._one_cycle_curve import one_cycle_curve

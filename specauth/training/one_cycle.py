@@ -5,8 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 from specauth._lazy import import_keras
-from specauth._validation import Interval
-from specauth.training._checks import check_scalar
+from specauth._validation import Interval, check_scalar
 from specauth.training._one_cycle_curve import one_cycle_curve
 
 keras = import_keras()

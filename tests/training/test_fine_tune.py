@@ -186,6 +186,21 @@ def test_fine_tune_history_has_both_phases(tuned):
     assert len(snapshots) == 4  # begin/end of each phase
 
 
+def test_phases_follow_their_one_cycle_schedules(tuned):
+    # Frozen phase: one cycle peaking at learning_rate=2e-2 (pct_start 0.99);
+    # unfrozen phase: peak min(2e-2 / 2, 1e-3) = 1e-3, the default it shares
+    # with CNNClassifier(fine_tune_epochs=...). Two batches per phase.
+    from specauth.training import OneCycleSchedule
+
+    _, history, _, _ = tuned
+    frozen = OneCycleSchedule(2e-2, 2, pct_start=0.99)
+    unfrozen = OneCycleSchedule(1e-3, 2, pct_start=0.3)
+    expected = [float(frozen(i)) for i in range(2)] + [
+        float(unfrozen(i)) for i in range(2)
+    ]
+    np.testing.assert_allclose(history["lr_per_batch"], expected, rtol=1e-6)
+
+
 def test_frozen_phase_changes_only_the_head(tuned):
     model, _, snapshots, _ = tuned
     before, after = snapshots[0], snapshots[1]
@@ -261,15 +276,26 @@ def test_fine_tune_without_frozen_phase_and_top_layers():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"epochs": 0}, ValueError, "`epochs` must be finite and >= 1; got 0"),
-        ({"epochs": 1.5}, TypeError, "`epochs` must be an int; got 1.5"),
-        ({"freeze_epochs": -1}, ValueError, "`freeze_epochs` must be finite and >= 0"),
-        ({"learning_rate": 0}, ValueError, "`learning_rate` must be finite and > 0"),
+        ({"epochs": 0}, ValueError, r"`epochs` must be an int in \[1, inf\); got 0"),
+        ({"epochs": 1.5}, TypeError, "`epochs` must be an int in .*; got 1.5"),
+        ({"freeze_epochs": -1}, ValueError, r"`freeze_epochs` must be an int in \[0"),
+        ({"learning_rate": 0}, ValueError, r"`learning_rate` must be a number in \(0"),
         ({"learning_rate": float("nan")}, ValueError, "`learning_rate` .* got nan"),
         ({"learning_rate": "1e-3"}, TypeError, "`learning_rate` must be a number"),
-        ({"lr_mult": 0.5}, ValueError, "`lr_mult` must be finite and >= 1; got 0.5"),
-        ({"batch_size": 0}, ValueError, "`batch_size` must be finite and >= 1"),
-        ({"pct_start": 1.0}, ValueError, r"`pct_start` must be in \[0, 1\); got 1.0"),
+        (
+            {"lr_mult": 0.5},
+            ValueError,
+            r"`lr_mult` must be a number in \[1, inf\); got 0.5",
+        ),
+        ({"batch_size": 0}, ValueError, r"`batch_size` must be an int in \[1"),
+        (
+            {"pct_start": 1.0},
+            ValueError,
+            r"`pct_start` must be a number in \[0, 1\); got 1.0",
+        ),
+        ({"unfreeze": 0}, ValueError, "`unfreeze` must be one of 'all' or an int"),
+        ({"unfreeze": 10_000}, ValueError, "`unfreeze` must be 'all' or at most"),
+        ({"unfrozen_learning_rate": -1.0}, ValueError, "`unfrozen_learning_rate`"),
         ({"y": np.zeros(3)}, ValueError, "same length; got 4 and 3"),
     ],
 )

@@ -2,8 +2,8 @@
 
 import pytest
 
-from specauth.estimators._optim import make_schedule
 from specauth.training import OneCycleMomentum, OneCycleSchedule
+from specauth.training.optimizers import make_schedule
 
 
 def _callbacks(options=None):

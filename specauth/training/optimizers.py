@@ -1,4 +1,4 @@
-"""Optimizer and learning-rate schedule factories for the Keras estimators."""
+"""Optimizer and learning-rate schedule factories of the training loop."""
 
 from __future__ import annotations
 

@@ -1,0 +1,119 @@
+"""How the Keras estimators fit their network: through the shared training loop.
+
+:class:`NetworkFittingMixin` turns an estimator's parameters into the
+arguments of :func:`specauth.training.loop.fit_network` (the head phase) and
+:func:`specauth.training.unfrozen.fit_unfrozen` (``fine_tune_epochs``), runs
+the learning-rate finder for ``learning_rate="find"``, and stores the fitted
+network and history.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from specauth.estimators._routing import route
+from specauth.estimators._seeding import keras_seed, seed_from_random_state
+from specauth.training.unfrozen import UNFROZEN_DEFAULTS
+
+__all__ = ["NetworkFittingMixin"]
+
+
+class NetworkFittingMixin:
+    """Fit ``network_`` from the estimator's parameters (see BaseCNNEstimator)."""
+
+    def _compile_options(self):
+        return {
+            "optimizer": self.optimizer,
+            "optimizer_options": route(self.get_params(), "optimizer"),
+            "loss": self._loss(),
+            "metrics": self._metrics(),
+        }
+
+    def _training_options(self, train, valid):
+        """Arguments of :func:`~specauth.training.loop.fit_network` but the rate."""
+        fit_options = route(self.get_params(), "fit")
+        if "class_weight" in fit_options:  # fit__class_weight wins
+            class_weight = fit_options.pop("class_weight")
+        else:
+            class_weight = self._keras_class_weight(train[1])
+        return {
+            **self._compile_options(),
+            "batch_size": self.batch_size,
+            "class_weight": class_weight,
+            "validation_data": valid,
+            "callbacks": fit_options.pop("callbacks", []),
+            "fit_options": fit_options,
+            "verbose": int(self.verbose),
+        }
+
+    def _fit_network(self, X, targets, n_outputs, *, stratify=None):
+        """Build, optionally lr-find, and train a network; set fitted state."""
+        from specauth.training.loop import fit_network, split_validation
+        from specauth.training.unfrozen import check_unfreezable, fit_unfrozen
+
+        self.__dict__.pop("network_", None)
+        self.__dict__.pop("_embedding_network", None)
+        gc.collect()  # release the previous network before building a new one
+        seed = seed_from_random_state(self.random_state)
+        options = {**UNFROZEN_DEFAULTS, **route(self.get_params(), "fine_tune")}
+        with keras_seed(seed):
+            network = self._build_network(n_outputs, seed)
+            if self.fine_tune_epochs:
+                check_unfreezable(
+                    network,
+                    options["unfreeze"],
+                    what=f"`fine_tune_epochs={self.fine_tune_epochs}`",
+                    name="fine_tune__unfreeze",
+                )
+            lr = self.learning_rate
+            if lr == "find":
+                lr = self._find_learning_rate(network, X, targets, seed)
+            train, valid = split_validation(
+                X, targets, self.validation_fraction, stratify=stratify, seed=seed
+            )
+            history = fit_network(
+                network,
+                *train,
+                epochs=self.epochs,
+                learning_rate=lr,
+                schedule=self.schedule,
+                schedule_options=route(self.get_params(), "schedule"),
+                **self._training_options(train, valid),
+            )
+            if self.fine_tune_epochs:
+                tuned = fit_unfrozen(
+                    network,
+                    *train,
+                    epochs=self.fine_tune_epochs,
+                    head_learning_rate=lr,
+                    **options,
+                    **self._training_options(train, valid),
+                )
+                history = _merge_phases(history, tuned, self.epochs)
+        self._set_network(network)
+        self.learning_rate_ = float(lr)
+        self.history_ = history
+        return self
+
+    def _find_learning_rate(self, network, X, targets, seed):
+        from specauth.training import lr_find
+        from specauth.training.loop import compile_network
+
+        compile_network(network, 1e-7, **self._compile_options())
+        result = lr_find(
+            network,
+            X,
+            targets,
+            batch_size=self.batch_size,
+            random_state=seed,
+            **route(self.get_params(), "lr_find"),
+        )
+        self.lr_finder_ = result
+        return float(result.valley)
+
+
+def _merge_phases(head, tuned, head_epochs):
+    """One history from the head phase's and the fine-tuning phase's."""
+    merged = {k: head.get(k, []) + tuned.get(k, []) for k in {*head, *tuned}}
+    merged["phase"] = ["head"] * head_epochs + ["fine_tune"] * len(tuned["loss"])
+    return merged

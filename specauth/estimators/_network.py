@@ -1,0 +1,181 @@
+"""The estimators' Keras network: built and checked, run in batches, serialised."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+
+from specauth._lazy import import_keras
+
+__all__ = [
+    "NetworkStoreMixin",
+    "batch_plan",
+    "build_checked_network",
+    "check_model_name",
+    "network_from_bytes",
+    "network_to_bytes",
+    "run_batched",
+]
+
+
+def _takes_images(builder):
+    """Whether a network builder takes images (its ``input_kind`` says so)."""
+    from specauth.models import CNNFactory
+
+    return isinstance(builder, CNNFactory) or getattr(builder, "input_kind", None) in (
+        "image",
+        "any",
+    )
+
+
+def check_model_name(model):
+    """Raise naming the registered networks if ``model`` is an unknown name."""
+    if not isinstance(model, str):
+        return
+    from specauth.models import list_models
+
+    names = set(list_models())
+    if model not in names:
+        raise ValueError(
+            f"`model` must be one of {sorted(names)} or a callable "
+            f"builder(input_shape, n_outputs, **options); got {model!r}."
+        )
+
+
+def build_checked_network(model, input_shape, n_outputs, seed, options):
+    """Build the network of ``model`` (a name or a builder) and check its head.
+
+    The network must be a ``keras.Model`` whose last layer is a Dense layer of
+    ``n_outputs`` units (the logits): the estimators' contract
+    (``head_weights``, ``transform``) relies on it.
+    """
+    if callable(model):
+        builder, name = model, getattr(model, "__name__", "model")
+    else:
+        from specauth.models import get_model
+
+        builder, name = get_model(model), model
+    if len(input_shape) == 3 and not _takes_images(builder):
+        raise ValueError(
+            f"`model={model!r}` is a 1D network but `X` holds images of "
+            f"shape {input_shape}; pass a 2D model such as "
+            "'mobilenetv2' (see specauth.models.list_bases) or a 2D builder."
+        )
+    network = builder(input_shape, n_outputs, seed=seed, **options)
+    keras = import_keras()
+    if not isinstance(network, keras.Model):
+        raise TypeError(
+            f"The model builder {name!r} must return a keras.Model; got "
+            f"{type(network).__name__}."
+        )
+    head = network.layers[-1]
+    if not isinstance(head, keras.layers.Dense) or head.units != n_outputs:
+        raise ValueError(
+            f"The last layer of the network built by {name!r} must be a Dense "
+            f"layer with {n_outputs} units (the logits); got {head!r}."
+        )
+    return network
+
+
+def batch_plan(network, batch_size):
+    """Return ``(size, pad)``: the inference batch size and whether to pad.
+
+    1D networks are small: they predict in large batches (at least 256),
+    every chunk padded to exactly ``size`` rows -- the kernels a backend picks
+    depend on the batch size, so without padding a spectrum's probabilities
+    would change in the 7th digit with the other spectra passed alongside it
+    (scikit-learn's subset-invariance check); one shape also means one
+    compiled step. A network with 2D feature maps (an ImageNet base at
+    224x224 holds ~5 MB of activations per image and layer) predicts in
+    training-size batches, unpadded, so that inference never needs more
+    memory than training did and a lone image does not cost a whole batch.
+    """
+    images = any(_output_rank(layer) >= 4 for layer in network.layers[1:])
+    return (batch_size, False) if images else (max(batch_size, 256), True)
+
+
+def run_batched(network, X, size, pad):
+    """Outputs of ``network`` on ``X`` (at least one sample), as float64.
+
+    ``predict_on_batch`` reuses one compiled step; ``Model.predict`` would
+    build a data pipeline per call, about 3x slower for the small arrays of
+    predict/transform/score calls.
+    """
+    keras = import_keras()
+    parts = []
+    for start in range(0, len(X), size):
+        chunk = X[start : start + size]
+        n = len(chunk)
+        if pad and n < size:
+            filler = np.zeros((size - n,) + chunk.shape[1:], dtype=chunk.dtype)
+            chunk = np.concatenate([chunk, filler])
+        out = keras.ops.convert_to_numpy(network.predict_on_batch(chunk))
+        parts.append(out[:n])
+    return np.concatenate(parts).astype(np.float64)
+
+
+def _output_rank(layer):
+    """Rank of a layer's output in its functional network (0 if ambiguous)."""
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):  # several outputs or inbound nodes
+        return 0
+
+
+def network_to_bytes(network):
+    """The ``.keras`` archive of ``network``, as bytes (for pickling)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "network.keras")
+        network.save(path)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def network_from_bytes(payload):
+    """The network saved by :func:`network_to_bytes` (uncompiled)."""
+    keras = import_keras()
+    import specauth.models.layers  # noqa: F401  (registers the custom layers)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "network.keras")
+        with open(path, "wb") as handle:
+            handle.write(payload)
+        return keras.saving.load_model(path, compile=False)
+
+
+class NetworkStoreMixin:
+    """Hold ``network_`` with its embedding model; run both; pickle them.
+
+    The embedding model maps the input to the input of the last Dense layer.
+    Pickling stores the network as its ``.keras`` archive.
+    """
+
+    def _run(self, network, X):
+        return run_batched(network, X, self._inference_batch, self._pad_batches)
+
+    def _set_network(self, network):
+        """Store the trained network and the model computing its embedding."""
+        keras = import_keras()
+        self.network_ = network
+        self._embedding_network = keras.Model(
+            network.input, network.layers[-1].input, name="embedding"
+        )
+        self._inference_batch, self._pad_batches = batch_plan(network, self.batch_size)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_embedding_network", None)
+        state.pop("_inference_batch", None)
+        state.pop("_pad_batches", None)
+        network = state.pop("network_", None)
+        if network is not None:
+            state["_network_bytes"] = network_to_bytes(network)
+        return state
+
+    def __setstate__(self, state):
+        payload = state.pop("_network_bytes", None)
+        self.__dict__.update(state)
+        if payload is not None:
+            self._set_network(network_from_bytes(payload))

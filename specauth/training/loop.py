@@ -1,0 +1,236 @@
+"""The training loop shared by the estimators and :func:`fine_tune`.
+
+:func:`fit_network` compiles a Keras network with a fresh optimizer under a
+learning-rate schedule that steps every batch, trains it, and returns its
+history with the learning rate of every step. :class:`CNNClassifier`'s
+``fit``, both phases of :func:`~specauth.training.fine_tune` and the
+estimator's ``fine_tune_epochs`` all train through it, so that a schedule, an
+optimizer option or a callback means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from numbers import Integral
+from typing import Any
+
+from specauth._validation import Interval, check_scalar
+
+__all__ = ["compile_network", "fit_network", "split_validation"]
+
+#: ``Model.fit`` arguments that :func:`fit_network` sets itself.
+RESERVED_FIT_OPTIONS = ("x", "y", "epochs", "batch_size", "validation_data", "verbose")
+
+
+def compile_network(
+    network: Any,
+    learning_rate: Any,
+    *,
+    optimizer: Any = "adam",
+    optimizer_options: Mapping[str, Any] | None = None,
+    loss: Any = None,
+    metrics: Sequence[Any] = ("accuracy",),
+    rate_factors: Mapping[str, float] | None = None,
+) -> Any:
+    """Compile ``network`` with a fresh optimizer at ``learning_rate``.
+
+    Parameters
+    ----------
+    network : keras.Model
+        The network to compile (in place).
+    learning_rate : float or keras LearningRateSchedule
+        The optimizer's learning rate.
+    optimizer : str, optimizer class or instance, default="adam"
+        See :func:`specauth.training.optimizers.make_optimizer`; an instance
+        is copied, never trained in place.
+    optimizer_options : dict or None, default=None
+        Extra constructor arguments of the optimizer.
+    loss : keras loss or None, default=None
+        ``None``: sparse categorical cross-entropy on logits.
+    metrics : sequence, default=("accuracy",)
+    rate_factors : dict or None, default=None
+        Per-variable learning-rate multipliers
+        (:func:`~specauth.training.discriminative.discriminative_optimizer`).
+
+    Returns
+    -------
+    optimizer : keras.optimizers.Optimizer
+        The optimizer the network was compiled with.
+    """
+    from specauth._lazy import import_keras
+    from specauth.training.optimizers import make_optimizer
+
+    keras = import_keras()
+    opt = make_optimizer(optimizer, learning_rate, dict(optimizer_options or {}))
+    if rate_factors is not None:
+        from specauth.training.discriminative import discriminative_optimizer
+
+        opt = discriminative_optimizer(opt, rate_factors)
+    if loss is None:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    network.compile(optimizer=opt, loss=loss, metrics=list(metrics))
+    return opt
+
+
+def fit_network(
+    network: Any,
+    x: Any,
+    y: Any,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    learning_rate: float,
+    optimizer: Any = "adam",
+    optimizer_options: Mapping[str, Any] | None = None,
+    schedule: str | None = "one_cycle",
+    schedule_options: Mapping[str, Any] | None = None,
+    loss: Any = None,
+    metrics: Sequence[Any] = ("accuracy",),
+    rate_factors: Mapping[str, float] | None = None,
+    class_weight: Mapping[int, float] | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    callbacks: Sequence[Any] = (),
+    fit_options: Mapping[str, Any] | None = None,
+    verbose: int = 0,
+) -> dict[str, list[float]]:
+    """Compile and train ``network`` under a per-batch learning-rate schedule.
+
+    The optimizer is built fresh (an instance given is copied), the schedule
+    spans exactly ``epochs`` passes of ``ceil(len(x) / batch_size)`` steps,
+    and a :class:`~specauth.training.LearningRateRecorder` records the rate
+    every step used.
+
+    Parameters
+    ----------
+    network : keras.Model
+        Trained in place (and recompiled).
+    x, y : array-like
+        Training inputs and targets, as the network's loss takes them.
+    epochs : int
+        Passes over ``x`` (>= 1).
+    batch_size : int, default=32
+    learning_rate : float
+        Peak (``"one_cycle"``, ``"clr"``) or fixed (``"constant"``) rate.
+    optimizer : str, optimizer class or instance, default="adam"
+    optimizer_options : dict or None, default=None
+        Extra optimizer constructor arguments.
+    schedule : {"one_cycle", "clr", "constant"} or None, default="one_cycle"
+        See :func:`specauth.training.optimizers.make_schedule`.
+    schedule_options : dict or None, default=None
+        Arguments of the schedule (``pct_start``, ``max_momentum`` ...).
+    loss : keras loss or None, default=None
+        ``None``: sparse categorical cross-entropy on logits.
+    metrics : sequence, default=("accuracy",)
+    rate_factors : dict or None, default=None
+        Discriminative learning-rate multipliers per variable path.
+    class_weight : dict or None, default=None
+        Passed to ``Model.fit``.
+    validation_data : tuple or None, default=None
+        ``(x_val, y_val)`` evaluated after every epoch.
+    callbacks : sequence of keras callbacks, default=()
+        Run after the schedule's own callbacks and the recorder.
+    fit_options : dict or None, default=None
+        Further ``Model.fit`` arguments (``shuffle``, ``sample_weight`` ...);
+        those this function sets itself (``epochs``, ``batch_size`` ...) are
+        refused.
+    verbose : {0, 1, 2}, default=0
+        0: silent; 1: one progress bar over the epochs; 2: a line per epoch.
+
+    Returns
+    -------
+    history : dict of list of float
+        Per-epoch metrics (``loss``, ``accuracy``, ``val_...``, ``lr``) and
+        ``"lr_per_batch"``, the rate of every step.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> network = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> x, y = np.random.default_rng(0).normal(size=(20, 4)), np.arange(20) % 2
+    >>> history = fit_network(network, x, y, epochs=2, batch_size=10,
+    ...                       learning_rate=1e-2)
+    >>> len(history["loss"]), len(history["lr_per_batch"])
+    (2, 4)
+    """
+    from specauth.training.optimizers import make_schedule
+    from specauth.training.progress import EpochProgressBar
+    from specauth.training.recorder import LearningRateRecorder
+
+    epochs = check_scalar("epochs", epochs, Interval(Integral, 1, None, "left"))
+    batch_size = check_scalar(
+        "batch_size", batch_size, Interval(Integral, 1, None, "left")
+    )
+    verbose = check_scalar("verbose", verbose, Interval(Integral, 0, 2, "both"))
+    if len(x) != len(y):
+        raise ValueError(
+            f"`x` and `y` must have the same length; got {len(x)} and {len(y)}."
+        )
+    fit_options = dict(fit_options or {})
+    reserved = sorted(set(fit_options) & {*RESERVED_FIT_OPTIONS, "callbacks"})
+    if reserved:
+        raise ValueError(
+            f"`fit_options` must not set {reserved}: fit_network sets them itself."
+        )
+    steps = math.ceil(len(x) / batch_size) * epochs
+    lr_or_schedule, schedule_callbacks = make_schedule(
+        schedule, learning_rate, total_steps=steps, options=dict(schedule_options or {})
+    )
+    compile_network(
+        network,
+        lr_or_schedule,
+        optimizer=optimizer,
+        optimizer_options=optimizer_options,
+        loss=loss,
+        metrics=metrics,
+        rate_factors=rate_factors,
+    )
+    recorder = LearningRateRecorder()
+    all_callbacks = [*schedule_callbacks, recorder, *callbacks]
+    if verbose == 1:
+        all_callbacks.append(EpochProgressBar(epochs))
+    result = network.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation_data,
+        callbacks=all_callbacks,
+        verbose=2 if verbose == 2 else 0,
+        class_weight=class_weight,
+        **fit_options,
+    )
+    history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
+    history["lr_per_batch"] = [float(v) for v in recorder.lrs]
+    return history
+
+
+def split_validation(x, y, fraction, *, stratify=None, seed=None):
+    """Hold out ``fraction`` of ``(x, y)`` for validation.
+
+    Returns ``((x_train, y_train), (x_val, y_val))``, or ``((x, y), None)``
+    when ``fraction`` is None. ``stratify`` (the class of each sample, or
+    None) keeps the class proportions in both parts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> (train, valid) = split_validation(np.arange(8), np.arange(8) % 2, 0.25,
+    ...                                   stratify=np.arange(8) % 2, seed=0)
+    >>> len(train[0]), sorted(valid[1].tolist())
+    (6, [0, 1])
+    """
+    if fraction is None:
+        return (x, y), None
+    from sklearn.model_selection import train_test_split
+
+    try:
+        parts = train_test_split(
+            x, y, test_size=fraction, random_state=seed, stratify=stratify
+        )
+    except ValueError as err:
+        raise ValueError(
+            f"`validation_fraction={fraction}` cannot hold out a "
+            f"stratified validation set from {len(x)} samples: {err}"
+        ) from err
+    return (parts[0], parts[2]), (parts[1], parts[3])
