@@ -11,10 +11,10 @@ mean and min over seeds:
 - TEFF (and TSNS, TSPS) on test + unknown spectra at the threshold set from
   the training data alone, for alpha = 0.05 and 0.01.
 
-Both ``refit_detector_on`` modes are measured: ``"train"`` (detector fitted on
-the classifier's own training spectra) and ``"holdout"`` (a stratified quarter
-of the known training spectra is kept from the network and calibrates the
-detector). A logistic regression on the same preprocessing with the
+Both ``calibrate_on`` modes are measured: ``"train"`` (threshold set on the
+classifier's own training spectra) and ``"holdout"`` (a stratified quarter of
+the known training spectra is kept from the network and calibrates the
+detector's threshold). A logistic regression on the same preprocessing with the
 max-softmax score is the reference point. Data sets: ``pgaa`` (the authors'
 split: 243 train / 61 test known spectra, 21 unknown), ``synthetic``
 (``make_spectra``, 6 known classes, 3 held-out classes).
@@ -96,7 +96,7 @@ def load(name, seed):
     )
 
 
-def evaluate_detectors(data, seed, refit="train", clf=None):
+def evaluate_detectors(data, seed, calibrate_on="train", clf=None):
     """Fit every detector on one network; ``clf`` defaults to ``CNNClassifier()``.
 
     The network is trained once (OpenSetClassifier's classifier cache) and
@@ -117,7 +117,7 @@ def evaluate_detectors(data, seed, refit="train", clf=None):
         row = {}
         for alpha in ALPHAS:
             detector = getattr(specauth.ood, name)(alpha=alpha)
-            osc = OpenSetClassifier(clf, detector, refit_detector_on=refit)
+            osc = OpenSetClassifier(clf, detector, calibrate_on=calibrate_on)
             osc.fit(X_train, y_train)
             if alpha == ALPHAS[0]:
                 ood = ood_metrics(osc.score_samples(X_test), osc.score_samples(X_unk))
@@ -183,35 +183,35 @@ def print_table(title, summary):
         print(f"  {name:<13}{cells}")
 
 
-def run_dataset(dataset, refit, seeds):
+def run_dataset(dataset, calibrate_on, seeds):
     """Benchmark all detectors on one data set for ``seeds`` seeds."""
     from specauth.openset import clear_classifier_cache
 
     per_seed, baselines, seconds = [], [], []
     for seed in range(seeds):
         data = load(dataset, seed)
-        rows, s = evaluate_detectors(data, seed, refit)
+        rows, s = evaluate_detectors(data, seed, calibrate_on)
         clear_classifier_cache()
         per_seed.append(rows)
         seconds.append(s)
         baselines.append({"LogReg+MaxSoftmax": logistic_baseline(data)})
         best = max(rows, key=lambda n: rows[n]["AUROC"])
         print(
-            f"{dataset} ({refit}) seed {seed}: closed-set acc "
+            f"{dataset} ({calibrate_on}) seed {seed}: closed-set acc "
             f"{rows[best]['closed_set_accuracy']:.4f}, best AUROC {best} "
             f"{rows[best]['AUROC']:.4f}, {s:.1f} s",
             flush=True,
         )
     summary = summarize(per_seed)
     result = {
-        "refit_detector_on": refit,
+        "calibrate_on": calibrate_on,
         "detectors": summary,
         "logistic_regression_maxsoftmax": summarize(baselines),
         "per_seed": per_seed,
         "seconds_per_seed": seconds,
     }
     print_table(
-        f"{dataset}, refit_detector_on={refit!r}: {seeds} seeds (AUROC/FPR95: "
+        f"{dataset}, calibrate_on={calibrate_on!r}: {seeds} seeds (AUROC/FPR95: "
         "known test vs unknown; TEFF at the threshold from training data)",
         summary,
     )
@@ -233,19 +233,21 @@ def main(argv=None):
     )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument(
-        "--refit",
+        "--calibrate-on",
+        "--refit",  # its name before specauth 0.2
+        dest="calibrate_on",
         nargs="+",
         default=["train", "holdout"],
         choices=["train", "holdout"],
-        help="OpenSetClassifier refit_detector_on modes to compare",
+        help="OpenSetClassifier calibrate_on modes to compare",
     )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
     results = {}
     for dataset in args.dataset:
-        for refit in args.refit:
-            key = dataset if refit == "train" else f"{dataset}/holdout"
-            results[key] = run_dataset(dataset, refit, args.seeds)
+        for calibrate_on in args.calibrate_on:
+            key = dataset if calibrate_on == "train" else f"{dataset}/holdout"
+            results[key] = run_dataset(dataset, calibrate_on, args.seeds)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "pgaa_openset.json").write_text(json.dumps(results, indent=2))

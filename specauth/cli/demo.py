@@ -9,7 +9,7 @@ from specauth.cli._pipeline import (
     classifier_from_args,
     preprocessing_steps,
 )
-from specauth.cli._report import format_confusion_matrix
+from specauth.cli._text_tables import format_confusion_matrix
 
 __all__ = ["add_parser", "run"]
 

@@ -10,11 +10,13 @@ the scikit-learn outlier-detector methods. A subclass implements ``_score``
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
 
+from specauth._state import FittedStateMixin
 from specauth._validation import (
     Interval,
     check_is_fitted,
@@ -24,6 +26,12 @@ from specauth._validation import (
 )
 
 __all__ = ["BaseDetector", "batched_call"]
+
+_TRAIN_SCORES_RENAMED = (
+    "`train_scores_` was renamed `calibration_scores_` in specauth 0.2 and will "
+    "be removed in 0.3 (after `calibrate` it holds held-out scores, not "
+    "training scores)."
+)
 
 MODEL_BATCH_SIZE = 1024
 """Rows passed to the classifier at a time when a detector has a ``model``."""
@@ -66,7 +74,7 @@ def batched_call(method, X, batch_size=MODEL_BATCH_SIZE):
     return np.concatenate(parts, axis=0)
 
 
-class BaseDetector(OutlierMixin, BaseEstimator):
+class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
     """Base class of the out-of-distribution detectors; not used directly.
 
     A detector maps each sample to a score, **higher = more
@@ -100,9 +108,10 @@ class BaseDetector(OutlierMixin, BaseEstimator):
     Putting the threshold between two training scores rather than on one
     keeps a training point from flipping side when it is scored again with
     rounding differences of a few ulps (another batch size, another BLAS
-    path). The training scores are kept in ``train_scores_`` so that
-    :meth:`score_percentile` can turn any score into a calibrated,
-    p-value-like number.
+    path). The scores the threshold was set on are kept in
+    ``calibration_scores_`` so that :meth:`score_percentile` can turn any
+    score into a calibrated, p-value-like number. :meth:`calibrate` sets the
+    threshold again, by the same rule, on held-out samples.
 
     Parameters
     ----------
@@ -118,8 +127,13 @@ class BaseDetector(OutlierMixin, BaseEstimator):
         Scores below it are out-of-distribution.
     offset_ : float
         Same as ``threshold_`` (the name scikit-learn's outlier detectors use).
+    calibration_scores_ : ndarray of shape (n_samples,)
+        Scores the threshold was set on, sorted increasingly (float64): the
+        training scores after :meth:`fit`, the held-out scores after
+        :meth:`calibrate`.
     train_scores_ : ndarray of shape (n_samples,)
-        Training scores, sorted increasingly (float64).
+        Deprecated alias of ``calibration_scores_`` (reading it emits a
+        ``FutureWarning``); it will be removed in specauth 0.3.
     n_features_in_ : int
         Width of the features or logits seen in ``fit``.
     """
@@ -175,7 +189,7 @@ class BaseDetector(OutlierMixin, BaseEstimator):
         the model than new spectra do). ``calibrate`` keeps what was learned
         and applies the same rule -- reject ``floor(alpha * n)`` -- to the
         scores of ``X``, spectra of the known classes that were not used for
-        training. ``train_scores_`` (the reference of
+        training. ``calibration_scores_`` (the reference of
         :meth:`score_percentile`) becomes these scores.
 
         Parameters
@@ -211,7 +225,7 @@ class BaseDetector(OutlierMixin, BaseEstimator):
         # floor(alpha * n), robust to rounding (alpha=0.29, n=100 gives 29).
         k = math.floor(self.alpha * scores.size + 1e-9)
         below = scores[k - 1] if k > 0 else scores[0] - (scores[1] - scores[0])
-        self.train_scores_ = scores
+        self.calibration_scores_ = scores
         self.threshold_ = float(below + (scores[k] - below) / 2.0)
         self.offset_ = self.threshold_
 
@@ -389,8 +403,41 @@ class BaseDetector(OutlierMixin, BaseEstimator):
         percentiles : ndarray of shape (n_samples,)
         """
         scores = self.score_samples(X)
-        ranks = np.searchsorted(self.train_scores_, scores, side="right")
-        return ranks / self.train_scores_.size
+        ranks = np.searchsorted(self.calibration_scores_, scores, side="right")
+        return ranks / self.calibration_scores_.size
+
+    # ------------------------------------------------------- deprecated names
+    @property
+    def train_scores_(self):
+        """Deprecated alias of ``calibration_scores_`` (removed in 0.3)."""
+        scores = self.calibration_scores_  # AttributeError while unfitted
+        warnings.warn(
+            _TRAIN_SCORES_RENAMED + " Read `calibration_scores_` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return scores
+
+    def set_fitted_state(self, state):
+        """Restore fitted attributes returned by :meth:`get_fitted_state`.
+
+        State saved before the rename holds ``train_scores_``; it is restored
+        as ``calibration_scores_``.
+
+        Parameters
+        ----------
+        state : dict
+            Attribute name -> value, as saved.
+
+        Returns
+        -------
+        self
+        """
+        return super().set_fitted_state(_renamed_state(state))
+
+    def __setstate__(self, state):
+        # Pickled before the rename: ``train_scores_`` is ``calibration_scores_``.
+        super().__setstate__(_renamed_state(state))
 
     # ------------------------------------------------------------ scikit-learn
     def __sklearn_clone__(self):
@@ -404,3 +451,13 @@ class BaseDetector(OutlierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = self.model is not None
         return tags
+
+
+def _renamed_state(state):
+    """``state`` with a ``train_scores_`` saved before the rename renamed."""
+    if "train_scores_" not in state:
+        return state
+    state = dict(state)
+    legacy = state.pop("train_scores_")
+    state.setdefault("calibration_scores_", legacy)
+    return state

@@ -71,8 +71,9 @@ class MaxSoftmax(BaseDetector):
         Scores below it are out-of-distribution.
     offset_ : float
         Same as ``threshold_``.
-    train_scores_ : ndarray of shape (n_samples,)
-        Sorted training scores.
+    calibration_scores_ : ndarray of shape (n_samples,)
+        Sorted scores the threshold was set on: the training scores after
+        ``fit``, the held-out scores after ``calibrate``.
     n_features_in_ : int
         Number of logits (classes).
 

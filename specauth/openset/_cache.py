@@ -35,7 +35,7 @@ def _fingerprint(classifier, X, y):
 
 
 def cached_fit(classifier, X, y, *, featurize, enabled=True):
-    """Return ``(fitted_classifier, features)``, reusing an identical fit.
+    """Return ``(fitted_classifier, features, hit)``, reusing an identical fit.
 
     Parameters
     ----------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 from typing import NamedTuple
 
@@ -16,6 +17,8 @@ from specauth.openset._cache import cached_fit
 __all__ = ["OpenSetClassifier"]
 
 _METRICS = ("TEFF", "TSNS", "TSPS", "ACC")
+_CALIBRATE_ON = {"train", "holdout"}
+_DEPRECATED = "deprecated"
 
 
 class OpenSetPrediction(NamedTuple):
@@ -62,19 +65,19 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         Classes to train on. Samples of other classes in ``y`` are left out of
         training (they are "never-trained" classes for :meth:`score`).
         ``None`` trains on every class in ``y``.
-    refit_detector_on : {"train", "holdout"}, default="train"
-        Data the detector is fitted on. ``"train"``: the embedding of the
-        same known-class spectra the classifier was trained on (embedded once
-        and reused). ``"holdout"``: a stratified ``holdout_fraction`` of the
-        known-class spectra is kept out of the classifier's training; the
-        detector learns from the training embedding as before, and its
-        threshold is then set on the held-out spectra
+    calibrate_on : {"train", "holdout"}, default="train"
+        Data the detector's threshold is calibrated on (the detector always
+        learns from the embedding of the spectra the classifier was trained
+        on). ``"train"``: those same training spectra (embedded once and
+        reused). ``"holdout"``: a stratified ``holdout_fraction`` of the
+        known-class spectra is kept out of the classifier's training, and the
+        detector's threshold is set on them
         (:meth:`~specauth.ood.DIME.calibrate`), so it reflects unseen spectra
         (training embeddings are tighter than test ones, which makes
         distance-based detectors reject more known test spectra than
         ``alpha``).
     holdout_fraction : float, default=0.25
-        Fraction held out with ``refit_detector_on="holdout"``.
+        Fraction held out with ``calibrate_on="holdout"``.
     score_metric : {"TEFF", "TSNS", "TSPS", "ACC"}, default="TEFF"
         Figure of merit returned by :meth:`score` (see
         :func:`~specauth.openset.figures_of_merit`).
@@ -83,6 +86,10 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         parameters on identical data (see :mod:`specauth.openset._cache`). A
         grid search over detector parameters alone then trains one network
         per fold instead of one per parameter combination.
+    refit_detector_on : {"train", "holdout"}
+        Deprecated alias of ``calibrate_on`` (it refits nothing). When given,
+        it overrides ``calibrate_on`` and :meth:`fit` emits a
+        ``FutureWarning``. It will be removed in specauth 0.3.
 
     Attributes
     ----------
@@ -123,7 +130,8 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         "detector": [object, None],
         "unknown_label": [str, int, np.integer],
         "known_classes": ["array-like", None],
-        "refit_detector_on": [Options(str, {"train", "holdout"})],
+        "calibrate_on": [Options(str, _CALIBRATE_ON)],
+        "refit_detector_on": [Options(str, _CALIBRATE_ON)],
         "holdout_fraction": [Interval(Real, 0, 1, closed="neither")],
         "score_metric": [Options(str, set(_METRICS))],
         "cache": ["boolean"],
@@ -136,19 +144,21 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         *,
         unknown_label="unknown",
         known_classes=None,
-        refit_detector_on="train",
+        calibrate_on="train",
         holdout_fraction=0.25,
         score_metric="TEFF",
         cache=True,
+        refit_detector_on=_DEPRECATED,
     ):
         self.classifier = classifier
         self.detector = detector
         self.unknown_label = unknown_label
         self.known_classes = known_classes
-        self.refit_detector_on = refit_detector_on
+        self.calibrate_on = calibrate_on
         self.holdout_fraction = holdout_fraction
         self.score_metric = score_metric
         self.cache = cache
+        self.refit_detector_on = refit_detector_on
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
@@ -166,9 +176,11 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         -------
         self : OpenSetClassifier
         """
-        check_params(self)
+        calibrate_on = self._check_params()
         X_known, y_known = self._known_samples(X, y)
-        X_fit, y_fit, X_det, y_det = self._split_for_detector(X_known, y_known)
+        X_fit, y_fit, X_det, y_det = self._split_for_detector(
+            X_known, y_known, calibrate_on
+        )
         classifier, features, _ = cached_fit(
             self._make_classifier(),
             X_fit,
@@ -186,9 +198,31 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
             self.detector_.calibrate(held_out)
         return self
 
-    def _split_for_detector(self, X, y):
+    def _check_params(self):
+        """Validate the parameters; return the effective ``calibrate_on``.
+
+        The deprecated ``refit_detector_on``, when given, wins over
+        ``calibrate_on`` (with a ``FutureWarning``).
+        """
+        params = self.get_params(deep=False)
+        legacy = params.pop("refit_detector_on")
+        if isinstance(legacy, str) and legacy == _DEPRECATED:
+            check_params(self, params)
+            return self.calibrate_on
+        warnings.warn(
+            "`refit_detector_on` was renamed `calibrate_on` in specauth 0.2 and "
+            "will be removed in 0.3 (it chooses the data the detector's "
+            "threshold is calibrated on; it refits nothing). Pass "
+            f"`calibrate_on={legacy!r}` instead.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        check_params(self, {**params, "refit_detector_on": legacy})
+        return legacy
+
+    def _split_for_detector(self, X, y, calibrate_on):
         """Return ``(X_clf, y_clf, X_det, y_det)``; detector part None for "train"."""
-        if self.refit_detector_on == "train":
+        if calibrate_on == "train":
             return X, y, None, None
         from sklearn.model_selection import train_test_split
 
@@ -412,6 +446,14 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
                     f"{what}; got {type(state[key]).__name__}."
                 )
         return super().set_fitted_state(state)
+
+    def __setstate__(self, state):
+        # Pickled before ``calibrate_on`` existed: ``refit_detector_on`` held it.
+        if "calibrate_on" not in state and "refit_detector_on" in state:
+            state = dict(state)
+            state["calibrate_on"] = state.pop("refit_detector_on")
+            state["refit_detector_on"] = _DEPRECATED
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

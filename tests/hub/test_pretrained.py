@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -122,7 +123,7 @@ def test_detector_round_trip_on_precomputed_inputs(name, clf, data, tmp_path):
     assert type(loaded) is cls and loaded.threshold_ == det.threshold_
     np.testing.assert_array_equal(loaded.score_samples(Z), det.score_samples(Z))
     np.testing.assert_array_equal(loaded.predict(Z), det.predict(Z))
-    np.testing.assert_array_equal(loaded.train_scores_, det.train_scores_)
+    np.testing.assert_array_equal(loaded.calibration_scores_, det.calibration_scores_)
 
 
 @pytest.mark.parametrize("name", DETECTORS)
@@ -154,6 +155,33 @@ def test_open_set_classifier_round_trip(name, data, tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), osc.predict(X))
     assert loaded.detector_.threshold_ == osc.detector_.threshold_
     np.testing.assert_array_equal(loaded.predict_proba(X), osc.predict_proba(X))
+
+
+def test_model_saved_before_the_renames_loads(osc_pipeline, data, tmp_path):
+    """specauth 0.1 saved ``refit_detector_on`` and ``train_scores_``."""
+    X, _ = data
+    folder = save_pretrained(osc_pipeline, tmp_path / "old")
+
+    def as_saved_by_0_1(config):
+        osc = config["root"]["steps"][-1][1]
+        del osc["params"]["calibrate_on"]
+        osc["params"]["refit_detector_on"] = "holdout"
+        detector = osc["state"]["detector_"]["__estimator__"]["state"]
+        detector["train_scores_"] = detector.pop("calibration_scores_")
+
+    _tamper(folder, as_saved_by_0_1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # loading does not warn
+        loaded = load_pretrained(folder)
+    osc, detector = loaded[-1], loaded[-1].detector_
+    assert osc.get_params()["refit_detector_on"] == "holdout"
+    np.testing.assert_array_equal(
+        detector.calibration_scores_, osc_pipeline[-1].detector_.calibration_scores_
+    )
+    np.testing.assert_array_equal(loaded.predict(X), osc_pipeline.predict(X))
+    np.testing.assert_array_equal(
+        loaded.score_samples(X), osc_pipeline.score_samples(X)
+    )
 
 
 @pytest.mark.slow

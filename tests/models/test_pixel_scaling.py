@@ -1,9 +1,12 @@
-"""PixelScaling and its built-in twin against Keras' preprocess_input and numpy."""
+"""fixed_pixel_scaling against Keras' preprocess_input and numpy.
+
+The legacy ``PixelScaling`` layer is covered in test_legacy_layers.py.
+"""
 
 import numpy as np
 import pytest
 
-from specauth.models.layers import PixelScaling, fixed_pixel_scaling
+from specauth.models.layers import fixed_pixel_scaling
 from specauth.models.layers.pixel_scaling import PIXEL_MODES
 
 TORCH_MEAN = np.array([0.485, 0.456, 0.406])
@@ -28,77 +31,6 @@ def _by_hand(pixels, mode):
     return pixels
 
 
-@pytest.mark.parametrize("mode", ["tf", "torch", "caffe"])
-def test_pixels_match_keras_preprocess_input(mode, keras):
-    x = _rgb()
-    expected = keras.applications.imagenet_utils.preprocess_input(
-        x.copy(), mode=mode, data_format="channels_last"
-    )
-    out = np.asarray(PixelScaling(mode=mode)(x))
-    assert out.dtype == np.float32 and out.shape == x.shape
-    np.testing.assert_allclose(out, np.asarray(expected), rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(out, _by_hand(x, mode), rtol=1e-5, atol=1e-4)
-
-
-def test_none_mode_is_the_identity_on_pixels():
-    x = _rgb(shape=(2, 3, 3, 5))  # any channel count
-    np.testing.assert_allclose(np.asarray(PixelScaling(mode="none")(x)), x, rtol=1e-6)
-
-
-@pytest.mark.parametrize("mode", PIXEL_MODES)
-@pytest.mark.parametrize("input_range", [(-1.0, 1.0), (0.0, 1.0), (2.0, 6.0)])
-def test_input_range_is_mapped_to_pixels(mode, input_range):
-    low, high = input_range
-    x = _rgb(low=low, high=high, seed=1)
-    pixels = (x.astype(np.float64) - low) / (high - low) * 255.0
-    out = np.asarray(PixelScaling(input_range, mode=mode)(x))
-    np.testing.assert_allclose(out, _by_hand(pixels, mode), rtol=1e-5, atol=1e-4)
-
-
-def test_range_ends_map_to_pixel_0_and_255():
-    layer = PixelScaling(input_range=(-1, 1), mode="none")
-    x = np.array([-1.0, 0.0, 1.0, 3.0], dtype="float32").reshape(1, 1, 4, 1)
-    # Values outside the range extrapolate linearly; they are not clipped.
-    np.testing.assert_allclose(
-        np.asarray(layer(x)).ravel(), [0.0, 127.5, 255.0, 510.0], rtol=1e-6
-    )
-    assert layer.input_range == (-1.0, 1.0)
-    assert all(isinstance(end, float) for end in layer.input_range)
-
-
-def test_caffe_does_not_flip_the_callers_array():
-    x = _rgb()
-    before = x.copy()
-    PixelScaling(mode="caffe")(x)
-    np.testing.assert_array_equal(x, before)
-
-
-@pytest.mark.parametrize("mode", PIXEL_MODES)
-def test_config_round_trip(mode, keras):
-    layer = PixelScaling(input_range=(-0.5, 2.0), mode=mode, name="scaling")
-    config = layer.get_config()
-    assert config["input_range"] == [-0.5, 2.0] and config["mode"] == mode
-    clone = PixelScaling.from_config(config)
-    assert (clone.input_range, clone.mode, clone.name) == ((-0.5, 2.0), mode, "scaling")
-    x = _rgb(low=-0.5, high=2.0)
-    np.testing.assert_array_equal(np.asarray(clone(x)), np.asarray(layer(x)))
-
-    serialized = keras.saving.serialize_keras_object(layer)
-    assert serialized["registered_name"] == "specauth>PixelScaling"
-    restored = keras.saving.deserialize_keras_object(serialized)
-    assert isinstance(restored, PixelScaling)
-    np.testing.assert_array_equal(np.asarray(restored(x)), np.asarray(layer(x)))
-
-
-def test_keras_file_round_trip(keras, tmp_path):
-    inputs = keras.Input((4, 4, 3))
-    model = keras.Model(inputs, PixelScaling((0.0, 1.0), mode="torch")(inputs))
-    model.save(tmp_path / "scaling.keras")
-    loaded = keras.saving.load_model(tmp_path / "scaling.keras")
-    x = _rgb(shape=(2, 4, 4, 3), high=1.0)
-    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
-
-
 # ------------------------------------------------------ fixed_pixel_scaling
 # Every mode on 3 channels; the modes without per-channel constants on 1 and 4.
 BUILTIN_CASES = [(mode, 3) for mode in PIXEL_MODES] + [
@@ -108,9 +40,7 @@ BUILTIN_CASES = [(mode, 3) for mode in PIXEL_MODES] + [
 
 @pytest.mark.parametrize(("mode", "channels"), BUILTIN_CASES)
 @pytest.mark.parametrize("input_range", [(0.0, 255.0), (-1.0, 1.0), (2.0, 6.0)])
-def test_builtin_layer_equals_the_custom_layer_and_numpy(
-    mode, channels, input_range, keras
-):
+def test_builtin_layer_maps_the_range_then_the_mode(mode, channels, input_range, keras):
     low, high = input_range
     x = _rgb(shape=(2, 5, 4, channels), low=low, high=high, seed=2)
     layer = fixed_pixel_scaling(
@@ -120,8 +50,6 @@ def test_builtin_layer_equals_the_custom_layer_and_numpy(
     assert out.shape == x.shape and out.dtype == np.float32
     pixels = (x.astype(np.float64) - low) / (high - low) * 255.0
     np.testing.assert_allclose(out, _by_hand(pixels, mode), rtol=1e-5, atol=1e-4)
-    custom = np.asarray(PixelScaling(input_range, mode=mode)(x))
-    np.testing.assert_allclose(out, custom, rtol=1e-5, atol=1e-4)
     assert isinstance(layer, keras.layers.EinsumDense)
     assert layer.name == "pixel_scaling"
     assert layer.trainable is False and layer.trainable_weights == []
@@ -193,12 +121,12 @@ def test_builtin_layer_image_shapes_and_the_input_left_alone(image_shape, keras)
         (((0.0, 1.0), None), {}, TypeError, "of type NoneType"),
         ((), {"mode": "torch", "channels": 1}, ValueError, "got 1 channels"),
         ((), {"mode": "caffe", "channels": 4}, ValueError, "needs RGB images"),
-        ((), {"channels": 0}, ValueError, "`channels` must be an int >= 1; got 0"),
-        ((), {"channels": 3.0}, TypeError, "`channels` must be an int >= 1"),
+        ((), {"channels": 0}, ValueError, "`channels` must be an int.*; got 0"),
+        ((), {"channels": 3.0}, TypeError, "`channels` must be an int"),
         ((), {"name": None}, TypeError, "`name` must be a non-empty str"),
         ((), {"image_shape": (4, 4, 3)}, ValueError, "`image_shape` must be a pair"),
         ((), {"image_shape": (0, 4)}, ValueError, r"`image_shape\[0\]` must be"),
-        ((), {"image_shape": "4x4"}, TypeError, "`image_shape` must be a tuple"),
+        ((), {"image_shape": "4x4"}, TypeError, "`image_shape` must be a .*tuple"),
     ],
 )
 def test_builtin_layer_bad_arguments(args, options, error, match):
@@ -208,20 +136,6 @@ def test_builtin_layer_bad_arguments(args, options, error, match):
 
 
 # ---------------------------------------------------------------- bad input
-@pytest.mark.parametrize("mode", ["torch", "caffe"])
-@pytest.mark.parametrize("channels", [1, 4])
-def test_torch_and_caffe_need_3_channels(mode, channels):
-    with pytest.raises(
-        ValueError, match=f"needs RGB images with 3 channels; got {channels}"
-    ):
-        PixelScaling(mode=mode)(_rgb(shape=(1, 4, 4, channels)))
-
-
-def test_needs_4d_images():
-    with pytest.raises(ValueError, match=r"expects images \(batch, height, width"):
-        PixelScaling(mode="tf")(np.zeros((2, 8, 3), dtype="float32"))
-
-
 @pytest.mark.parametrize(
     "input_range, error",
     [
@@ -240,7 +154,7 @@ def test_needs_4d_images():
 )
 def test_bad_input_range(input_range, error):
     with pytest.raises(error, match="`input_range` must be a pair of finite numbers"):
-        PixelScaling(input_range=input_range)
+        fixed_pixel_scaling(input_range=input_range, image_shape=(4, 4))
 
 
 @pytest.mark.parametrize(
@@ -254,4 +168,4 @@ def test_bad_input_range(input_range, error):
 )
 def test_bad_mode(mode, error, match):
     with pytest.raises(error, match=match):
-        PixelScaling(mode=mode)
+        fixed_pixel_scaling(mode=mode, image_shape=(4, 4))

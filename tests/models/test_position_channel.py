@@ -1,3 +1,8 @@
+"""fixed_position_channel and the 1D builders' position ramp.
+
+The legacy ``PositionChannel`` layer is covered in test_legacy_layers.py.
+"""
+
 import subprocess
 import sys
 
@@ -5,102 +10,12 @@ import numpy as np
 import pytest
 
 from specauth.models import cnn1d, get_model, resnet1d
-from specauth.models.layers import PositionChannel, fixed_position_channel
+from specauth.models.layers import fixed_position_channel
 from tests.tolerance import assert_close
 
 
 def _inputs(shape, seed=0):
     return np.random.default_rng(seed).normal(size=shape).astype("float32")
-
-
-@pytest.mark.parametrize("length", [1, 2, 5, 2631])
-@pytest.mark.parametrize("channels", [1, 3])
-def test_appends_a_linspace_ramp(length, channels):
-    x = _inputs((2, length, channels))
-    out = np.asarray(PositionChannel()(x))
-    assert out.shape == (2, length, channels + 1)
-    np.testing.assert_array_equal(out[..., :channels], x)
-    expected = np.linspace(-1.0, 1.0, length)
-    for sample in out:
-        np.testing.assert_allclose(sample[:, -1], expected, rtol=0, atol=1e-6)
-    assert out.dtype == np.float32
-
-
-@pytest.mark.parametrize(("low", "high"), [(0, 1), (2.5, -3.0), (-10, 10)])
-def test_custom_ends(low, high):
-    out = np.asarray(PositionChannel(low=low, high=high)(np.zeros((1, 7, 1))))
-    np.testing.assert_allclose(out[0, :, 1], np.linspace(low, high, 7), atol=1e-5)
-
-
-def test_hand_worked_ramp():
-    out = np.asarray(PositionChannel()(np.full((1, 3, 1), 7.0, dtype="float32")))
-    assert_close(out[0], [[7.0, -1.0], [7.0, 0.0], [7.0, 1.0]], dtype=np.float32)
-
-
-def test_does_not_depend_on_the_batch(keras):
-    x = _inputs((7, 11, 2))
-    layer = PositionChannel()
-    whole = np.asarray(layer(x))
-    single = np.asarray(layer(x[3:4]))
-    np.testing.assert_array_equal(single[0], whole[3])
-    # Every sample gets the same ramp, whatever its values.
-    np.testing.assert_array_equal(
-        whole[..., -1], np.broadcast_to(whole[0, :, -1], (7, 11))
-    )
-    # Inside a model, predict in batches of 2 and 7 alike.
-    inputs = keras.Input((11, 2))
-    model = keras.Model(inputs, PositionChannel()(inputs))
-    np.testing.assert_array_equal(model.predict(x, batch_size=2, verbose=0), whole)
-    np.testing.assert_array_equal(model.predict(x, batch_size=7, verbose=0), whole)
-
-
-def test_input_is_not_modified():
-    x = _inputs((2, 5, 1))
-    copy = x.copy()
-    PositionChannel()(x)
-    np.testing.assert_array_equal(x, copy)
-
-
-def test_output_shape_and_no_weights(keras):
-    layer = PositionChannel()
-    assert layer.compute_output_shape((None, 50, 3)) == (None, 50, 4)
-    assert layer.compute_output_shape((None, None, None)) == (None, None, None)
-    inputs = keras.Input((50, 3))
-    assert layer(inputs).shape == (None, 50, 4)
-    assert layer.weights == []
-
-
-def test_config_round_trip():
-    layer = PositionChannel(low=0, high=2, name="where")
-    config = layer.get_config()
-    assert config["low"] == 0.0 and config["high"] == 2.0
-    assert isinstance(config["low"], float) and isinstance(config["high"], float)
-    clone = PositionChannel.from_config(config)
-    assert (clone.low, clone.high, clone.name) == (0.0, 2.0, "where")
-    x = _inputs((3, 9, 2))
-    np.testing.assert_array_equal(np.asarray(clone(x)), np.asarray(layer(x)))
-
-
-def _tiny_model(keras):
-    inputs = keras.Input((10, 2))
-    x = PositionChannel(low=0.0, high=2.0, name="position")(inputs)
-    x = keras.layers.Conv1D(3, 3, padding="same", name="conv")(x)
-    x = keras.layers.GlobalAveragePooling1D(name="gap")(x)
-    return keras.Model(inputs, keras.layers.Dense(2, name="logits")(x))
-
-
-def test_keras_file_round_trip_in_safe_mode(keras, tmp_path):
-    keras.utils.set_random_seed(0)
-    model = _tiny_model(keras)
-    x = _inputs((4, 10, 2))
-    expected = model.predict(x, verbose=0)
-    path = tmp_path / "tiny.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
-    layer = loaded.get_layer("position")
-    assert isinstance(layer, PositionChannel)
-    assert (layer.low, layer.high) == (0.0, 2.0)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)
 
 
 def test_network_loads_in_a_fresh_process_without_specauth(tmp_path):
@@ -132,7 +47,7 @@ def test_network_loads_in_a_fresh_process_without_specauth(tmp_path):
 # ------------------------------------------------------- fixed_position_channel
 @pytest.mark.parametrize("length", [1, 2, 5, 2631])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_fixed_layer_equals_the_custom_layer(length, channels, keras):
+def test_fixed_layer_appends_a_linspace_ramp(length, channels, keras):
     x = _inputs((3, length, channels))
     layer = fixed_position_channel(length, channels, low=-2.0, high=3.0)
     out = np.asarray(layer(x))
@@ -142,8 +57,6 @@ def test_fixed_layer_equals_the_custom_layer(length, channels, keras):
     expected = np.linspace(-2.0, 3.0, length) if length > 1 else [-2.0]
     for sample in out:
         np.testing.assert_allclose(sample[:, -1], expected, rtol=0, atol=2e-6)
-    custom = np.asarray(PositionChannel(low=-2.0, high=3.0)(x))
-    np.testing.assert_allclose(out, custom, rtol=0, atol=2e-6)
     assert isinstance(layer, keras.layers.EinsumDense)
     assert not layer.trainable and layer.trainable_weights == []
 
@@ -191,9 +104,9 @@ def test_fixed_layer_bad_arguments(args, options, error, fragment):
         ({"high": float("inf")}, ValueError, "`high` must be a finite number"),
     ],
 )
-def test_bad_arguments(options, error, fragment):
+def test_bad_ends(options, error, fragment):
     with pytest.raises(error, match=fragment):
-        PositionChannel(**options)
+        fixed_position_channel(5, 1, **options)
 
 
 @pytest.mark.parametrize("builder", [cnn1d, resnet1d])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -23,9 +25,9 @@ def test_every_detector_rejects_floor_alpha_n_training_points(toy, name, alpha):
     det = fit_toy(make_detector(name, toy, alpha=alpha), toy)
     n = toy.y.size
     expected = math.floor(alpha * n + 1e-9)  # 0.29 * 120 = 34.8 -> 34
-    assert (det.train_scores_ < det.threshold_).sum() == expected
-    assert det.train_scores_.dtype == np.float64
-    assert np.all(np.diff(det.train_scores_) >= 0)
+    assert (det.calibration_scores_ < det.threshold_).sum() == expected
+    assert det.calibration_scores_.dtype == np.float64
+    assert np.all(np.diff(det.calibration_scores_) >= 0)
     rejected = (det.predict(inputs_of(det, toy)) == -1).sum()
     if name == "KNNDetector":
         # Training scores are leave-one-out; each point finds itself when
@@ -88,7 +90,7 @@ def test_scores_decision_predict_percentile_agree(toy, name):
     np.testing.assert_array_equal(
         det.predict(Z), np.where(scores >= det.threshold_, 1, -1)
     )
-    expected = np.array([(det.train_scores_ <= s).mean() for s in scores])
+    expected = np.array([(det.calibration_scores_ <= s).mean() for s in scores])
     np.testing.assert_allclose(det.score_percentile(Z), expected)
     np.testing.assert_array_equal(det.score_inputs(Z), scores)
     assert det.offset_ == det.threshold_
@@ -191,7 +193,7 @@ def test_model_mode_equals_precomputed_inputs(fitted_cnn, spectra, name):
     else:
         reference = make_detector(name, None).fit(Z, y)
     np.testing.assert_allclose(det.score_samples(X), reference.score_samples(Z))
-    np.testing.assert_allclose(det.train_scores_, reference.train_scores_)
+    np.testing.assert_allclose(det.calibration_scores_, reference.calibration_scores_)
     assert det.threshold_ == pytest.approx(reference.threshold_)
     np.testing.assert_allclose(det.score_inputs(Z), reference.score_samples(Z))
     assert det.n_features_in_ == Z.shape[1]
@@ -287,7 +289,48 @@ def test_calibrate_resets_the_threshold_on_held_out_scores():
     scores = np.sort(det.score_samples(held))
     assert det.threshold_ != before
     assert scores[3] < det.threshold_ < scores[4]  # floor(0.1 * 40) = 4 rejected
-    np.testing.assert_array_equal(det.train_scores_, scores)
+    np.testing.assert_array_equal(det.calibration_scores_, scores)
     assert int((det.predict(held) == -1).sum()) == 4
     with pytest.raises(ValueError, match="at least 2"):
         det.calibrate(held[:1])
+
+
+# ---------------------------------------------------- deprecated train_scores_
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_train_scores_is_a_deprecated_alias_of_calibration_scores(toy, name):
+    det = fit_toy(make_detector(name, toy, alpha=0.1), toy)
+    with pytest.warns(FutureWarning, match="renamed `calibration_scores_`"):
+        old = det.train_scores_
+    assert old is det.calibration_scores_
+    assert "train_scores_" not in det.get_fitted_state()
+    unfitted = make_detector(name, toy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning for a missing attribute
+        assert not hasattr(unfitted, "train_scores_")
+
+
+def _saved_before_the_rename(det):
+    """``det``'s fitted state as specauth 0.1 saved it (``train_scores_``)."""
+    state = det.get_fitted_state()
+    state["train_scores_"] = state.pop("calibration_scores_")
+    return state
+
+
+def test_state_and_pickles_saved_with_train_scores_load(toy):
+    det = fit_toy(make_detector("KNNDetector", toy, alpha=0.1), toy)
+    Z = inputs_of(det, toy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        restored = clone(det).set_fitted_state(_saved_before_the_rename(det))
+        old = clone(det)
+        vars(old).update(_saved_before_the_rename(det))  # an 0.1 object
+        unpickled = pickle.loads(pickle.dumps(old))
+    for loaded in (restored, unpickled):
+        assert "train_scores_" not in vars(loaded)
+        np.testing.assert_array_equal(
+            loaded.calibration_scores_, det.calibration_scores_
+        )
+        np.testing.assert_array_equal(
+            loaded.score_percentile(Z), det.score_percentile(Z)
+        )
+        np.testing.assert_array_equal(loaded.predict(Z), det.predict(Z))

@@ -80,7 +80,7 @@ def test_batch_size_does_not_change_results(data, mahalanobis):
     small = DIME(n_components=3, mahalanobis=mahalanobis, batch_size=7).fit(train)
     large = DIME(n_components=3, mahalanobis=mahalanobis, batch_size=1000).fit(train)
     np.testing.assert_allclose(small.score_samples(test), large.score_samples(test))
-    np.testing.assert_allclose(small.train_scores_, large.train_scores_)
+    np.testing.assert_allclose(small.calibration_scores_, large.calibration_scores_)
     assert small.threshold_ == pytest.approx(large.threshold_)
 
 
@@ -98,6 +98,6 @@ def test_bad_n_components(data, bad):
 def test_constant_features_do_not_fail():
     train = np.ones((10, 3))
     det = DIME(mahalanobis=True).fit(train)
-    assert np.isfinite(det.train_scores_).all()
+    assert np.isfinite(det.calibration_scores_).all()
     assert det.score_samples([[1.0, 1.0, 1.0]])[0] == 0.0
     assert det.predict([[1.0, 1.0, 5.0]])[0] == -1

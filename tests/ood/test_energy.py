@@ -16,7 +16,7 @@ def test_energy_matches_log_sum_exp(toy, temperature):
     np.testing.assert_allclose(energy_score(logits, temperature), expected)
     det = Energy(temperature=temperature).fit(logits)
     np.testing.assert_allclose(det.score_samples(logits), expected)
-    np.testing.assert_allclose(det.train_scores_, np.sort(expected))
+    np.testing.assert_allclose(det.calibration_scores_, np.sort(expected))
 
 
 def test_energy_is_stable_for_large_logits():

@@ -26,7 +26,7 @@ def test_matches_brute_force(toy, k):
         det.score_samples(test), _brute_force(toy.features, test, k), atol=1e-7
     )
     loo = _brute_force(toy.features, toy.features, k, leave_one_out=True)
-    np.testing.assert_allclose(det.train_scores_, np.sort(loo), atol=1e-7)
+    np.testing.assert_allclose(det.calibration_scores_, np.sort(loo), atol=1e-7)
 
 
 def test_scale_of_features_is_ignored(toy):
@@ -38,7 +38,7 @@ def test_scale_of_features_is_ignored(toy):
 def test_duplicates_are_left_out_by_index():
     train = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     det = KNNDetector(alpha=0.5).fit(train)
-    np.testing.assert_allclose(det.train_scores_, [-np.sqrt(2.0), 0.0, 0.0])
+    np.testing.assert_allclose(det.calibration_scores_, [-np.sqrt(2.0), 0.0, 0.0])
 
 
 def test_zero_rows_stay_zero():
@@ -49,7 +49,9 @@ def test_zero_rows_stay_zero():
 def test_batch_size_does_not_change_results(toy, k):
     small = KNNDetector(n_neighbors=k, batch_size=7).fit(toy.features)
     large = KNNDetector(n_neighbors=k, batch_size=1000).fit(toy.features)
-    np.testing.assert_allclose(small.train_scores_, large.train_scores_, atol=1e-12)
+    np.testing.assert_allclose(
+        small.calibration_scores_, large.calibration_scores_, atol=1e-12
+    )
     np.testing.assert_allclose(
         small.score_samples(toy.ood_features),
         large.score_samples(toy.ood_features),

@@ -35,7 +35,7 @@ def test_string_labels(toy):
     det = Mahalanobis().fit(toy.features, labels)
     np.testing.assert_array_equal(det.classes_, ["a", "b", "c"])
     reference = Mahalanobis().fit(toy.features, toy.y)
-    np.testing.assert_allclose(det.train_scores_, reference.train_scores_)
+    np.testing.assert_allclose(det.calibration_scores_, reference.calibration_scores_)
 
 
 def test_duplicated_and_constant_columns(toy):
@@ -61,7 +61,9 @@ def test_singular_covariance_without_regularisation(toy):
 def test_batch_size_does_not_change_results(toy):
     small = Mahalanobis(batch_size=7).fit(toy.features, toy.y)
     large = Mahalanobis(batch_size=1000).fit(toy.features, toy.y)
-    np.testing.assert_allclose(small.train_scores_, large.train_scores_, rtol=1e-10)
+    np.testing.assert_allclose(
+        small.calibration_scores_, large.calibration_scores_, rtol=1e-10
+    )
     np.testing.assert_allclose(
         small.score_samples(toy.ood_features), large.score_samples(toy.ood_features)
     )

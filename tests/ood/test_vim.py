@@ -49,7 +49,9 @@ def test_batch_size_does_not_change_results(toy):
     params = {"n_components": 3, "weight": toy.weight, "bias": toy.bias}
     small = ViM(batch_size=7, **params).fit(toy.features)
     large = ViM(batch_size=1000, **params).fit(toy.features)
-    np.testing.assert_allclose(small.train_scores_, large.train_scores_, rtol=1e-9)
+    np.testing.assert_allclose(
+        small.calibration_scores_, large.calibration_scores_, rtol=1e-9
+    )
 
 
 def test_weight_and_bias_are_copied(toy):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -254,18 +255,83 @@ def test_holdout_detector_calibration(data):
     osc = OpenSetClassifier(
         _clf(epochs=3),
         Energy(alpha=0.1),
-        refit_detector_on="holdout",
+        calibrate_on="holdout",
         holdout_fraction=0.25,
     ).fit(X_train, y_train)
     n_holdout = int(np.ceil(0.25 * len(X_train)))
-    assert len(osc.detector_.train_scores_) == n_holdout
+    assert len(osc.detector_.calibration_scores_) == n_holdout
     assert osc.classifier_.n_features_in_ == X_train.shape[1]
     # the threshold rejects exactly floor(alpha * n) of the held-out spectra
-    held = np.sort(osc.detector_.train_scores_)
+    held = np.sort(osc.detector_.calibration_scores_)
     k = int(np.floor(0.1 * n_holdout))
     assert held[k - 1] < osc.detector_.threshold_ < held[k]
     assert osc.predict(X_test).shape == (len(X_test),)
-    with pytest.raises(ValueError, match="refit_detector_on"):
+    with pytest.raises(ValueError, match="calibrate_on"):
+        OpenSetClassifier(_clf(), Energy(), calibrate_on="test").fit(X_train, y_train)
+
+
+# ------------------------------------------------ deprecated refit_detector_on
+def test_refit_detector_on_is_a_deprecated_alias_of_calibrate_on(data):
+    X_train, X_test, y_train, *_ = data
+    params = dict(holdout_fraction=0.25)
+    new = OpenSetClassifier(_clf(epochs=3), Energy(alpha=0.1), calibrate_on="holdout")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # the new name is silent
+        new.set_params(**params).fit(X_train, y_train)
+    old = OpenSetClassifier(
+        _clf(epochs=3), Energy(alpha=0.1), refit_detector_on="holdout", **params
+    )
+    # scikit-learn's parameter protocol keeps the old keyword as it was given
+    assert old.get_params()["refit_detector_on"] == "holdout"
+    assert clone(old).get_params()["refit_detector_on"] == "holdout"
+    assert OpenSetClassifier().get_params()["refit_detector_on"] == "deprecated"
+    assert (
+        OpenSetClassifier().set_params(refit_detector_on="holdout").refit_detector_on
+        == "holdout"
+    )
+    with pytest.warns(FutureWarning, match="renamed `calibrate_on`.*'holdout'"):
+        old.fit(X_train, y_train)  # same network (cache): same threshold
+    assert old.detector_.threshold_ == new.detector_.threshold_
+    np.testing.assert_array_equal(
+        old.detector_.calibration_scores_, new.detector_.calibration_scores_
+    )
+    np.testing.assert_array_equal(old.predict(X_test), new.predict(X_test))
+    # the old keyword wins over calibrate_on, and is checked under its own name
+    with pytest.warns(FutureWarning):
+        overridden = OpenSetClassifier(
+            _clf(epochs=3), Energy(alpha=0.1), refit_detector_on="train", **params
+        ).fit(X_train, y_train)
+    assert len(overridden.detector_.calibration_scores_) == len(X_train)
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="refit_det"):
         OpenSetClassifier(_clf(), Energy(), refit_detector_on="test").fit(
             X_train, y_train
         )
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_parameter_protocol_checks_of_scikit_learn(legacy):
+    from sklearn.utils import estimator_checks
+
+    osc = OpenSetClassifier(**({"refit_detector_on": "holdout"} if legacy else {}))
+    for name in (
+        "check_parameters_default_constructible",
+        "check_get_params_invariance",
+        "check_set_params",
+        "check_no_attributes_set_in_init",
+        "check_estimator_cloneable",
+        "check_estimator_repr",
+    ):
+        getattr(estimator_checks, name)("OpenSetClassifier", clone(osc))
+
+
+def test_pickle_from_before_calibrate_on_loads(data, fitted):
+    _, X_test, *_ = data
+    old = pickle.loads(pickle.dumps(fitted))
+    del old.calibrate_on  # an 0.1 object: only refit_detector_on
+    old.refit_detector_on = "holdout"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.get_params()["calibrate_on"] == "holdout"
+    assert loaded.get_params()["refit_detector_on"] == "deprecated"
+    np.testing.assert_array_equal(loaded.predict(X_test), fitted.predict(X_test))

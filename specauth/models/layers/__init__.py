@@ -2,27 +2,32 @@
 
 Importing this package registers the layers with Keras' serialisation, so a
 saved ``.keras`` network that uses them loads in safe mode. The ``fixed_*``
-functions build the same maps as single built-in Keras layers (for a known
-channel count, or length), which the network builders use so that their
-files load with plain Keras, without specauth.
+functions build position, channel and pixel maps as single built-in Keras
+layers (for a known channel count, or length), which the network builders
+use so that their files load with plain Keras, without specauth.
+
+``ChannelAdapter``, ``PixelScaling`` and ``PositionChannel`` are legacy
+custom layers that no builder uses any more: they are imported here only so
+that they stay registered and ``.keras`` files saved by earlier versions
+still load. They are not part of the public API.
 """
 
 from specauth.models.layers.channel_adapter import (
-    ChannelAdapter,
+    ChannelAdapter,  # noqa: F401 - legacy, registered for old files
     fixed_channel_adapter,
 )
 from specauth.models.layers.gramian_angular import GramianAngularLayer
-from specauth.models.layers.pixel_scaling import PixelScaling, fixed_pixel_scaling
+from specauth.models.layers.pixel_scaling import (
+    PixelScaling,  # noqa: F401 - legacy, registered for old files
+    fixed_pixel_scaling,
+)
 from specauth.models.layers.position_channel import (
-    PositionChannel,
+    PositionChannel,  # noqa: F401 - legacy, registered for old files
     fixed_position_channel,
 )
 
 __all__ = [
-    "ChannelAdapter",
     "GramianAngularLayer",
-    "PixelScaling",
-    "PositionChannel",
     "fixed_channel_adapter",
     "fixed_pixel_scaling",
     "fixed_position_channel",

@@ -1,8 +1,10 @@
-"""ChannelAdapter: turn any number of image channels into the 3 a base expects.
+"""Turn any number of image channels into the 3 a pretrained base expects.
 
-:class:`ChannelAdapter` is the custom layer (files saved by earlier versions
-use it); :func:`fixed_channel_adapter` does the same with one built-in Keras
-layer, so networks built with it need no specauth to load.
+:func:`fixed_channel_adapter` does it with one built-in Keras layer, so
+networks built with it need no specauth to load;
+:class:`~specauth.models.CNNFactory` uses it. ``ChannelAdapter``, the custom
+layer that earlier versions used, is kept (registered with Keras) only so
+that their saved ``.keras`` files load.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from specauth._lazy import import_keras
 keras = import_keras()
 ops = keras.ops
 
-__all__ = ["ChannelAdapter", "channel_mixing_matrix", "fixed_channel_adapter"]
+__all__ = ["channel_mixing_matrix", "fixed_channel_adapter"]
 
 
 def _check_channels(value, name):
@@ -123,6 +125,12 @@ class ChannelAdapter(keras.layers.Layer):
     fixed_channel_adapter : The same map as a built-in Keras layer, which
         :class:`specauth.models.CNNFactory` uses (layer ``"channel_adapter"``).
 
+    Notes
+    -----
+    Legacy: no specauth builder uses this layer any more. It is kept only so
+    that ``.keras`` files saved by earlier versions load (in safe mode, once
+    ``specauth.models.layers`` has been imported).
+
     Examples
     --------
     >>> import numpy as np
@@ -170,8 +178,10 @@ def fixed_channel_adapter(
 ):
     """Return a built-in Keras layer mixing ``in_channels`` into ``out_channels``.
 
-    The same per-pixel linear map ``y = x @ W`` as :class:`ChannelAdapter`,
-    with ``W`` starting at :func:`channel_mixing_matrix`, made of a single
+    A per-pixel linear map ``y = x @ W``, with ``W`` of shape
+    ``(in_channels, out_channels)`` starting at
+    :func:`channel_mixing_matrix` (the single channel copied to R, G and B; 3
+    channels unchanged; more channels averaged in groups), made of a single
     ``keras.layers.EinsumDense`` layer (equation ``"abcd,de->abce"``, no
     bias) for images of a known ``image_shape``. Built-in layers only, so a
     network that uses it loads with plain ``keras.saving.load_model`` on a
@@ -218,7 +228,6 @@ def fixed_channel_adapter(
 
     See Also
     --------
-    ChannelAdapter : The custom layer, for images of any shape.
     channel_mixing_matrix : The initial ``W``.
 
     Examples

@@ -1,8 +1,10 @@
-"""PixelScaling: map an input value range to what a pretrained base expects.
+"""Map an input value range to the pixels a pretrained base expects.
 
-:class:`PixelScaling` is the custom layer (files saved by earlier versions use
-it); :func:`fixed_pixel_scaling` does the same with one built-in Keras layer,
-so networks built with it need no specauth to load.
+:func:`fixed_pixel_scaling` does it with one built-in Keras layer, so
+networks built with it need no specauth to load;
+:class:`~specauth.models.CNNFactory` uses it. ``PixelScaling``, the custom
+layer that earlier versions used, is kept (registered with Keras) only so
+that their saved ``.keras`` files load.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from specauth.models.layers.channel_adapter import _check_image_shape
 keras = import_keras()
 ops = keras.ops
 
-__all__ = ["PIXEL_MODES", "PixelScaling", "fixed_pixel_scaling"]
+__all__ = ["PIXEL_MODES", "fixed_pixel_scaling"]
 
 #: Per-channel mean and standard deviation of ImageNet in RGB order, on the
 #: 0-1 scale ("torch" mode) and the BGR means on the 0-255 scale ("caffe").
@@ -116,6 +118,12 @@ class PixelScaling(keras.layers.Layer):
         :class:`specauth.models.CNNFactory` puts (layer ``"pixel_scaling"``)
         in front of every pretrained base.
 
+    Notes
+    -----
+    Legacy: no specauth builder uses this layer any more. It is kept only so
+    that ``.keras`` files saved by earlier versions load (in safe mode, once
+    ``specauth.models.layers`` has been imported).
+
     Examples
     --------
     >>> import numpy as np
@@ -195,8 +203,10 @@ def fixed_pixel_scaling(
 ):
     """Return a built-in Keras layer mapping ``input_range`` to a base's pixels.
 
-    The same map as :class:`PixelScaling` -- ``input_range`` to 0-255 pixels,
-    then the ``"tf"``, ``"torch"``, ``"caffe"`` or ``"none"`` convention --
+    ``pixels = (x - low) / (high - low) * 255`` with ``(low, high) =
+    input_range``, then the ``"tf"``, ``"torch"``, ``"caffe"`` or ``"none"``
+    convention of ``keras.applications.imagenet_utils.preprocess_input``
+    (see ``PIXEL_MODES``) --
     made of a single frozen ``keras.layers.EinsumDense`` layer (equation
     ``"abcd,de->abce"``, one bias per output channel) for images of a known
     ``image_shape``. Every mode is an
@@ -208,9 +218,9 @@ def fixed_pixel_scaling(
     uses it (layer ``"pixel_scaling"``).
 
     The kernel and bias are worked out in float64 and rounded to float32; the
-    layer computes ``x * a + b`` where :class:`PixelScaling` computes
-    ``(x - low) * a'``, so the two agree to float32 rounding of the output
-    (of order ``1e-7`` times ``|b|``). The layer is not trainable; its
+    layer computes ``x * a + b``, which equals ``(x - low) * a'`` (the
+    two-step map above) to float32 rounding of the output (of order ``1e-7``
+    times ``|b|``). The layer is not trainable; its
     initialisers hold the values, so ``keras.models.clone_model`` rebuilds it
     unchanged.
 
@@ -247,10 +257,6 @@ def fixed_pixel_scaling(
         If ``low >= high``, an end is not finite, ``mode`` is unknown,
         ``image_shape`` is not a pair of ints >= 1, ``channels < 1``, or
         ``mode`` is ``"torch"`` or ``"caffe"`` and ``channels != 3``.
-
-    See Also
-    --------
-    PixelScaling : The custom layer, for images of any shape.
 
     Examples
     --------

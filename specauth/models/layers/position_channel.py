@@ -1,8 +1,10 @@
-"""PositionChannel: append the normalised position as an extra input channel.
+"""Append the normalised position as an extra input channel.
 
-:class:`PositionChannel` is a custom layer for inputs of any length;
-:func:`fixed_position_channel` does the same with one built-in Keras layer for
-a known length, so networks built with it need no specauth to load.
+:func:`fixed_position_channel` does it with one built-in Keras layer for a
+known length, so networks built with it need no specauth to load; the 1D
+builders use it. ``PositionChannel``, the custom layer for inputs of any
+length that earlier versions used, is kept (registered with Keras) only so
+that their saved ``.keras`` files load.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from specauth._lazy import import_keras
 keras = import_keras()
 ops = keras.ops
 
-__all__ = ["PositionChannel", "fixed_position_channel"]
+__all__ = ["fixed_position_channel"]
 
 
 def _check_end(value, name):
@@ -77,15 +79,15 @@ class PositionChannel(keras.layers.Layer):
 
     See Also
     --------
-    specauth.models.cnn1d : Uses it (layer ``"position"``) unless
-        ``position_channel=False``.
-    specauth.models.resnet1d : Likewise.
+    fixed_position_channel : The built-in layer the builders use instead.
 
     Notes
     -----
-    The layer has no weights. A ``.keras`` file holding it loads in safe mode
-    once this module has been imported (``import specauth.models.layers``),
-    which registers the class with Keras.
+    Legacy: no specauth builder uses this layer any more. It is kept only so
+    that ``.keras`` files saved by earlier versions load: such a file loads in
+    safe mode once this module has been imported (``import
+    specauth.models.layers``), which registers the class with Keras. The
+    layer has no weights.
 
     References
     ----------
@@ -126,8 +128,8 @@ class PositionChannel(keras.layers.Layer):
 def fixed_position_channel(length, channels, *, low=-1.0, high=1.0, name="position"):
     """Return a built-in Keras layer that appends a ``low -> high`` position ramp.
 
-    The same operation as :class:`PositionChannel` for inputs of a known
-    ``length``, made of a single frozen ``keras.layers.EinsumDense`` layer:
+    For inputs of a known ``length``, made of a single frozen
+    ``keras.layers.EinsumDense`` layer:
     its kernel is ``[I | 0]`` (a copy of the ``channels`` input channels and
     one zero column) and its per-position bias is ``[0 | ramp]``. Built-in
     layers only, so a network that uses it loads with plain
@@ -165,10 +167,6 @@ def fixed_position_channel(length, channels, *, low=-1.0, high=1.0, name="positi
     ValueError
         If ``length`` or ``channels`` is below 1, ``low``/``high`` is not
         finite, or ``low == high``.
-
-    See Also
-    --------
-    PositionChannel : The custom layer, for inputs of any length.
 
     Examples
     --------
