@@ -136,8 +136,8 @@ def _position_limit(max_positions, length):
             f"`max_positions` must be 'auto' or an int; got {max_positions!r}."
         )
     # Measured, not derived: 3 sqrt(n) fits the maps that kept both the
-    # accuracy and the logit detectors (cnn1d Notes); below 144 points the
-    # 4-points-per-position rule is the tighter one.
+    # accuracy and the logit detectors (docs/guide/networks.md); below 144
+    # points the 4-points-per-position rule is the tighter one.
     return max(2, min(math.floor(3 * math.sqrt(length)), -(-length // 4)))
 
 
@@ -290,50 +290,17 @@ def cnn1d(
 
     Notes
     -----
-    A class activation map is the last feature map weighted by the logits'
-    weights, at that map's resolution. It can point at a peak only if a
-    position covers few points *and* responds to what is near it. The default
-    plan gives both: for 2,631 points, 83 positions 32 points apart, each
-    seeing a window of 265 points, a tenth of the spectrum (1,536 points: 96
-    positions 16 points apart, 105-point windows). A window of ``w`` points
-    grows by ``(k - 1) * j`` for each convolution of kernel ``k`` and by
-    ``(p - 1) * j`` for each pooling of size ``p``, where ``j`` is the
-    spacing of the map it reads; for 2,631 points
-    ``w = 1 + 6 + 1 * 2 + 6 * 4 + 1 * 8 + 6 * 16 + 2 * 2 * 32 = 265``.
-    Windows that see most of the spectrum (a map of a few positions) classify
-    as well, but their maps point anywhere a window covers the decisive peak,
-    not at it: on ``make_spectra`` ground truth
-    (``benchmarks/explain_groundtruth.py``, 1,536 points) the CAM maximum lies
-    within two peak widths of a peak that tells the class apart for every
-    correctly classified test spectrum with this plan, for 0.09 of them with
-    the earlier 4-position plan. Much finer maps cost open-set quality: with
-    ``max_positions=512`` (329 positions of 65-point windows at 2,631 points)
-    the maps are as exact, but the logit-based detectors lose on PGAA
-    (Energy AUROC 0.975 instead of 0.999, ``benchmarks/pgaa_openset.py``),
-    because each logit then adds up local evidence that unknown materials
-    share. Short spectra show the same: on 128-point ``make_spectra`` data
-    with two unknown classes and 63 training spectra, 64 positions gave
-    Energy AUROCs of 0.43 to 0.98 (mean 0.78 over 5 seeds), 32 positions 0.92
-    to 0.99 (mean 0.97). Too coarse a map fails too: at 20,000 points
-    (``make_spectra``, 4 classes whose peaks differ in position, 3 seeds), 79
-    positions 256 points apart gave accuracies 0.77 to 0.92 and Energy AUROCs
-    0.66 to 0.90, 313 positions accuracy 1.0 and AUROCs 0.88 to 0.999. The
-    ``"auto"`` limit of ``3 * sqrt(length)`` positions picks the good plan in
-    each of these cases.
+    The default plan is a measured compromise: a last feature map fine
+    enough for class activation maps to point at the peaks that decide,
+    coarse enough for the logit-based detectors (Energy, MaxLogit) to keep
+    their open-set quality; the position inputs let the GAP head use *where*
+    a peak is. The measurements behind ``max_positions="auto"`` and the
+    position inputs are in the guide page "Choosing a network", section "How
+    the default cnn1d plan was chosen" (``docs/guide/networks.md``).
 
-    A GAP head averages over positions, so by itself it cannot tell two
-    spectra apart that differ only in *where* a narrow peak sits -- the case
-    that separates diffraction phases. The position channel lets the filters
-    respond to a feature at a given place, and the position features before
-    the local blocks let them do so at the map's resolution (without them, a
-    512-position plan lost accuracy on small ``make_spectra`` tasks:
-    ``benchmarks/lengths.py``, 2,048 points, 0.85 and 0.96 in 2 of 3 seeds,
-    1.0 with them). ``head="flatten"`` is the other way to keep positions
-    (the logits then see each one), at the cost of class activation maps.
-
-    Every ``BatchNormalization`` uses ``momentum=0.9`` (Keras's default of 0.99
-    leaves the moving statistics used at inference far from the data after the
-    few hundred steps that small data sets train for).
+    Every ``BatchNormalization`` uses ``momentum=0.9`` (Keras's default of
+    0.99 leaves the moving statistics used at inference far from the data
+    after the few hundred steps that small data sets train for).
 
     References
     ----------
