@@ -11,12 +11,13 @@ import csv
 import os
 import zipfile
 import zlib
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 
 from .._lazy import import_optional
-from .._validation import check_spectra
+from .._validation import Interval, check_scalar, check_spectra
 from ._textio import (
     _split,
     _to_floats,
@@ -267,17 +268,7 @@ def read_labels(path, n_expected=None, *, header="infer"):
     """
     if header not in ("infer", True, False):
         raise ValueError(f"`header` must be 'infer', True or False; got {header!r}.")
-    if n_expected is not None:
-        if isinstance(n_expected, bool) or not isinstance(
-            n_expected, (int, np.integer)
-        ):
-            raise TypeError(
-                f"`n_expected` must be None or an int >= 0; got {n_expected!r}."
-            )
-        if n_expected < 0:
-            raise ValueError(
-                f"`n_expected` must be None or an int >= 0; got {n_expected}."
-            )
+    check_scalar("n_expected", n_expected, Interval(Integral, 0, None), allow_none=True)
     file, _, suffix = _check_path(path, LABEL_SUFFIXES, "labels")
     if suffix == ".npy":
         labels = _load_npy(file)
@@ -301,14 +292,6 @@ def read_labels(path, n_expected=None, *, header="infer"):
 
 
 # ---------------------------------------------------------------- streaming
-def _check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"`batch_size` must be an int >= 1; got {batch_size!r}.")
-    if batch_size < 1:
-        raise ValueError(f"`batch_size` must be an int >= 1; got {batch_size}.")
-    return int(batch_size)
-
-
 def _text_row_chunks(file, batch_size):
     """Yield lists of ``(line_number, text)`` of at most ``batch_size`` rows."""
     chunk = []
@@ -577,7 +560,7 @@ def iter_spectra(path, batch_size=1024, *, allow_nd=False):
     >>> [chunk.shape for chunk in iter_spectra(folder / "X.npy", batch_size=2)]
     [(2, 2), (2, 2), (1, 2)]
     """
-    batch_size = _check_batch_size(batch_size)
+    batch_size = check_scalar("batch_size", batch_size, Interval(Integral, 1, None))
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
     ndim = (2, 3, 4) if allow_nd else (2,)
     if suffix in TEXT_SUFFIXES:

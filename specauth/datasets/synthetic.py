@@ -9,15 +9,28 @@ what tests of explanation methods need.
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from specauth._validation import (
+    Interval,
+    check_pair,
+    check_random_state_value,
+    check_scalar,
+)
 
 __all__ = ["make_spectra"]
 
 _HEIGHTS = (0.2, 1.0)  # range of the relative peak heights
 _BACKGROUND_LEVEL = (0.02, 0.1)  # range of the background level at channel 0
+_POSITIVE = Interval(Real, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(Real, 0, None)
+
+
+def _int(name, value, minimum):
+    return check_scalar(name, value, Interval(Integral, minimum, None))
 
 
 def _pseudo_voigt(x, center, fwhm, eta=0.5):
@@ -51,47 +64,10 @@ def _pseudo_voigt(x, center, fwhm, eta=0.5):
     return eta / (1.0 + z2) + (1.0 - eta) * np.exp(-np.log(2.0) * z2)
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be an int; got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}; got {value}.")
-    return int(value)
-
-
-def _check_real(name, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a number; got {value!r}.")
-    if not (value >= low and (high is None or value <= high)):
-        span = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"`{name}` must be in {span}; got {value}.")
-    return float(value)
-
-
-def _check_pair(name, value, check):
-    """An int/float or a (low, high) pair; returns ``(low, high)``."""
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2:
-        raise ValueError(
-            f"`{name}` must be a number or a (low, high) pair; got {value!r}."
-        )
-    low, high = (check(name, v) for v in pair)
-    if low > high:
-        raise ValueError(f"`{name}` must have low <= high; got {value!r}.")
-    return low, high
-
-
 def _generator(random_state):
+    random_state = check_random_state_value("random_state", random_state, high=None)
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    if isinstance(random_state, bool) or not (
-        random_state is None
-        or isinstance(random_state, (numbers.Integral, np.random.Generator))
-    ):
-        raise TypeError(
-            "`random_state` must be None, an int or a numpy Generator/RandomState; "
-            f"got {random_state!r}."
-        )
     return np.random.default_rng(random_state)
 
 
@@ -300,24 +276,23 @@ def make_spectra(
     >>> int((~data.discriminating["phase_0"]).sum())
     2
     """
-    n_classes = _check_int("n_classes", n_classes, 1)
-    n_samples = _check_int("n_samples_per_class", n_samples_per_class, 1)
-    length = _check_int("length", length, 8)
-    n_unknown = _check_int("n_unknown_classes", n_unknown_classes, 0)
-    shared = _check_int("shared_peaks", shared_peaks, 0)
-    peak_range = _check_pair("n_peaks", n_peaks, lambda n, v: _check_int(n, v, 1))
+    n_classes = _int("n_classes", n_classes, 1)
+    n_samples = _int("n_samples_per_class", n_samples_per_class, 1)
+    length = _int("length", length, 8)
+    n_unknown = _int("n_unknown_classes", n_unknown_classes, 0)
+    shared = _int("shared_peaks", shared_peaks, 0)
+    peak_range = check_pair(
+        "n_peaks", n_peaks, Interval(Integral, 1, None), allow_scalar=True
+    )
     if fwhm is None:
         fwhm = (max(1.5, length / 256), max(3.0, length / 96))
-    widths = _check_pair(
-        "fwhm", fwhm, lambda n, v: _check_real(n, v, np.finfo(float).tiny)
-    )
-    if counts is not None:
-        counts = _check_real("counts", counts, np.finfo(float).tiny)
+    widths = check_pair("fwhm", fwhm, _POSITIVE, allow_scalar=True)
+    counts = check_scalar("counts", counts, _POSITIVE, allow_none=True)
     settings = (
-        _check_real("peak_shift", peak_shift, 0.0),
-        _check_real("width_jitter", width_jitter, 0.0),
-        _check_real("intensity_jitter", intensity_jitter, 0.0),
-        _check_real("eta", eta, 0.0, 1.0),
+        check_scalar("peak_shift", peak_shift, _NON_NEGATIVE),
+        check_scalar("width_jitter", width_jitter, _NON_NEGATIVE),
+        check_scalar("intensity_jitter", intensity_jitter, _NON_NEGATIVE),
+        check_scalar("eta", eta, Interval(Real, 0, 1)),
         bool(background),
         counts,
     )

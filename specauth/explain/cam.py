@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 
+from specauth._validation import Interval, check_choice, check_scalar
 from specauth.explain._target import (
     class_indices,
     per_sample_classes,
@@ -51,14 +54,8 @@ class _BaseCAM:
     def __init__(self, model, method="cam", *, layer=None, batch_size=32):
         from specauth.explain._network import split_network
 
-        if not isinstance(method, str) or method not in _METHODS:
-            raise ValueError(
-                f"`method` must be one of {list(_METHODS)}; got {method!r}."
-            )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise TypeError(f"`batch_size` must be an int >= 1; got {batch_size!r}.")
-        if batch_size < 1:
-            raise ValueError(f"`batch_size` must be an int >= 1; got {batch_size}.")
+        check_choice("method", method, _METHODS)
+        check_scalar("batch_size", batch_size, Interval(Integral, 1, None))
         self.model = model
         self.method = method
         self.layer = layer

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from specauth._validation import check_is_fitted
+from specauth._validation import (
+    Interval,
+    check_array_1d,
+    check_choice,
+    check_is_fitted,
+    check_scalar,
+)
 
 __all__ = ["Interpretation"]
 
 _NORMALIZE = ("true", "pred", "all")
 _TINY = np.finfo(np.float64).tiny  # floor of a probability before its log
+_POSITIVE = Interval(Integral, 1, None)
 
 
 def _py(value):
     """Return ``value`` as a Python scalar when it is a numpy scalar."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be an int >= {minimum}; got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}; got {value}.")
-    return int(value)
 
 
 def _label_array(values, name):
@@ -48,13 +47,8 @@ def _label_array(values, name):
 
 
 def _floats(values, name, n_samples):
-    arr = np.array(values, dtype=np.float64)  # a copy: the caller's stays as is
-    if arr.shape != (n_samples,):
-        raise ValueError(
-            f"`{name}` must have shape ({n_samples},), one value per sample; "
-            f"got shape {arr.shape}."
-        )
-    return arr
+    """One float per sample (a copy; NaN allowed)."""
+    return check_array_1d(name, values, length=n_samples, min_length=0, finite=False)
 
 
 def _n_rows(X, name):
@@ -334,7 +328,7 @@ classes, unknown_label
         TypeError
             If ``estimator`` has no ``predict_proba``.
         """
-        batch_size = _check_int("batch_size", batch_size)
+        batch_size = check_scalar("batch_size", batch_size, _POSITIVE)
         steps, final, open_set = _split_estimator(estimator)
         column_of = {_py(c): j for j, c in enumerate(final.classes_)}
         batches = _stream_batches(X) if y is None else _array_batches(X, y, batch_size)
@@ -388,11 +382,7 @@ classes, unknown_label
             classes found in ``y_true``; columns the classes then
             ``unknown_label`` (from :func:`~specauth.openset.figures_of_merit`).
         """
-        if normalize is not None and normalize not in _NORMALIZE:
-            raise ValueError(
-                f"`normalize` must be one of {list(_NORMALIZE)} or None; "
-                f"got {normalize!r}."
-            )
+        check_choice("normalize", normalize, _NORMALIZE, allow_none=True)
         if self._open_set:
             from specauth.openset.metrics import figures_of_merit
 
@@ -427,7 +417,7 @@ classes, unknown_label
             never-trained sample predicted ``unknown_label`` is right and not
             listed; a known one predicted ``unknown_label`` is.
         """
-        min_count = _check_int("min_count", min_count)
+        min_count = check_scalar("min_count", min_count, _POSITIVE)
         cm = self.confusion_matrix()
         n_classes = len(self.classes)
         found = []
@@ -456,7 +446,7 @@ classes, unknown_label
             ``proba_pred``, each an array of length ``min(k, n_defined)``.
             Ties keep the data order.
         """
-        k = _check_int("k", k)
+        k = check_scalar("k", k, _POSITIVE)
         defined = np.flatnonzero(~np.isnan(self.losses))
         order = np.argsort(-self.losses[defined], kind="stable")[:k]
         pick = defined[order]

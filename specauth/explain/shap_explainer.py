@@ -8,6 +8,12 @@ from numbers import Integral, Real
 import numpy as np
 
 from specauth._lazy import import_optional
+from specauth._validation import (
+    Interval,
+    check_choice,
+    check_random_state_value,
+    check_scalar,
+)
 from specauth.explain._target import (
     class_indices,
     per_sample_classes,
@@ -64,30 +70,6 @@ def _seeded_numpy(seed):
         yield
     finally:
         np.random.set_state(state)
-
-
-def _check_choice(name, value, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}; got {value!r}.")
-
-
-def _check_int(name, value, low, *, high=None, allow_none=False):
-    if value is None and allow_none:
-        return
-    expected = f"an int >= {low}" if high is None else f"an int in [{low}, {high}]"
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"`{name}` must be {expected}; got {value!r}.")
-    if value < low or (high is not None and value > high):
-        raise ValueError(f"`{name}` must be {expected}; got {value}.")
-
-
-def _check_blur_width(blur_width):
-    if blur_width is None:
-        return
-    if isinstance(blur_width, bool) or not isinstance(blur_width, Real):
-        raise TypeError(f"`blur_width` must be a number > 0; got {blur_width!r}.")
-    if not (blur_width > 0 and np.isfinite(blur_width)):
-        raise ValueError(f"`blur_width` must be a number > 0; got {blur_width}.")
 
 
 class ShapExplainer:
@@ -241,13 +223,21 @@ class ShapExplainer:
         self._shap = import_optional(
             "shap", package="specauth[explain]", purpose="compute SHAP explanations"
         )
-        _check_choice("algorithm", algorithm, _ALGORITHMS)
-        _check_choice("output", output, _OUTPUTS)
-        _check_int("n_segments", n_segments, 1, allow_none=True)
-        _check_int("max_evals", max_evals, 2)
-        _check_int("batch_size", batch_size, 1)
-        _check_int("random_state", random_state, 0, high=2**32 - 1, allow_none=True)
-        _check_blur_width(blur_width)
+        check_choice("algorithm", algorithm, _ALGORITHMS)
+        check_choice("output", output, _OUTPUTS)
+        check_scalar(
+            "n_segments", n_segments, Interval(Integral, 1, None), allow_none=True
+        )
+        check_scalar("max_evals", max_evals, Interval(Integral, 2, None))
+        check_scalar("batch_size", batch_size, Interval(Integral, 1, None))
+        check_random_state_value("random_state", random_state, generators=False)
+        check_scalar(
+            "blur_width",
+            blur_width,
+            Interval(Real, 0, None, closed="neither"),
+            allow_none=True,
+            finite=True,
+        )
         self.model = model
         self.algorithm = algorithm
         self.n_segments = n_segments
@@ -268,12 +258,13 @@ class ShapExplainer:
     def _check_background(self, background):
         """Return the fixed reference of an array background, else None."""
         if isinstance(background, str):
-            _check_choice("background", background, _BACKGROUNDS)
+            check_choice("background", background, _BACKGROUNDS)
             return None
         if background is None:
             raise TypeError(
-                f"`background` must be one of {list(_BACKGROUNDS)} or an array of "
-                "samples; got None."
+                "`background` must be one of "
+                f"{', '.join(map(repr, _BACKGROUNDS))} or an array of samples; "
+                "got None."
             )
         values = np.asarray(background, dtype=np.float32)
         if values.shape == self._sample_shape or (

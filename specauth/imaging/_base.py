@@ -8,16 +8,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from specauth._validation import (
+    FLOATS,
     Interval,
     Options,
     check_is_fitted,
     check_params,
+    check_scalar,
     validate_data,
 )
 
 __all__ = ["BaseImager"]
-
-_FLOATS = (np.float64, np.float32)
 
 
 class BaseImager(TransformerMixin, BaseEstimator):
@@ -53,7 +53,7 @@ class BaseImager(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=_FLOATS)
+        X = validate_data(self, X, reset=True, dtype=FLOATS)
         self._size(X.shape[1])
         return self
 
@@ -114,7 +114,7 @@ class BaseImager(TransformerMixin, BaseEstimator):
     def _validate(self, X):
         check_is_fitted(self)
         check_params(self)
-        X = validate_data(self, X, reset=False, dtype=_FLOATS)
+        X = validate_data(self, X, reset=False, dtype=FLOATS)
         self._size(X.shape[1])
         return X
 
@@ -138,12 +138,9 @@ class BaseImager(TransformerMixin, BaseEstimator):
             yield start, view
 
     def _check_chunking(self, batch_size, out, shape):
-        if batch_size is not None and (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, Integral)
-            or batch_size < 1
-        ):
-            raise ValueError(f"`batch_size` must be an int >= 1; got {batch_size!r}.")
+        check_scalar(
+            "batch_size", batch_size, Interval(Integral, 1, None), allow_none=True
+        )
         if out is None:
             return self.batch_size if batch_size is None else batch_size
         if not isinstance(out, np.ndarray):

@@ -1,19 +1,24 @@
-"""Argument checks shared by the network builders.
+"""Argument checks of the network builders, on :mod:`specauth._validation`.
 
-Each check raises ``TypeError`` for a value of the wrong type and
-``ValueError`` for a value of the right type outside the accepted range, with
-a message naming the argument, the expectation and the received value.
+The builders take their arguments in ``(value, name)`` order; each check
+delegates to the shared vocabulary, so the messages are the house ones
+(``TypeError`` for a wrong type, ``ValueError`` for a value out of range, each
+naming the argument, the expectation and the value received). Only the checks
+that are about networks (``input_shape``, ``n_classes``, a layer ``name``)
+are written here.
 """
 
 from __future__ import annotations
 
 from numbers import Integral, Real
 
-import numpy as np
+from specauth import _validation
+from specauth._validation import Interval, check_scalar
 
 __all__ = [
     "check_bool",
     "check_input_shape",
+    "check_int",
     "check_int_tuple",
     "check_n_classes",
     "check_name",
@@ -22,25 +27,33 @@ __all__ = [
     "check_seed",
 ]
 
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+_RATE = Interval(Real, 0, 1, closed="left")
 
 
-def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int after checking it is an int >= ``minimum``."""
-    if not _is_int(value):
-        raise TypeError(
-            f"`{name}` must be an int >= {minimum}; got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}; got {value}.")
-    return int(value)
+def check_int(value: object, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int after checking it is an int >= ``minimum``.
+
+    >>> check_int(0, "local_blocks", minimum=0)
+    0
+    """
+    return check_scalar(name, value, Interval(Integral, minimum, None))
+
+
+def check_positive_int(value: object, name: str) -> int:
+    """Return ``value`` as an int after checking it is an int >= 1.
+
+    >>> check_positive_int(3, "channels")
+    3
+    """
+    return check_int(value, name)
 
 
 def check_input_shape(input_shape: object) -> tuple[int, int]:
-    """Return ``(length, channels)`` as ints after checking both are >= 1."""
+    """Return ``(length, channels)`` as ints after checking both are >= 1.
+
+    >>> check_input_shape([128, 1])
+    (128, 1)
+    """
     if not isinstance(input_shape, (tuple, list)):
         raise TypeError(
             "`input_shape` must be a tuple (length, channels); got "
@@ -52,59 +65,64 @@ def check_input_shape(input_shape: object) -> tuple[int, int]:
             f"{tuple(input_shape)!r} with {len(input_shape)} entries. For spectra "
             "of shape (n_samples, length) pass (length, 1)."
         )
-    length = check_positive_int(input_shape[0], "input_shape[0] (length)")
-    channels = check_positive_int(input_shape[1], "input_shape[1] (channels)")
+    length = check_int(input_shape[0], "input_shape[0] (length)")
+    channels = check_int(input_shape[1], "input_shape[1] (channels)")
     return length, channels
 
 
 def check_n_classes(n_classes: object) -> int:
-    """Return ``n_classes`` as an int after checking it is >= 2."""
-    return check_positive_int(n_classes, "n_classes", minimum=2)
+    """Return ``n_classes`` as an int after checking it is >= 2.
+
+    >>> check_n_classes(3)
+    3
+    """
+    return check_int(n_classes, "n_classes", minimum=2)
 
 
 def check_int_tuple(value: object, name: str) -> tuple[int, ...]:
-    """Return ``value`` as a non-empty tuple of ints >= 1."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
-        raise TypeError(
-            f"`{name}` must be a tuple of ints >= 1; got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    if len(value) == 0:
-        raise ValueError(f"`{name}` must hold at least one int; got {value!r}.")
-    return tuple(check_positive_int(v, f"{name}[{i}]") for i, v in enumerate(value))
+    """Return ``value`` as a non-empty tuple of ints >= 1.
+
+    >>> check_int_tuple([16, 32], "filters")
+    (16, 32)
+    """
+    return _validation.check_int_tuple(name, value)
 
 
 def check_rate(value: object, name: str) -> float:
-    """Return ``value`` as a float after checking it is in [0, 1)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(
-            f"`{name}` must be a number in [0, 1); got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    if not 0 <= value < 1:
-        raise ValueError(f"`{name}` must be in [0, 1); got {value}.")
-    return float(value)
+    """Return ``value`` as a float after checking it is in [0, 1).
+
+    >>> check_rate(0, "dropout")
+    0.0
+    """
+    return check_scalar(name, value, _RATE)
 
 
 def check_bool(value: object, name: str) -> bool:
-    """Return ``value`` as a bool after checking it is one."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(
-            f"`{name}` must be True or False; got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    return bool(value)
+    """Return ``value`` as a bool after checking it is one.
+
+    >>> check_bool(True, "batch_norm")
+    True
+    """
+    return _validation.check_bool(name, value)
 
 
 def check_name(value: object) -> str:
-    """Return ``value`` after checking it is a non-empty str."""
+    """Return ``value`` after checking it is a non-empty str.
+
+    >>> check_name("cnn1d")
+    'cnn1d'
+    """
     if not isinstance(value, str) or not value:
         raise TypeError(f"`name` must be a non-empty str; got {value!r}.")
     return value
 
 
 def check_seed(seed: object) -> int | None:
-    """Return ``seed`` as an int (or None) after checking it is None or an int >= 0."""
-    if seed is None:
-        return None
-    return check_positive_int(seed, "seed", minimum=0)
+    """Return ``seed`` as an int (or None) after checking it is None or an int >= 0.
+
+    >>> check_seed(None), check_seed(7)
+    (None, 7)
+    """
+    return _validation.check_random_state_value(
+        "seed", seed, high=None, generators=False
+    )

@@ -106,7 +106,7 @@ def _fourier_positions(length, channels, frequencies, name):
 def _check_blocks(n_blocks, filters, local_blocks):
     """Return ``(n_blocks, filters, local_blocks, max_blocks)`` after checks."""
     filters = _checks.check_int_tuple(filters, "filters")
-    local_blocks = _checks.check_positive_int(local_blocks, "local_blocks", minimum=0)
+    local_blocks = _checks.check_int(local_blocks, "local_blocks", minimum=0)
     max_blocks = len(filters) - local_blocks
     if max_blocks < 1:
         raise ValueError(
@@ -117,7 +117,7 @@ def _check_blocks(n_blocks, filters, local_blocks):
     if n_blocks != "auto":
         if isinstance(n_blocks, str):
             raise ValueError(f"`n_blocks` must be 'auto' or an int; got {n_blocks!r}.")
-        n_blocks = _checks.check_positive_int(n_blocks, "n_blocks")
+        n_blocks = _checks.check_int(n_blocks, "n_blocks")
         if n_blocks > max_blocks:
             raise ValueError(
                 f"`n_blocks` must be at most len(filters) - local_blocks = "
@@ -130,7 +130,7 @@ def _check_blocks(n_blocks, filters, local_blocks):
 def _position_limit(max_positions, length):
     """Return the most positions the auto plan may leave (see ``cnn1d``)."""
     if not isinstance(max_positions, str):
-        return _checks.check_positive_int(max_positions, "max_positions")
+        return _checks.check_int(max_positions, "max_positions")
     if max_positions != "auto":
         raise ValueError(
             f"`max_positions` must be 'auto' or an int; got {max_positions!r}."
@@ -147,7 +147,7 @@ def _check_head(head, dense_units):
     if head not in ("gap", "flatten"):
         raise ValueError(f"`head` must be 'gap' or 'flatten'; got {head!r}.")
     if dense_units is not None:
-        dense_units = _checks.check_positive_int(dense_units, "dense_units")
+        dense_units = _checks.check_int(dense_units, "dense_units")
     return dense_units
 
 
@@ -328,12 +328,10 @@ def cnn1d(
     )
     dense_units = _check_head(head, dense_units)
     limit = _position_limit(max_positions, length)
-    kernel_size = _checks.check_positive_int(kernel_size, "kernel_size")
-    local_kernel_size = _checks.check_positive_int(
-        local_kernel_size, "local_kernel_size"
-    )
-    strides = _checks.check_positive_int(strides, "strides")
-    pool_size = _checks.check_positive_int(pool_size, "pool_size")
+    kernel_size = _checks.check_int(kernel_size, "kernel_size")
+    local_kernel_size = _checks.check_int(local_kernel_size, "local_kernel_size")
+    strides = _checks.check_int(strides, "strides")
+    pool_size = _checks.check_int(pool_size, "pool_size")
     bn = _checks.check_bool(batch_norm, "batch_norm")
     dropout = _checks.check_rate(dropout, "dropout")
     input_norm = _checks.check_bool(input_norm, "input_norm")

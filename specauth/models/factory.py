@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from specauth._lazy import import_keras
+from specauth._validation import check_choice
 from specauth.models import _checks
 from specauth.models._seeds import SeedStream
 from specauth.models.applications import INTERNAL_PREPROCESSING, base_spec, list_bases
@@ -19,17 +20,6 @@ _IMAGING = {"gasf": "summation", "gadf": "difference"}
 _ADAPTERS = ("fixed", "learned")
 _HEADS = ("gap", "flatten")
 _PREPROCESSING = ("auto", "tf", "torch", "caffe", "none")
-
-
-def _check_choice(value, name, choices):
-    if not isinstance(value, str):
-        raise TypeError(
-            f"`{name}` must be one of {list(choices)}; got {value!r} of type "
-            f"{type(value).__name__}."
-        )
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}; got {value!r}.")
-    return value
 
 
 def _check_weights(weights):
@@ -62,7 +52,7 @@ def _check_image_size(image_size, imaging):
                 f"`image_size` must be one int with `imaging={imaging!r}`: Gramian "
                 f"angular fields are square; got {tuple(image_size)!r}."
             )
-        return _checks.check_positive_int(image_size, "image_size")
+        return _checks.check_int(image_size, "image_size")
     if isinstance(image_size, tuple | list):
         if len(image_size) != 2:
             raise ValueError(
@@ -70,7 +60,7 @@ def _check_image_size(image_size, imaging):
                 f"{tuple(image_size)!r}."
             )
         return _checks.check_int_tuple(image_size, "image_size")
-    size = _checks.check_positive_int(image_size, "image_size")
+    size = _checks.check_int(image_size, "image_size")
     return size, size
 
 
@@ -291,24 +281,24 @@ _DEFAULTS = CNNFactory().get_config()
 
 def _resolved_options(config):
     spec = base_spec(config["base"])
-    imaging = config["imaging"]
-    if imaging is not None:
-        _check_choice(imaging, "imaging", tuple(_IMAGING))
+    imaging = check_choice(
+        "imaging", config["imaging"], tuple(_IMAGING), allow_none=True
+    )
     options = dict(
         spec=spec,
         weights=_check_weights(config["weights"]),
         imaging=imaging,
         image_size=_check_image_size(config["image_size"], imaging),
-        preprocessing=_check_choice(
-            config["preprocessing"], "preprocessing", _PREPROCESSING
+        preprocessing=check_choice(
+            "preprocessing", config["preprocessing"], _PREPROCESSING
         ),
-        channel_adapter=_check_choice(
-            config["channel_adapter"], "channel_adapter", _ADAPTERS
+        channel_adapter=check_choice(
+            "channel_adapter", config["channel_adapter"], _ADAPTERS
         ),
-        head=_check_choice(config["head"], "head", _HEADS),
+        head=check_choice("head", config["head"], _HEADS),
         dense_units=None
         if config["dense_units"] is None
-        else _checks.check_positive_int(config["dense_units"], "dense_units"),
+        else _checks.check_int(config["dense_units"], "dense_units"),
         dropout=_checks.check_rate(config["dropout"], "dropout"),
         base_options=dict(config["base_options"] or {}),
     )
@@ -349,7 +339,7 @@ def _image_input(keras, input_shape, options):
                 f"into images; got input shape {input_shape}. Pass imaging=None "
                 "for images (height, width, channels)."
             )
-        length = _checks.check_positive_int(input_shape[0], "input_shape[0] (length)")
+        length = _checks.check_int(input_shape[0], "input_shape[0] (length)")
         size = options["image_size"] or min(length, spec.default_size)
         if size > length:
             raise ValueError(
@@ -371,8 +361,7 @@ def _image_input(keras, input_shape, options):
             "'gadf'."
         )
     height, width, channels = (
-        _checks.check_positive_int(v, f"input_shape[{i}]")
-        for i, v in enumerate(input_shape)
+        _checks.check_int(v, f"input_shape[{i}]") for i, v in enumerate(input_shape)
     )
     inputs = keras.Input(shape=(height, width, channels), name="image")
     x, shape = inputs, (height, width, channels)

@@ -88,7 +88,7 @@ def _check_downsample(downsample):
         raise ValueError(
             f"`downsample` must be 'auto', None or a power of 2; got {downsample!r}."
         )
-    factor = _checks.check_positive_int(downsample, "downsample")
+    factor = _checks.check_int(downsample, "downsample")
     if factor & (factor - 1):
         raise ValueError(
             f"`downsample` must be 'auto', None or a power of 2; got {downsample}."

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from specauth._validation import (
+    FLOATS,
     Interval,
     check_is_fitted,
     check_params,
@@ -16,8 +17,6 @@ from specauth._validation import (
 from specauth.preprocessing._energies import check_energies
 
 __all__ = ["Crop"]
-
-_FLOATS = (np.float64, np.float32)
 
 
 class Crop(TransformerMixin, BaseEstimator):
@@ -100,7 +99,7 @@ class Crop(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=_FLOATS)
+        X = validate_data(self, X, reset=True, dtype=FLOATS)
         n_features = X.shape[1]
         if self.energies is None:
             self.support_ = self._index_support(n_features)
@@ -125,7 +124,7 @@ class Crop(TransformerMixin, BaseEstimator):
             A new array (float32 stays float32, other input becomes float64).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=_FLOATS)
+        X = validate_data(self, X, reset=False, dtype=FLOATS)
         return X[:, self.support_]
 
     def get_feature_names_out(self, input_features=None):

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from specauth._validation import (
+    FLOATS,
     Interval,
     Options,
     check_is_fitted,
@@ -17,7 +18,6 @@ from specauth._validation import (
 
 __all__ = ["LogTransform"]
 
-_FLOATS = (np.float64, np.float32)
 _LOGS = {"e": np.log, 10: np.log10, 2: np.log2}
 
 
@@ -90,7 +90,7 @@ class LogTransform(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=_FLOATS)
+        X = validate_data(self, X, reset=True, dtype=FLOATS)
         self._floor_as(X.dtype)
         return self
 
@@ -109,7 +109,7 @@ class LogTransform(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         check_params(self)
-        X = validate_data(self, X, reset=False, dtype=_FLOATS)
+        X = validate_data(self, X, reset=False, dtype=FLOATS)
         return _LOGS[self.base](np.maximum(X, self._floor_as(X.dtype)))
 
     def __sklearn_tags__(self):

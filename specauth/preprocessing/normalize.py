@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from specauth._validation import (
+    FLOATS,
     Options,
     check_is_fitted,
     check_params,
@@ -15,7 +16,6 @@ from specauth.preprocessing._energies import check_energies
 
 __all__ = ["SpectrumNormalizer"]
 
-_FLOATS = (np.float64, np.float32)
 _METHODS = ("sum", "max", "area", "snv", "l2")
 # A scale at most this fraction of the row's magnitude is cancellation noise.
 _RTOL = 1e-12
@@ -106,7 +106,7 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=_FLOATS)
+        X = validate_data(self, X, reset=True, dtype=FLOATS)
         if self.energies is not None:
             check_energies(self.energies, X.shape[1])
         return self
@@ -126,7 +126,7 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         check_params(self)
-        X = validate_data(self, X, reset=False, dtype=_FLOATS)
+        X = validate_data(self, X, reset=False, dtype=FLOATS)
         energies = None
         if self.energies is not None:
             energies = check_energies(self.energies, X.shape[1])

@@ -204,8 +204,16 @@ def test_npy_labels(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"n_expected": -1}, ValueError, "`n_expected` must be None or an int >= 0"),
-        ({"n_expected": 2.0}, TypeError, "`n_expected` must be None or an int >= 0"),
+        (
+            {"n_expected": -1},
+            ValueError,
+            r"`n_expected` must be an int in \[0, inf\) or None; got -1",
+        ),
+        (
+            {"n_expected": 2.0},
+            TypeError,
+            r"`n_expected` must be an int in \[0, inf\) or None",
+        ),
         ({"header": "yes"}, ValueError, "`header` must be 'infer', True or False"),
     ],
 )

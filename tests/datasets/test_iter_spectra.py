@@ -140,7 +140,9 @@ def test_empty_text_files(tmp_path, content, message):
 
 def test_bad_arguments(tmp_path, X):
     path = _write(tmp_path, X, ".npy")
-    with pytest.raises(ValueError, match="`batch_size` must be an int >= 1; got 0"):
+    with pytest.raises(
+        ValueError, match=r"`batch_size` must be an int in \[1, inf\); got 0"
+    ):
         next(iter_spectra(path, batch_size=0))
     with pytest.raises(TypeError, match="`batch_size` must be an int"):
         next(iter_spectra(path, batch_size=2.5))

@@ -107,8 +107,16 @@ def test_config_round_trip():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"image_size": 0}, ValueError, "`image_size` must be a positive integer"),
-        ({"image_size": 2.5}, TypeError, "`image_size` must be a positive integer"),
+        (
+            {"image_size": 0},
+            ValueError,
+            r"`image_size` must be an int in \[1, inf\) or None",
+        ),
+        (
+            {"image_size": 2.5},
+            TypeError,
+            r"`image_size` must be an int in \[1, inf\) or None",
+        ),
         ({"image_size": True}, TypeError, "`image_size`"),
         ({"method": "sum"}, ValueError, "`method` must be one of"),
         ({"method": 1}, TypeError, "`method` must be one of"),
@@ -117,8 +125,16 @@ def test_config_round_trip():
         ({"sample_range": (0, 1, 2)}, ValueError, "`sample_range`"),
         ({"sample_range": 1.0}, TypeError, "`sample_range`"),
         ({"sample_range": ("a", 1)}, TypeError, "`sample_range`"),
-        ({"channels": 0}, ValueError, "`channels` must be a positive integer"),
-        ({"channels": "3"}, TypeError, "`channels` must be a positive integer"),
+        (
+            {"channels": 0},
+            ValueError,
+            r"`channels` must be an int in \[1, inf\); got 0",
+        ),
+        (
+            {"channels": "3"},
+            TypeError,
+            r"`channels` must be an int in \[1, inf\); got '3'",
+        ),
     ],
 )
 def test_bad_arguments(kwargs, error, match):

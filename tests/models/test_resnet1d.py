@@ -103,7 +103,11 @@ def test_custom_blocks_and_dropout(keras):
         ({"downsample": 0}, ValueError, "`downsample`"),
         ({"downsample": 2.0}, TypeError, "`downsample`"),
         ({"kernel_sizes": (8, 0)}, ValueError, r"`kernel_sizes\[1\]`"),
-        ({"kernel_sizes": ()}, ValueError, "`kernel_sizes` must hold"),
+        (
+            {"kernel_sizes": ()},
+            ValueError,
+            "`kernel_sizes` must be a tuple of one or more ints",
+        ),
         ({"filters": "64"}, TypeError, "`filters` must be a tuple"),
         ({"dropout": -0.1}, ValueError, "`dropout`"),
         ({"input_norm": None}, TypeError, "`input_norm`"),

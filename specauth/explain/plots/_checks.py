@@ -34,28 +34,10 @@ def as_curve(values, name, *, min_length=1):
 
     A column ``(n, 1)`` (one spectrum of a 3D batch) is accepted and flattened.
     """
-    if values is None:
-        raise ValueError(f"`{name}` must be a 1D array of numbers; got None.")
-    try:
-        arr = np.array(values, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"`{name}` must be a 1D array of numbers; it could not be converted "
-            f"to float ({err})."
-        ) from err
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(
-            f"`{name}` must be a 1D array of shape (n_points,); got an array of "
-            f"shape {arr.shape}."
-        )
-    if arr.size < min_length:
-        raise ValueError(
-            f"`{name}` must hold at least {min_length} value(s); got {arr.size}."
-        )
-    check_finite(arr, name)
-    return arr
+    # Imported here: specauth._validation loads scikit-learn.
+    from specauth._validation import check_array_1d
+
+    return check_array_1d(name, values, min_length=min_length, column=True)
 
 
 def check_same_length(a, b, name_a, name_b):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
 
 from specauth._lazy import import_keras
 from specauth._segments import segment_bounds
+from specauth._validation import Interval, check_choice, check_pair, check_scalar
 
 keras = import_keras()
 ops = keras.ops
@@ -16,42 +16,8 @@ ops = keras.ops
 __all__ = ["GramianAngularLayer"]
 
 _METHODS = ("summation", "difference")
-
-
-def _check_positive_int(value, name, allow_none=False):
-    """Return ``value`` as an int after checking it is a positive integer."""
-    if value is None and allow_none:
-        return None
-    expected = "a positive integer or None" if allow_none else "a positive integer"
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"`{name}` must be {expected}; got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    if value < 1:
-        raise ValueError(f"`{name}` must be {expected}; got {value!r}.")
-    return int(value)
-
-
-def _check_sample_range(sample_range):
-    """Return ``sample_range`` as a tuple ``(low, high)`` of floats."""
-    message = (
-        "`sample_range` must be a pair of numbers (min, max) with "
-        f"-1 <= min < max <= 1; got {sample_range!r}."
-    )
-    if isinstance(sample_range, str | bytes) or not hasattr(sample_range, "__len__"):
-        raise TypeError(message)
-    if len(sample_range) != 2:
-        raise ValueError(message)
-    for value in sample_range:
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise TypeError(message)
-    low, high = float(sample_range[0]), float(sample_range[1])
-    if not (math.isfinite(low) and math.isfinite(high)) or not (
-        -1.0 <= low < high <= 1.0
-    ):
-        raise ValueError(message)
-    return low, high
+_POSITIVE = Interval(Integral, 1, None)
+_UNIT = Interval(Real, -1, 1)
 
 
 def _paa_matrix(length, size):
@@ -151,19 +117,12 @@ class GramianAngularLayer(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.image_size = _check_positive_int(image_size, "image_size", True)
-        if not isinstance(method, str):
-            raise TypeError(
-                f"`method` must be one of {list(_METHODS)}; got {method!r} "
-                f"of type {type(method).__name__}."
-            )
-        if method not in _METHODS:
-            raise ValueError(
-                f"`method` must be one of {list(_METHODS)}; got {method!r}."
-            )
-        self.method = method
-        self.sample_range = _check_sample_range(sample_range)
-        self.channels = _check_positive_int(channels, "channels")
+        self.image_size = check_scalar(
+            "image_size", image_size, _POSITIVE, allow_none=True
+        )
+        self.method = check_choice("method", method, _METHODS)
+        self.sample_range = check_pair("sample_range", sample_range, _UNIT, strict=True)
+        self.channels = check_scalar("channels", channels, _POSITIVE)
         self._paa = None
 
     def _length(self, input_shape):
