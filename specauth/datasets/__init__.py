@@ -9,6 +9,8 @@
   inputs larger than memory.
 """
 
+from __future__ import annotations
+
 from .files import iter_spectra, read_labels, read_spectra
 from .pgaa import PGAA_CNN_BINS, PGAA_UNKNOWN_CLASSES, load_pgaa, pgaa_open_set_split
 from .synthetic import make_spectra

@@ -9,11 +9,15 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["cache_dir", "download_files"]
 
 
-def cache_dir(name):
+def cache_dir(name: str) -> Path:
     """Return ``$XDG_CACHE_HOME/specauth/<name>`` or ``~/.cache/specauth/<name>``."""
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
     return Path(root).expanduser() / "specauth" / name
@@ -32,7 +36,13 @@ def _describe(err):
     return getattr(err, "reason", None) or err
 
 
-def download_files(base_url, names, folder, *, timeout):
+def download_files(
+    base_url: str,
+    names: Sequence[str],
+    folder: str | os.PathLike[str],
+    *,
+    timeout: float,
+) -> list[Path]:
     """Download ``base_url + name`` for each name into ``folder``.
 
     Each file is written to a temporary file in ``folder`` and renamed into

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._textio import read_numeric_table
 from .files import read_labels
+
+if TYPE_CHECKING:
+    import os
+    from pathlib import Path
 
 __all__ = ["CSV_NAMES", "NPZ_NAME", "has_csvs", "read_csv_dir", "read_npz"]
 
@@ -25,7 +31,7 @@ def _npz_array(archive, key, file):
         raise ValueError(f"Cannot read array {key!r} of {file}: {err}") from err
 
 
-def read_npz(file):
+def read_npz(file: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     try:
         archive = np.load(file, allow_pickle=False)
     except ValueError as err:
@@ -81,7 +87,7 @@ def _read_centers(file, n_bins):
     return centers
 
 
-def read_csv_dir(folder):
+def read_csv_dir(folder: Path) -> dict[str, np.ndarray]:
     X_file, y_file, centers_file = (folder / name for name in CSV_NAMES)
     X, _, _ = read_numeric_table(X_file)
     centers = _read_centers(centers_file, X.shape[1])
@@ -96,5 +102,5 @@ def read_csv_dir(folder):
     return {"X": X, "y": y, "centers": centers}
 
 
-def has_csvs(folder):
+def has_csvs(folder: Path) -> bool:
     return all((folder / name).is_file() for name in CSV_NAMES)

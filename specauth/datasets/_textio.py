@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import csv
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
 
 __all__ = ["read_numeric_table", "read_text_rows", "sniff_delimiter"]
 
 
-def read_text_rows(path):
+def read_text_rows(path: str | os.PathLike[str]) -> list[tuple[int, str]]:
     """Return ``(line_number, text)`` pairs of the non-blank lines of ``path``.
 
     Lines starting with ``#`` are comments and are skipped; line numbers
@@ -36,7 +41,7 @@ def read_text_rows(path):
     return rows
 
 
-def sniff_delimiter(rows):
+def sniff_delimiter(rows: Sequence[tuple[int, str]]) -> str | None:
     """Return ``","``, ``"\\t"`` or ``None`` (whitespace) for the given rows.
 
     The last row decides (the first may be a header written differently).
@@ -74,7 +79,9 @@ def _to_floats(fields):
     return None, 0  # pragma: no cover - numpy and float() disagree
 
 
-def read_numeric_table(path, *, header="infer"):
+def read_numeric_table(
+    path: str | os.PathLike[str], *, header: Literal["infer", False] = "infer"
+) -> tuple[np.ndarray, list[str] | None, np.ndarray]:
     """Read a table of numbers, one row per line, from a text file.
 
     Parameters

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from numbers import Integral
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,10 @@ from ._textio import (
     read_text_rows,
     sniff_delimiter,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Literal
 
 __all__ = ["read_spectra", "read_labels", "iter_spectra"]
 
@@ -131,7 +136,7 @@ def _load_hdf5(file, key):
         return _hdf5_dataset(handle, h5py, file, key)[()]
 
 
-def read_spectra(path, *, allow_nd=False):
+def read_spectra(path: str | os.PathLike[str], *, allow_nd: bool = False) -> np.ndarray:
     """Read an array of spectra (one per row) from a file.
 
     Parameters
@@ -222,7 +227,12 @@ def _text_labels(file):
     return labels
 
 
-def read_labels(path, n_expected=None, *, header="infer"):
+def read_labels(
+    path: str | os.PathLike[str],
+    n_expected: int | None = None,
+    *,
+    header: Literal["infer"] | bool = "infer",
+) -> np.ndarray:
     """Read class labels, one per sample, from a text or ``.npy`` file.
 
     Parameters
@@ -512,7 +522,9 @@ def _iter_hdf5(file, key, batch_size, ndim):
         yield from _iter_array(node, file, batch_size, ndim)
 
 
-def iter_spectra(path, batch_size=1024, *, allow_nd=False):
+def iter_spectra(
+    path: str | os.PathLike[str], batch_size: int = 1024, *, allow_nd: bool = False
+) -> Iterator[np.ndarray]:
     """Read spectra from a file chunk by chunk, without loading it whole.
 
     The streaming counterpart of :func:`read_spectra`, for files larger than

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numbers
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -22,6 +23,12 @@ from sklearn.utils import Bunch
 
 from ._download import cache_dir, download_files
 from ._pgaa_files import CSV_NAMES, NPZ_NAME, has_csvs, read_csv_dir, read_npz
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
+
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "PGAA_CNN_BINS",
@@ -170,7 +177,41 @@ def _check_timeout(timeout):
         raise ValueError(f"`timeout` must be a number of seconds > 0; got {timeout}.")
 
 
-def load_pgaa(path=None, *, return_X_y=False, crop=None, download=True, timeout=30):
+@overload
+def load_pgaa(
+    path: str | os.PathLike[str] | None = ...,
+    *,
+    return_X_y: Literal[False] = ...,
+    crop: tuple[float, float] | None = ...,
+    download: bool = ...,
+    timeout: float = ...,
+) -> Bunch: ...
+@overload
+def load_pgaa(
+    path: str | os.PathLike[str] | None = ...,
+    *,
+    return_X_y: Literal[True],
+    crop: tuple[float, float] | None = ...,
+    download: bool = ...,
+    timeout: float = ...,
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def load_pgaa(
+    path: str | os.PathLike[str] | None = ...,
+    *,
+    return_X_y: bool,
+    crop: tuple[float, float] | None = ...,
+    download: bool = ...,
+    timeout: float = ...,
+) -> Bunch | tuple[np.ndarray, np.ndarray]: ...
+def load_pgaa(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    return_X_y: bool = False,
+    crop: tuple[float, float] | None = None,
+    download: bool = True,
+    timeout: float = 30,
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load the PGAA gamma-ray spectra (325 spectra, 13 materials, 4056 bins).
 
     Parameters
@@ -292,8 +333,13 @@ def load_pgaa(path=None, *, return_X_y=False, crop=None, download=True, timeout=
 
 
 def pgaa_open_set_split(
-    X, y, *, unknown_classes=PGAA_UNKNOWN_CLASSES, test_size=0.2, random_state=42
-):
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    unknown_classes: str | Sequence[str] = PGAA_UNKNOWN_CLASSES,
+    test_size: float = 0.2,
+    random_state: int | np.random.RandomState | None = 42,
+) -> Bunch:
     """Split spectra into known train / test sets and unknown-class spectra.
 
     The samples of ``unknown_classes`` are set aside; the others are split

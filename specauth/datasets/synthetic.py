@@ -162,23 +162,23 @@ def _draw_samples(rng, table, n, x, settings):
 
 
 def make_spectra(
-    n_classes=5,
-    n_samples_per_class=50,
-    length=1024,
+    n_classes: int = 5,
+    n_samples_per_class: int = 50,
+    length: int = 1024,
     *,
-    n_unknown_classes=0,
-    n_peaks=(3, 8),
-    shared_peaks=0,
-    fwhm=None,
-    eta=0.5,
-    peak_shift=0.25,
-    width_jitter=0.1,
-    intensity_jitter=0.2,
-    background=True,
-    counts=1e4,
-    shuffle=True,
-    random_state=None,
-):
+    n_unknown_classes: int = 0,
+    n_peaks: int | tuple[int, int] = (3, 8),
+    shared_peaks: int = 0,
+    fwhm: float | tuple[float, float] | None = None,
+    eta: float = 0.5,
+    peak_shift: float = 0.25,
+    width_jitter: float = 0.1,
+    intensity_jitter: float = 0.2,
+    background: bool = True,
+    counts: float | None = 1e4,
+    shuffle: bool = True,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
+) -> Bunch:
     """Generate labelled synthetic peak spectra, with held-out unknown classes.
 
     Every class is a set of pseudo-Voigt peaks (``eta * Lorentzian +
@@ -309,9 +309,13 @@ def make_spectra(
         for seed, table in zip(class_seed.spawn(n_total), tables, strict=True)
     ]
     labels = np.repeat(np.array(names), n_samples)
-    X, X_unknown = np.vstack(spectra[:n_classes]), spectra[n_classes:]
+    X, unknown_spectra = np.vstack(spectra[:n_classes]), spectra[n_classes:]
     y, y_unknown = labels[: X.shape[0]], labels[X.shape[0] :]
-    X_unknown = np.vstack(X_unknown) if X_unknown else np.empty((0, length), np.float32)
+    X_unknown = (
+        np.vstack(unknown_spectra)
+        if unknown_spectra
+        else np.empty((0, length), np.float32)
+    )
     if shuffle:
         rng = np.random.default_rng(shuffle_seed)
         order = rng.permutation(X.shape[0])

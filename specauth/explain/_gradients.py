@@ -9,7 +9,19 @@ cost is tiny whatever the size of the (possibly frozen, nested) base.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeAlias
+
+    import keras
+    from numpy.typing import ArrayLike
+
+    #: ``function(head, features, classes) -> gradients``.
+    GradientFunction: TypeAlias = Callable[[Any, np.ndarray, np.ndarray], np.ndarray]
 
 __all__ = ["gradient_function", "logit_gradients"]
 
@@ -55,7 +67,9 @@ def _torch(head, features, classes):
 _BACKENDS = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}
 
 
-def gradient_function(backend=None, method=None):
+def gradient_function(
+    backend: str | None = None, method: str | None = None
+) -> GradientFunction:
     """Return the gradient function of a Keras backend (default: the current one).
 
     Parameters
@@ -105,7 +119,9 @@ def gradient_function(backend=None, method=None):
     return _BACKENDS[backend]
 
 
-def logit_gradients(head, features, classes):
+def logit_gradients(
+    head: keras.Model, features: ArrayLike, classes: ArrayLike
+) -> np.ndarray:
     """Return ``d logits[i, classes[i]] / d features[i]`` for every sample ``i``.
 
     Parameters

@@ -10,10 +10,14 @@ layers, and nothing is rewired ("graph disconnected" cannot happen).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specauth._lazy import import_keras
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["SplitNetwork", "split_network"]
 
@@ -46,14 +50,14 @@ class SplitNetwork:
         the input spectrum, the input image or the Gramian field.
     """
 
-    body: object
-    head: object
+    body: keras.Model
+    head: keras.Model
     cam_weights: np.ndarray | None
     cam_bias: np.ndarray | None
     spatial_dims: int
-    input_shape: tuple
-    imaging: object
-    image_shape: tuple
+    input_shape: tuple[int, ...]
+    imaging: keras.layers.Layer | None
+    image_shape: tuple[int, ...]
 
 
 def _producer(tensor):
@@ -133,7 +137,7 @@ def _outer_tensors(network):
     return found
 
 
-def split_network(network, layer=None):
+def split_network(network: keras.Model, layer: str | None = None) -> SplitNetwork:
     """Split ``network`` (logits output) at a feature map.
 
     ``layer=None`` takes the last feature map: the input of the global pooling
@@ -172,6 +176,7 @@ def split_network(network, layer=None):
         None,
     )
     input_shape = tuple(int(d) for d in network.input_shape[1:])
+    image_shape: tuple[int, ...]
     if imaging is not None:
         size = int(imaging.output.shape[1])
         image_shape = (size, size)

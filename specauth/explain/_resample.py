@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from specauth._segments import segment_bounds
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
+
 __all__ = ["interpolation_matrix", "upsample", "image_map_to_spectrum"]
 
 
-def interpolation_matrix(n_in, n_out):
+def interpolation_matrix(n_in: int, n_out: int) -> np.ndarray:
     """Return the ``(n_out, n_in)`` matrix of linear interpolation by centres.
 
     Cell ``p`` of ``n_in`` covers ``[p, p + 1) * n_out / n_in`` of the output
@@ -27,7 +34,7 @@ def interpolation_matrix(n_in, n_out):
     return np.stack([np.interp(np.arange(n_out), centres, row) for row in eye], axis=1)
 
 
-def upsample(maps, shape):
+def upsample(maps: ArrayLike, shape: Sequence[int]) -> np.ndarray:
     """Linearly upsample ``maps`` of shape ``(n, *small)`` to ``(n, *shape)``."""
     out = np.asarray(maps, dtype=np.float64)
     for axis, size in enumerate(shape, start=1):
@@ -38,7 +45,9 @@ def upsample(maps, shape):
     return out
 
 
-def image_map_to_spectrum(maps, length):
+def image_map_to_spectrum(
+    maps: ArrayLike, length: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Reduce Gramian-field maps ``(n, size, size)`` to spectrum importances.
 
     A Gramian field is symmetric (the difference field antisymmetric), pixel

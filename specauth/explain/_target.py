@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from specauth._lazy import import_keras
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeAlias
+
+    import keras
+    from numpy.typing import ArrayLike
+
+    from specauth.estimators import BaseCNNEstimator
+    from specauth.openset import OpenSetClassifier
+
+    #: What an explainer takes: a fitted estimator or a Keras network (logits).
+    ExplainedModel: TypeAlias = "BaseCNNEstimator | OpenSetClassifier | keras.Model"
+
 __all__ = ["class_indices", "per_sample_classes", "resolve_model"]
 
 
-def resolve_model(model):
+def resolve_model(
+    model: ExplainedModel,
+) -> tuple[keras.Model, np.ndarray | None, Callable[[ArrayLike], np.ndarray] | None]:
     """Return ``(keras network with logits output, classes_ or None, validate)``."""
     keras = import_keras()
     from specauth.estimators import BaseCNNEstimator
@@ -36,7 +53,7 @@ def resolve_model(model):
     )
 
 
-def per_sample_classes(classes, n_samples):
+def per_sample_classes(classes: ArrayLike, n_samples: int) -> np.ndarray:
     """Return ``classes`` as an array: 0-d (one class for all) or ``(n_samples,)``.
 
     Explainers call it on the whole ``X``, before cutting it into batches, so
@@ -56,7 +73,9 @@ def _values(count):
     return f"{count} value" + ("" if count == 1 else "s")
 
 
-def class_indices(classes, logits, known):
+def class_indices(
+    classes: ArrayLike | None, logits: np.ndarray, known: np.ndarray | None
+) -> np.ndarray:
     """Return the class index to explain for every sample.
 
     ``classes`` is None (the highest logit), one class for all samples or one

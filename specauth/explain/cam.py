@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
@@ -13,12 +14,19 @@ from specauth.explain._target import (
     resolve_model,
 )
 
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from numpy.typing import ArrayLike
+
+    from specauth.explain._target import ExplainedModel
+
 __all__ = ["CAM1D", "CAM2D", "feature_map_dims"]
 
 _METHODS = ("cam", "hirescam", "gradcam")
 
 
-def feature_map_dims(model):
+def feature_map_dims(model: ExplainedModel) -> int:
     """Dimensionality of the last feature map of ``model``: 1 or 2.
 
     ``1`` means the network explains with :class:`CAM1D` (maps over the
@@ -49,9 +57,16 @@ def feature_map_dims(model):
 class _BaseCAM:
     """Shared machinery of :class:`CAM1D` and :class:`CAM2D`."""
 
-    _spatial_dims = None
+    _spatial_dims: int | None = None  # 1 or 2 in the subclasses
 
-    def __init__(self, model, method="cam", *, layer=None, batch_size=32):
+    def __init__(
+        self,
+        model: ExplainedModel,
+        method: str = "cam",
+        *,
+        layer: str | None = None,
+        batch_size: int = 32,
+    ) -> None:
         from specauth.explain._network import split_network
 
         check_choice("method", method, _METHODS)
@@ -233,7 +248,7 @@ class CAM1D(_BaseCAM):
 
     _spatial_dims = 1
 
-    def explain(self, X, classes=None):
+    def explain(self, X: ArrayLike, classes: ArrayLike | None = None) -> np.ndarray:
         """Return one importance map per spectrum.
 
         Parameters
@@ -291,7 +306,7 @@ class CAM2D(_BaseCAM):
 
     _spatial_dims = 2
 
-    def explain(self, X, classes=None):
+    def explain(self, X: ArrayLike, classes: ArrayLike | None = None) -> np.ndarray:
         """Return one map per image (or per imaged spectrum).
 
         Parameters
@@ -308,7 +323,37 @@ class CAM2D(_BaseCAM):
         """
         return self._explain(X, classes)
 
-    def spectrum_importance(self, X, classes=None, *, return_symmetric=False):
+    @overload
+    def spectrum_importance(
+        self,
+        X: ArrayLike,
+        classes: ArrayLike | None = ...,
+        *,
+        return_symmetric: Literal[False] = ...,
+    ) -> np.ndarray: ...
+    @overload
+    def spectrum_importance(
+        self,
+        X: ArrayLike,
+        classes: ArrayLike | None = ...,
+        *,
+        return_symmetric: Literal[True],
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+    @overload
+    def spectrum_importance(
+        self,
+        X: ArrayLike,
+        classes: ArrayLike | None = ...,
+        *,
+        return_symmetric: bool,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
+    def spectrum_importance(
+        self,
+        X: ArrayLike,
+        classes: ArrayLike | None = None,
+        *,
+        return_symmetric: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Reduce the maps of imaged spectra to importances over the spectrum.
 
         The map is symmetrised (a Gramian field relates points ``i`` and ``j``

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,11 @@ from specauth.explain._target import (
     resolve_model,
 )
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from specauth.explain._target import ExplainedModel
+
 __all__ = ["ShapExplainer"]
 
 _ALGORITHMS = ("partition", "permutation")
@@ -28,7 +34,7 @@ _OUTPUTS = ("logit", "probability")
 _DEFAULT_SEGMENTS = 64
 
 
-def segment_edges(n_points, n_segments):
+def segment_edges(n_points: int, n_segments: int) -> np.ndarray:
     """Return the ``n_segments + 1`` edges of contiguous, near-equal segments.
 
     Segment ``s`` covers points ``edges[s]:edges[s + 1]``; lengths differ by at
@@ -37,7 +43,7 @@ def segment_edges(n_points, n_segments):
     return (np.arange(n_segments + 1, dtype=np.int64) * n_points) // n_segments
 
 
-def contiguous_linkage(n_segments):
+def contiguous_linkage(n_segments: int) -> np.ndarray:
     """Balanced hierarchical clustering that only merges *adjacent* segments.
 
     Returns a linkage matrix in :func:`scipy.cluster.hierarchy.linkage` format
@@ -209,17 +215,17 @@ class ShapExplainer:
 
     def __init__(
         self,
-        model,
-        algorithm="partition",
+        model: ExplainedModel,
+        algorithm: str = "partition",
         *,
-        n_segments=None,
-        background="blur",
-        blur_width=None,
-        output="logit",
-        max_evals=500,
-        batch_size=64,
-        random_state=None,
-    ):
+        n_segments: int | None = None,
+        background: str | ArrayLike = "blur",
+        blur_width: float | None = None,
+        output: str = "logit",
+        max_evals: int = 500,
+        batch_size: int = 64,
+        random_state: int | None = None,
+    ) -> None:
         self._shap = import_optional(
             "shap", package="specauth[explain]", purpose="compute SHAP explanations"
         )
@@ -298,7 +304,7 @@ class ShapExplainer:
                 "algorithm='partition'."
             )
 
-    def _inputs(self, X, name="X"):
+    def _inputs(self, X: ArrayLike, name: str = "X") -> np.ndarray:
         """Validated float32 samples of the network's input shape."""
         if self._validate is not None and name == "X":
             return self._validate(X)
@@ -407,7 +413,7 @@ class ShapExplainer:
         values, base = self._run_shap(score, masker, x[np.newaxis])
         return values.reshape(x.shape).sum(axis=-1), None, base
 
-    def explain(self, X, classes=None):
+    def explain(self, X: ArrayLike, classes: ArrayLike | None = None) -> np.ndarray:
         """Return one SHAP map per sample.
 
         Parameters
@@ -437,7 +443,9 @@ width)
         if not self._images:
             n_segments = self._n_segments(X.shape[1])
             self._check_budget(n_segments)
-            self.segment_edges_ = segment_edges(X.shape[1], n_segments)
+            self.segment_edges_: np.ndarray | None = segment_edges(
+                X.shape[1], n_segments
+            )
         explain_one = self._explain_image if self._images else self._explain_spectrum
         references = self._references(X)
         maps, segments, bases, evals = [], [], [], []

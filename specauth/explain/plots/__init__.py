@@ -21,6 +21,8 @@ Interactive (needs bokeh, ``pip install 'specauth[explain]'``):
 matplotlib and bokeh are imported when a function is called.
 """
 
+from __future__ import annotations
+
 from specauth.explain.plots.confusion import plot_confusion_matrix
 from specauth.explain.plots.detectors import plot_detector_scores, plot_score_histograms
 from specauth.explain.plots.image import plot_image_cam

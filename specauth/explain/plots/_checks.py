@@ -6,9 +6,17 @@ module (and :mod:`specauth.explain.plots`) stays light.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from specauth._lazy import import_optional
+
+if TYPE_CHECKING:
+    from collections.abc import Sized
+
+    import matplotlib.axes
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "check_finite",
@@ -21,7 +29,7 @@ __all__ = [
 ]
 
 
-def check_finite(arr, name):
+def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise a ``ValueError`` naming ``name`` if ``arr`` holds NaN or infinity."""
     # Imported here: specauth._validation loads scikit-learn.
     from specauth._validation import check_finite as _check_finite
@@ -29,7 +37,7 @@ def check_finite(arr, name):
     _check_finite(arr, name)
 
 
-def as_curve(values, name, *, min_length=1):
+def as_curve(values: ArrayLike, name: str, *, min_length: int = 1) -> np.ndarray:
     """Return ``values`` as a finite 1D float64 array (copied, never the input).
 
     A column ``(n, 1)`` (one spectrum of a 3D batch) is accepted and flattened.
@@ -40,7 +48,7 @@ def as_curve(values, name, *, min_length=1):
     return check_array_1d(name, values, min_length=min_length, column=True)
 
 
-def check_same_length(a, b, name_a, name_b):
+def check_same_length(a: Sized, b: Sized, name_a: str, name_b: str) -> None:
     """Raise a ``ValueError`` if ``a`` and ``b`` differ in length."""
     if len(a) != len(b):
         raise ValueError(
@@ -49,7 +57,9 @@ def check_same_length(a, b, name_a, name_b):
         )
 
 
-def as_axis(energy, n_points, name="energy"):
+def as_axis(
+    energy: ArrayLike | None, n_points: int, name: str = "energy"
+) -> np.ndarray:
     """Return the x values: ``energy`` checked, or the channel index when None."""
     if energy is None:
         return np.arange(n_points, dtype=np.float64)
@@ -68,7 +78,7 @@ def as_axis(energy, n_points, name="energy"):
     return x
 
 
-def as_labels(values, name, n):
+def as_labels(values: ArrayLike, name: str, n: int) -> list[Any]:
     """Return ``values`` as a list of ``n`` labels."""
     arr = np.asarray(values, dtype=object)
     if arr.ndim != 1 or arr.size != n:
@@ -78,7 +88,7 @@ def as_labels(values, name, n):
     return [v.item() if isinstance(v, np.generic) else v for v in arr]
 
 
-def check_axes(ax, name="ax"):
+def check_axes(ax: Any, name: str = "ax") -> matplotlib.axes.Axes:
     """Raise a ``TypeError`` unless ``ax`` is a matplotlib ``Axes``."""
     axes_module = import_optional("matplotlib.axes", package="matplotlib")
     if not isinstance(ax, axes_module.Axes):
@@ -88,7 +98,9 @@ def check_axes(ax, name="ax"):
     return ax
 
 
-def new_axes(ax, **subplots_options):
+def new_axes(
+    ax: matplotlib.axes.Axes | None, **subplots_options: Any
+) -> matplotlib.axes.Axes:
     """Return ``ax`` after checking it, or the axes of a new pyplot figure."""
     if ax is not None:
         return check_axes(ax)

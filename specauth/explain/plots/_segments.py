@@ -7,7 +7,7 @@ import numpy as np
 __all__ = ["point_segments"]
 
 
-def point_segments(x, y):
+def point_segments(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """One polyline per point, from the midpoint before it to the one after.
 
     Returns an array of shape ``(n_points, 3, 2)``, so that each point -- not

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth.explain.plots._checks import as_labels, check_finite, new_axes
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import matplotlib.axes
+    import matplotlib.colors
+    from numpy.typing import ArrayLike
 
 __all__ = ["plot_confusion_matrix"]
 
@@ -73,17 +81,17 @@ def _annotate(ax, values, fmt, image):
 
 
 def plot_confusion_matrix(
-    labels,
-    matrix=None,
+    labels: Sequence[Any] | Mapping[str, Any],
+    matrix: ArrayLike | None = None,
     *,
-    column_labels=None,
-    normalize=None,
-    ax=None,
-    cmap="Blues",
-    colorbar=True,
-    values_format=None,
-    title=None,
-):
+    column_labels: Sequence[Any] | None = None,
+    normalize: str | None = None,
+    ax: matplotlib.axes.Axes | None = None,
+    cmap: str | matplotlib.colors.Colormap = "Blues",
+    colorbar: bool = True,
+    values_format: str | None = None,
+    title: str | None = None,
+) -> matplotlib.axes.Axes:
     """Plot a confusion matrix with the count (or fraction) in every cell.
 
     Rows are true classes and columns predictions. Besides a square matrix

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth.explain.plots._checks import as_curve, new_axes
+
+if TYPE_CHECKING:
+    import matplotlib.axes
+    from numpy.typing import ArrayLike
 
 __all__ = ["plot_score_histograms", "plot_detector_scores"]
 
@@ -38,16 +43,16 @@ def _check_bins(bins):
 
 
 def plot_score_histograms(
-    train_scores,
-    test_scores=None,
-    unknown_scores=None,
+    train_scores: ArrayLike,
+    test_scores: ArrayLike | None = None,
+    unknown_scores: ArrayLike | None = None,
     *,
-    threshold=None,
-    bins=30,
-    density=True,
-    ax=None,
-    title=None,
-):
+    threshold: float | None = None,
+    bins: int | str | ArrayLike = 30,
+    density: bool = True,
+    ax: matplotlib.axes.Axes | None = None,
+    title: str | None = None,
+) -> matplotlib.axes.Axes:
     """Plot the distributions of detector scores and the rejection threshold.
 
     Scores follow the detector convention of :mod:`specauth.ood` (higher =
@@ -109,9 +114,9 @@ def plot_score_histograms(
     if train_scores is None:
         raise ValueError("`train_scores` must be a 1D array of scores; got None.")
     groups = [
-        (label, color, as_curve(given[name], name))
+        (label, color, as_curve(values, name))
         for name, label, color in _GROUPS
-        if given[name] is not None
+        if (values := given[name]) is not None
     ]
     if threshold is not None:
         if isinstance(threshold, bool) or not isinstance(threshold, Real):
@@ -150,16 +155,16 @@ def _threshold_of(detector):
 
 
 def plot_detector_scores(
-    detector,
-    X_train,
-    X_test=None,
-    X_unknown=None,
+    detector: Any,
+    X_train: ArrayLike,
+    X_test: ArrayLike | None = None,
+    X_unknown: ArrayLike | None = None,
     *,
-    bins=30,
-    density=True,
-    ax=None,
-    title=None,
-):
+    bins: int | str | ArrayLike = 30,
+    density: bool = True,
+    ax: matplotlib.axes.Axes | None = None,
+    title: str | None = None,
+) -> matplotlib.axes.Axes:
     """Score data with a fitted detector and plot the score histograms.
 
     Parameters
@@ -203,12 +208,18 @@ def plot_detector_scores(
             "`detector` must be a fitted detector or OpenSetClassifier with "
             f"`score_samples`; got {type(detector).__name__}."
         )
-    scores = [
+    # A None X_train goes through as None: plot_score_histograms refuses it.
+    train_scores = (
+        None if X_train is None else np.asarray(detector.score_samples(X_train))
+    )
+    test_scores, unknown_scores = [
         None if X is None else np.asarray(detector.score_samples(X))
-        for X in (X_train, X_test, X_unknown)
+        for X in (X_test, X_unknown)
     ]
     return plot_score_histograms(
-        *scores,
+        train_scores,
+        test_scores,
+        unknown_scores,
         threshold=_threshold_of(detector),
         bins=bins,
         density=density,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from specauth._lazy import import_optional
 from specauth.explain.plots._checks import as_curve, check_finite, new_axes
+
+if TYPE_CHECKING:
+    import matplotlib.axes
+    import matplotlib.colors
+    from numpy.typing import ArrayLike
 
 __all__ = ["plot_image_cam"]
 
@@ -69,17 +76,17 @@ def _add_marginals(ax, divider, spectrum, shape):
 
 
 def plot_image_cam(
-    image,
-    cam_map,
+    image: ArrayLike,
+    cam_map: ArrayLike,
     *,
-    spectrum=None,
-    alpha=0.5,
-    cmap="jet",
-    image_cmap="gray",
-    ax=None,
-    colorbar=True,
-    title=None,
-):
+    spectrum: ArrayLike | None = None,
+    alpha: float = 0.5,
+    cmap: str | matplotlib.colors.Colormap = "jet",
+    image_cmap: str | matplotlib.colors.Colormap = "gray",
+    ax: matplotlib.axes.Axes | None = None,
+    colorbar: bool = True,
+    title: str | None = None,
+) -> matplotlib.axes.Axes:
     """Show an image with its class activation map overlaid.
 
     The map is stretched over the whole image (bilinear display

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from specauth._lazy import import_optional
 from specauth.explain.plots._checks import as_axis, as_curve, check_same_length
 from specauth.explain.plots._segments import point_segments
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import bokeh.model
+    import bokeh.plotting
+    from numpy.typing import ArrayLike
 
 __all__ = ["bokeh_spectrum_importance", "save_html"]
 
@@ -38,15 +46,15 @@ def _palette(palette):
 
 
 def bokeh_spectrum_importance(
-    spectrum,
-    importance,
+    spectrum: ArrayLike,
+    importance: ArrayLike,
     *,
-    energy=None,
-    title=None,
-    palette="Viridis256",
-    width=800,
-    height=400,
-):
+    energy: ArrayLike | None = None,
+    title: str | None = None,
+    palette: str | Sequence[str] = "Viridis256",
+    width: int = 800,
+    height: int = 400,
+) -> bokeh.plotting.figure:
     """Interactive spectrum coloured by importance, with a hover readout.
 
     Every point of the spectrum is one short polyline (from the midpoint with
@@ -149,7 +157,9 @@ def bokeh_spectrum_importance(
     return fig
 
 
-def save_html(fig, path, *, title="specauth"):
+def save_html(
+    fig: bokeh.model.Model, path: str | os.PathLike[str], *, title: str = "specauth"
+) -> Path:
     """Write a bokeh figure to a standalone HTML file that works offline.
 
     The bokeh JavaScript is inlined (``bokeh.resources.INLINE``), so the file

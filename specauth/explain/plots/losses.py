@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,14 @@ from specauth.explain.plots._checks import (
     check_axes,
 )
 from specauth.explain.plots.spectrum import plot_spectrum_importance
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import matplotlib.axes
+    import matplotlib.colors
+    import matplotlib.figure
+    from numpy.typing import ArrayLike
 
 __all__ = ["plot_top_losses"]
 
@@ -89,18 +98,18 @@ def _grid(n_panels, ncols, axes):
 
 
 def plot_top_losses(
-    X,
-    indices,
-    losses,
-    actual,
-    predicted,
-    importances=None,
+    X: ArrayLike,
+    indices: int | ArrayLike,
+    losses: ArrayLike,
+    actual: ArrayLike,
+    predicted: ArrayLike,
+    importances: ArrayLike | None = None,
     *,
-    energy=None,
-    ncols=3,
-    cmap="viridis",
-    axes=None,
-):
+    energy: ArrayLike | None = None,
+    ncols: int = 3,
+    cmap: str | matplotlib.colors.Colormap = "viridis",
+    axes: Sequence[matplotlib.axes.Axes] | np.ndarray | None = None,
+) -> matplotlib.figure.Figure:
     """Plot the spectra the model got most wrong, coloured by their explanation.
 
     Every array describes the rows of ``X`` (one entry per spectrum);

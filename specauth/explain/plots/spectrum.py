@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from specauth._lazy import import_optional
 from specauth.explain.plots._checks import (
     as_axis,
@@ -11,23 +13,28 @@ from specauth.explain.plots._checks import (
 )
 from specauth.explain.plots._segments import point_segments
 
+if TYPE_CHECKING:
+    import matplotlib.axes
+    import matplotlib.colors
+    from numpy.typing import ArrayLike
+
 __all__ = ["plot_spectrum_importance"]
 
 
 def plot_spectrum_importance(
-    spectrum,
-    importance,
+    spectrum: ArrayLike,
+    importance: ArrayLike,
     *,
-    energy=None,
-    ax=None,
-    cmap="viridis",
-    vmin=None,
-    vmax=None,
-    colorbar=True,
-    linewidth=1.5,
-    xlabel=None,
-    title=None,
-):
+    energy: ArrayLike | None = None,
+    ax: matplotlib.axes.Axes | None = None,
+    cmap: str | matplotlib.colors.Colormap = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar: bool = True,
+    linewidth: float = 1.5,
+    xlabel: str | None = None,
+    title: str | None = None,
+) -> matplotlib.axes.Axes:
     """Plot a spectrum as a line coloured by the importance of each point.
 
     The line is a :class:`matplotlib.collections.LineCollection` with one

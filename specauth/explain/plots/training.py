@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth.explain.plots._checks import check_axes, new_axes
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import matplotlib.axes
 
 __all__ = ["plot_lr_find", "plot_history"]
 
 _NOT_METRICS = ("lr", "learning_rate", "lr_per_batch", "phase")
 
 
-def plot_lr_find(result, ax=None, *, suggestions=True):
+def plot_lr_find(
+    result: object,
+    ax: matplotlib.axes.Axes | None = None,
+    *,
+    suggestions: bool = True,
+) -> matplotlib.axes.Axes:
     """Plot loss versus learning rate from a learning-rate range test.
 
     A thin wrapper of :meth:`specauth.training.LRFinderResult.plot` that also
@@ -153,7 +164,14 @@ def _mark_phases(ax, phases):
         )
 
 
-def plot_history(history, *, metrics=None, ax=None, lr=True, title=None):
+def plot_history(
+    history: Any,
+    *,
+    metrics: str | Sequence[str] | None = None,
+    ax: matplotlib.axes.Axes | None = None,
+    lr: bool = True,
+    title: str | None = None,
+) -> matplotlib.axes.Axes:
     """Plot loss and metrics per epoch, with the learning rate per batch.
 
     Metrics are drawn at the end of each epoch (x = 1 .. n_epochs); the
