@@ -11,6 +11,12 @@ import base64
 import html
 import io
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from matplotlib.figure import Figure
 
 __all__ = [
     "figure_html",
@@ -40,7 +46,7 @@ pre { white-space: pre-wrap; }
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-def png_bytes(fig, *, dpi=100):
+def png_bytes(fig: Figure, *, dpi: float = 100) -> bytes:
     """Return a matplotlib figure as PNG bytes and close it.
 
     Examples
@@ -59,7 +65,7 @@ def png_bytes(fig, *, dpi=100):
     return buffer.getvalue()
 
 
-def figure_html(fig_id, png, caption=""):
+def figure_html(fig_id: str, png: bytes, caption: str = "") -> str:
     """Return ``<figure id=fig_id>`` with the PNG inlined as base64.
 
     Examples
@@ -80,7 +86,9 @@ def figure_html(fig_id, png, caption=""):
     )
 
 
-def table_html(rows, header=None):
+def table_html(
+    rows: Iterable[Iterable[object]], header: Iterable[object] | None = None
+) -> str:
     """Return an HTML table; every cell is escaped.
 
     Examples
@@ -99,7 +107,7 @@ def table_html(rows, header=None):
     return "".join(parts)
 
 
-def markdown_html(text):
+def markdown_html(text: str) -> str:
     """Render Markdown minimally: headings become ``<h3>``, the rest ``<pre>``.
 
     A leading YAML front matter block (between ``---`` lines) is dropped.
@@ -113,9 +121,10 @@ def markdown_html(text):
     if lines and lines[0].strip() == "---" and "---" in [s.strip() for s in lines[1:]]:
         end = [s.strip() for s in lines[1:]].index("---") + 1
         lines = lines[end + 1 :]
-    parts, block = [], []
+    parts: list[str] = []
+    block: list[str] = []
 
-    def flush():
+    def flush() -> None:
         body = "\n".join(block).strip("\n")
         if body.strip():
             parts.append(f"<pre>{html.escape(body)}</pre>")
@@ -132,12 +141,12 @@ def markdown_html(text):
     return "".join(parts)
 
 
-def section_html(section_id, title, body):
+def section_html(section_id: str, title: str, body: str) -> str:
     """Return ``<section id=...><h2>title</h2>body</section>`` (body is HTML)."""
     return f'<section id="{section_id}"><h2>{html.escape(title)}</h2>{body}</section>'
 
 
-def page_html(title, sections):
+def page_html(title: str, sections: Iterable[str]) -> str:
     """Return a complete HTML document with the inline style sheet.
 
     Examples

@@ -4,13 +4,17 @@ shown with: shared by ``specauth explain`` and ``specauth report``."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["display_spectrum", "importance_maps", "network_estimator", "sample_title"]
 
 
-def network_estimator(final, where):
+def network_estimator(final: Any, where: str) -> Any:
     """The CNN estimator holding the network of ``final``; error if none."""
     inner = getattr(final, "classifier_", final)
     if not hasattr(inner, "network_"):
@@ -28,7 +32,14 @@ def _spatial_dims(estimator):
     return feature_map_dims(estimator)
 
 
-def importance_maps(final, Xt, classes=None, *, method="cam", background="blur"):
+def importance_maps(
+    final: Any,
+    Xt: np.ndarray,
+    classes: Any = None,
+    *,
+    method: str = "cam",
+    background: str | np.ndarray = "blur",
+) -> np.ndarray:
     """Importance of every point of the preprocessed spectra ``Xt``.
 
     Parameters
@@ -66,7 +77,13 @@ def importance_maps(final, Xt, classes=None, *, method="cam", background="blur")
         return CAM1D(estimator, method=method).explain(Xt, classes)
 
 
-def sample_title(index, label, proba, classes, explained):
+def sample_title(
+    index: int,
+    label: object,
+    proba: np.ndarray,
+    classes: Sequence[Any],
+    explained: object,
+) -> str:
     """Title: predicted label, probability and the class explained."""
     top = int(np.argmax(proba))
     known = {str(c) for c in classes}
@@ -77,6 +94,6 @@ def sample_title(index, label, proba, classes, explained):
     return f"{head}; importance for {explained}"
 
 
-def display_spectrum(raw, preprocessed):
+def display_spectrum(raw: np.ndarray, preprocessed: np.ndarray) -> np.ndarray:
     """The raw spectrum when its length matches the map, else the preprocessed."""
     return raw if raw.shape[-1] == preprocessed.shape[-1] else preprocessed

@@ -3,7 +3,12 @@ preprocessing and final step, and run over a chunk of spectra."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = ["check_classifier", "load_classifier", "predict_outputs", "split_model"]
 
@@ -17,7 +22,7 @@ def _describe(model):
     return f"a Pipeline of {names}" if steps else "an empty Pipeline"
 
 
-def check_classifier(model, folder):
+def check_classifier(model: Any, folder: str | os.PathLike[str]) -> Any:
     """Raise a one-line ValueError unless ``model`` ends in a fitted classifier.
 
     ``specauth predict``, ``report`` and ``explain`` need a classifier (a
@@ -50,14 +55,14 @@ def check_classifier(model, folder):
     return model
 
 
-def load_classifier(folder):
+def load_classifier(folder: str | os.PathLike[str]) -> Any:
     """``load_pretrained(folder)``, checked with :func:`check_classifier`."""
     from specauth.hub import load_pretrained
 
     return check_classifier(load_pretrained(folder), folder)
 
 
-def split_model(model):
+def split_model(model: Any) -> tuple[list[Any], Any]:
     """Return ``(transformers, final)`` of a loaded model.
 
     ``transformers`` are the fitted preprocessing steps of a Pipeline (empty
@@ -72,7 +77,7 @@ def split_model(model):
     )
 
 
-def predict_outputs(model, X):
+def predict_outputs(model: Any, X: np.ndarray) -> dict[str, Any]:
     """Predict one chunk with a single pass through the network.
 
     Parameters

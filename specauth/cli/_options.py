@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "add_check",
@@ -25,14 +29,14 @@ __all__ = [
 ]
 
 
-def _integer(text):
+def _integer(text: str) -> int:
     try:
         return int(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}.") from err
 
 
-def positive_int(text):
+def positive_int(text: str) -> int:
     """An integer >= 1.
 
     Examples
@@ -50,7 +54,7 @@ def positive_int(text):
     return value
 
 
-def non_negative_int(text):
+def non_negative_int(text: str) -> int:
     """An integer >= 0.
 
     Examples
@@ -68,7 +72,7 @@ def non_negative_int(text):
     return value
 
 
-def fraction(text):
+def fraction(text: str) -> float:
     """A number strictly between 0 and 1.
 
     Examples
@@ -91,7 +95,7 @@ def fraction(text):
     return value
 
 
-def learning_rate(text):
+def learning_rate(text: str) -> float | str:
     """A number > 0, or ``"find"`` (run the learning-rate finder).
 
     Examples
@@ -112,7 +116,7 @@ def learning_rate(text):
     return value
 
 
-def crop_range(text):
+def crop_range(text: str) -> tuple[int | None, int | None]:
     """``START:STOP`` point indices, either side optional, as a tuple.
 
     Examples
@@ -137,7 +141,7 @@ def crop_range(text):
         ) from err
 
 
-def metric_pair(text):
+def metric_pair(text: str) -> tuple[str, float]:
     """``NAME=VALUE`` with a finite number, as ``(name, value)``.
 
     Examples
@@ -162,7 +166,10 @@ got 'accuracy'.
     return name.strip(), number
 
 
-def add_check(parser, check):
+def add_check(
+    parser: argparse.ArgumentParser,
+    check: Callable[[argparse.ArgumentParser, argparse.Namespace], None],
+) -> None:
     """Have ``check(parser, args)`` run on this command's parsed arguments.
 
     ``check`` reports a bad combination of options with ``parser.error``
@@ -171,7 +178,7 @@ def add_check(parser, check):
     parser.set_defaults(check=lambda args: check(parser, args))
 
 
-def run_check(args):
+def run_check(args: argparse.Namespace) -> None:
     """Run the check :func:`add_check` registered for the parsed command."""
     check = getattr(args, "check", None)
     if check is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from specauth.cli._options import (
     add_check,
     crop_range,
@@ -10,6 +12,14 @@ from specauth.cli._options import (
     non_negative_int,
     positive_int,
 )
+
+if TYPE_CHECKING:
+    import argparse
+
+    from sklearn.pipeline import Pipeline
+
+    from specauth.estimators import CNNClassifier
+    from specauth.openset import OpenSetClassifier
 
 __all__ = [
     "add_model_arguments",
@@ -24,7 +34,9 @@ __all__ = [
 NORMALIZE_CHOICES = ("sum", "max", "area", "snv", "l2", "none")
 
 
-def add_model_arguments(parser, *, epochs=None):
+def add_model_arguments(
+    parser: argparse.ArgumentParser, *, epochs: int | None = None
+) -> None:
     """Add the options shared by ``demo`` and ``train`` to ``parser``."""
     group = parser.add_argument_group("model and training")
     group.add_argument(
@@ -137,7 +149,9 @@ def add_model_arguments(parser, *, epochs=None):
     add_check(parser, check_model_options)
 
 
-def classifier_from_args(args, *, verbose=1):
+def classifier_from_args(
+    args: argparse.Namespace, *, verbose: int = 1
+) -> CNNClassifier:
     """Return the CNNClassifier described by the command-line options."""
     from specauth.estimators import CNNClassifier
 
@@ -167,7 +181,7 @@ def _two_d_flags(args):
     return [flag for flag, value in two_d.items() if value is not None]
 
 
-def model_options_problem(args):
+def model_options_problem(args: argparse.Namespace) -> str | None:
     """Why the model options do not fit together, or None when they do."""
     from specauth.models import list_bases
 
@@ -188,7 +202,9 @@ def model_options_problem(args):
     return None
 
 
-def check_model_options(parser, args):
+def check_model_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> None:
     """Report misused 2D options as a usage error (exit code 2)."""
     problem = model_options_problem(args)
     if problem is not None:
@@ -212,7 +228,9 @@ def _image_options(args):
     return options
 
 
-def final_step_from_args(args, classifier):
+def final_step_from_args(
+    args: argparse.Namespace, classifier: CNNClassifier
+) -> CNNClassifier | OpenSetClassifier:
     """Wrap ``classifier`` in an OpenSetClassifier unless ``--detector none``."""
     if args.detector == "none":
         return classifier
@@ -222,11 +240,11 @@ def final_step_from_args(args, classifier):
     return OpenSetClassifier(classifier, make_detector(args.detector, alpha=args.alpha))
 
 
-def preprocessing_steps(args):
+def preprocessing_steps(args: argparse.Namespace) -> list[tuple[str, Any]]:
     """Return the ``(name, transformer)`` steps: [crop], [normalise], [log]."""
     from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
 
-    steps = []
+    steps: list[tuple[str, Any]] = []
     if args.crop is not None:  # (start, stop) from crop_range
         steps.append(("crop", Crop(*args.crop)))
     if args.normalize != "none":
@@ -236,7 +254,9 @@ def preprocessing_steps(args):
     return steps
 
 
-def build_pipeline(args, classifier):
+def build_pipeline(
+    args: argparse.Namespace, classifier: CNNClassifier | OpenSetClassifier
+) -> Pipeline:
     """Return ``Pipeline([crop], [normalise], [log], classifier)``."""
     from sklearn.pipeline import Pipeline
 

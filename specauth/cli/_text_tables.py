@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["format_confusion_matrix"]
 
 
-def format_confusion_matrix(matrix, labels, *, rows=None, max_label=14):
+def format_confusion_matrix(
+    matrix: ArrayLike,
+    labels: Sequence[object],
+    *,
+    rows: Sequence[object] | None = None,
+    max_label: int = 14,
+) -> str:
     """Return a confusion matrix as an aligned text table.
 
     Rows are true classes (``rows``, default ``labels``), columns predicted

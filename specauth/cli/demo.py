@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from specauth.cli._pipeline import (
     add_model_arguments,
@@ -10,6 +11,9 @@ from specauth.cli._pipeline import (
     preprocessing_steps,
 )
 from specauth.cli._text_tables import format_confusion_matrix
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["add_parser", "run"]
 
@@ -21,7 +25,7 @@ examples:
 """
 
 
-def add_parser(commands):
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``demo`` command."""
     import argparse
 
@@ -127,7 +131,7 @@ def _detector_table(args, classifier, data):
     return rows, models, foms, X_eval
 
 
-def run(args):
+def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the demo and print its results."""
     from sklearn.metrics import accuracy_score
 

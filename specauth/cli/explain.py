@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth.cli._options import add_check, non_negative_int, positive_int
+
+if TYPE_CHECKING:
+    import argparse
+    import os
+    from collections.abc import Sequence
 
 __all__ = ["add_parser", "background_mean", "read_rows", "run"]
 
@@ -34,7 +40,7 @@ the class explained (default: the most probable known class).
 """
 
 
-def add_parser(commands):
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``explain`` command."""
     import argparse
 
@@ -111,7 +117,7 @@ def _wanted_indices(args):
     return list(dict.fromkeys(indices))
 
 
-def read_rows(path, indices):
+def read_rows(path: str | os.PathLike[str], indices: Sequence[int]) -> np.ndarray:
     """Return the spectra at row ``indices`` of a file, read as a stream.
 
     Reading stops after the largest index; an index past the end of the
@@ -137,7 +143,12 @@ def read_rows(path, indices):
     return np.stack([rows[int(i)] for i in wanted])
 
 
-def background_mean(path, transformers, *, shape=None):
+def background_mean(
+    path: str | os.PathLike[str],
+    transformers: Sequence[Any],
+    *,
+    shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
     """Mean of the spectra of a file after the model's preprocessing.
 
     The file is read as a stream (1024 spectra at a time), so it may be the
@@ -169,7 +180,8 @@ def background_mean(path, transformers, *, shape=None):
     """
     from specauth.datasets.files import iter_spectra
 
-    total, count = 0.0, 0
+    total: np.ndarray | float = 0.0
+    count = 0
     for chunk in iter_spectra(path, batch_size=1024):
         if shape is not None and chunk.shape[1:] != tuple(shape):
             raise ValueError(
@@ -181,7 +193,7 @@ def background_mean(path, transformers, *, shape=None):
         chunk = np.asarray(chunk, dtype=np.float64)
         total = total + chunk.sum(axis=0)
         count += len(chunk)
-    return total / count
+    return np.asarray(total / count)  # an array once a chunk was added
 
 
 def _shap_background(args, transformers, X):
@@ -251,7 +263,7 @@ def _write_html(path, spectrum, importance, title):
     save_html(fig, path, title=title)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> Path:
     """Explain the chosen spectra and write one file per spectrum."""
     from specauth.cli._importance import (
         display_spectrum,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from specauth.cli._options import metric_pair
+
+if TYPE_CHECKING:
+    import argparse
+
+    from huggingface_hub import CommitInfo
 
 __all__ = ["add_parser", "run_pull", "run_push"]
 
@@ -29,7 +36,7 @@ examples:
 """
 
 
-def add_parser(commands):
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``push`` and ``pull`` commands."""
     import argparse
 
@@ -97,7 +104,7 @@ def _card_fields(folder, args):
     return metrics or None, dataset
 
 
-def run_push(args):
+def run_push(args: argparse.Namespace) -> CommitInfo:
     """Push the folder (or the model with a new card); print the commit."""
     from pathlib import Path
 
@@ -127,7 +134,7 @@ def run_push(args):
     return commit
 
 
-def run_pull(args):
+def run_pull(args: argparse.Namespace) -> str:
     """Pull, check that the model loads, and save it to ``--out``."""
     from specauth.hub import pull_from_hub
 

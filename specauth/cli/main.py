@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from specauth import __version__
 from specauth.cli import demo, explain, hub, predict, report, train
 from specauth.cli._options import run_check
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["main", "build_parser"]
 
@@ -30,7 +34,7 @@ examples:
 """
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """Return the ``argparse`` parser of the ``specauth`` command.
 
     Examples
@@ -56,7 +60,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
     Parameters

@@ -12,10 +12,14 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specauth.cli._options import positive_int
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["add_parser", "run"]
 
@@ -27,7 +31,7 @@ examples:
 """
 
 
-def add_parser(commands):
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``predict`` command."""
     import argparse
 
@@ -81,7 +85,7 @@ def _write_chunk(writer, start, outputs):
     )
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Predict chunk by chunk and write the CSV; report spectra per second."""
     from specauth.cli._model import load_classifier, predict_outputs, split_model
     from specauth.datasets.files import iter_spectra
@@ -98,7 +102,7 @@ def run(args):
         writer = csv.writer(handle)
         extra = ["ood_score"] if open_set else []
         writer.writerow(["index", "label", *extra, *[f"p_{c}" for c in classes]])
-        chunk = first
+        chunk: np.ndarray | None = first
         while chunk is not None:
             _write_chunk(writer, count, predict_outputs(model, chunk))
             count += len(chunk)

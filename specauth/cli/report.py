@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specauth.cli import _html
 from specauth.cli._options import non_negative_int
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["add_parser", "run", "FIGURE_IDS"]
 
@@ -39,7 +43,7 @@ all never-trained.
 """
 
 
-def add_parser(commands):
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``report`` command."""
     import argparse
 
@@ -317,7 +321,7 @@ def _explanations_section(ev, X, y, n):
     )
 
 
-def run(args):
+def run(args: argparse.Namespace) -> Path:
     """Evaluate the model and write the HTML report."""
     import matplotlib
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from specauth.cli._options import fraction
 from specauth.cli._pipeline import (
@@ -11,6 +12,10 @@ from specauth.cli._pipeline import (
     classifier_from_args,
     final_step_from_args,
 )
+
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
 
 __all__ = ["add_parser", "run"]
 
@@ -31,7 +36,7 @@ and its closed-set accuracy on the held-out ones goes into the model card.
 """
 
 
-def add_parser(commands):
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``train`` command."""
     import argparse
 
@@ -105,7 +110,7 @@ def _validation_metrics(pipe, X_valid, y_valid):
     return metrics
 
 
-def run(args):
+def run(args: argparse.Namespace) -> Path:
     """Train and save; print a one-line summary."""
     from specauth.datasets import read_labels, read_spectra
     from specauth.hub import save_pretrained

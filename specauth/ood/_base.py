@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Real
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
@@ -24,6 +25,11 @@ from specauth._validation import (
     check_spectra,
     validate_data,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["BaseDetector", "batched_call"]
 
@@ -38,8 +44,14 @@ MODEL_BATCH_SIZE = 1024
 
 _METHODS = {"features": "transform", "logits": "logits"}
 
+_DetectorT = TypeVar("_DetectorT", bound="BaseDetector")
 
-def batched_call(method, X, batch_size=MODEL_BATCH_SIZE):
+
+def batched_call(
+    method: Callable[[np.ndarray], ArrayLike],
+    X: ArrayLike,
+    batch_size: int = MODEL_BATCH_SIZE,
+) -> np.ndarray:
     """Call ``method`` on row blocks of ``X`` and concatenate the results.
 
     Parameters
@@ -138,16 +150,18 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         Width of the features or logits seen in ``fit``.
     """
 
-    input_kind = "features"
+    input_kind: str = "features"
 
-    _parameter_constraints = {"alpha": [Interval(Real, 0, 1, closed="neither")]}
+    _parameter_constraints: dict[str, list[Any]] = {
+        "alpha": [Interval(Real, 0, 1, closed="neither")]
+    }
 
-    def __init__(self, *, model=None, alpha=0.05):
+    def __init__(self, *, model: Any = None, alpha: float = 0.05) -> None:
         self.model = model
         self.alpha = alpha
 
     # --------------------------------------------------------------------- fit
-    def fit(self, X, y=None):
+    def fit(self: _DetectorT, X: ArrayLike, y: ArrayLike | None = None) -> _DetectorT:
         """Fit the detector and set its threshold on the training data ``X``.
 
         Parameters
@@ -181,7 +195,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         """Scores the threshold is set on (leave-one-out detectors override)."""
         return self._score(Z)
 
-    def calibrate(self, X):
+    def calibrate(self: _DetectorT, X: ArrayLike) -> _DetectorT:
         """Reset the threshold from held-out in-distribution samples.
 
         ``fit`` sets ``threshold_`` from the scores of the data the detector
@@ -276,10 +290,11 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
             )
 
     # ----------------------------------------------------------------- scoring
-    def _score(self, Z):  # pragma: no cover - every detector overrides it
+    def _score(self, Z: np.ndarray) -> np.ndarray:  # pragma: no cover
+        # Every detector overrides it.
         raise NotImplementedError
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Return the score of each sample; higher = more in-distribution.
 
         Parameters
@@ -294,7 +309,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._score(self._inputs(X, reset=False))
 
-    def score_inputs(self, Z):
+    def score_inputs(self, Z: ArrayLike) -> np.ndarray:
         """Score precomputed features or logits, whether or not ``model`` is set.
 
         Parameters
@@ -312,7 +327,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         self._check_width(Z, "Z")
         return self._score(Z)
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Return ``score_samples(X) - threshold_``; negative = out-of-distribution.
 
         Parameters
@@ -326,7 +341,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         """
         return self.score_samples(X) - self.threshold_
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Return +1 for in-distribution samples and -1 for outliers.
 
         Parameters
@@ -341,7 +356,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         """
         return np.where(self.accepts(self.score_samples(X)), 1, -1)
 
-    def accepts(self, scores):
+    def accepts(self, scores: ArrayLike) -> np.ndarray:
         """Return True where ``scores`` pass the threshold (in-distribution).
 
         The one acceptance rule of every detector, ``score - threshold_ >= 0``:
@@ -369,7 +384,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         return np.asarray(scores) - self.threshold_ >= 0
 
-    def fit_predict(self, X, y=None):
+    def fit_predict(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """Fit on ``X`` (and ``y``, for detectors that use labels), then predict.
 
         Parameters
@@ -386,7 +401,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         """
         return self.fit(X, y).predict(X)
 
-    def score_percentile(self, X):
+    def score_percentile(self, X: ArrayLike) -> np.ndarray:
         """Return the fraction of training scores ``<=`` each sample's score.
 
         A calibrated, p-value-like output in [0, 1]: about ``alpha`` of the
@@ -408,7 +423,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------- deprecated names
     @property
-    def train_scores_(self):
+    def train_scores_(self) -> np.ndarray:
         """Deprecated alias of ``calibration_scores_`` (removed in 0.3)."""
         scores = self.calibration_scores_  # AttributeError while unfitted
         warnings.warn(
@@ -418,7 +433,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         )
         return scores
 
-    def set_fitted_state(self, state):
+    def set_fitted_state(self: _DetectorT, state: dict[str, Any]) -> _DetectorT:
         """Restore fitted attributes returned by :meth:`get_fitted_state`.
 
         State saved before the rename holds ``train_scores_``; it is restored

@@ -15,7 +15,7 @@ from scipy.linalg import eigh
 __all__ = ["scatter_matrix", "sorted_eigh", "resolve_n_components"]
 
 
-def scatter_matrix(X, center, batch_size):
+def scatter_matrix(X: np.ndarray, center: np.ndarray, batch_size: int) -> np.ndarray:
     """Return ``sum_i (x_i - center)(x_i - center)^T``, accumulated in blocks.
 
     Parameters
@@ -46,7 +46,7 @@ def scatter_matrix(X, center, batch_size):
     return scatter
 
 
-def sorted_eigh(matrix):
+def sorted_eigh(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (decreasing, clipped at 0) and eigenvectors of a PSD matrix.
 
     Parameters
@@ -70,7 +70,12 @@ def sorted_eigh(matrix):
     return np.clip(values[::-1], 0.0, None), vectors[:, ::-1]
 
 
-def resolve_n_components(n_components, eigenvalues, max_components, owner):
+def resolve_n_components(
+    n_components: int | float,
+    eigenvalues: np.ndarray,
+    max_components: int,
+    owner: str,
+) -> int:
     """Turn ``n_components`` (int, or explained-variance fraction) into a count.
 
     Parameters

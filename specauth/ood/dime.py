@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -10,18 +11,21 @@ from specauth._validation import Interval
 from specauth.ood._base import BaseDetector
 from specauth.ood._subspace import resolve_n_components, scatter_matrix, sorted_eigh
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["DIME", "dime_score"]
 
 
 def dime_score(
-    features,
-    mean,
-    components,
+    features: ArrayLike,
+    mean: np.ndarray,
+    components: np.ndarray,
     *,
-    explained_variance=None,
-    residual_variance=None,
-    batch_size=1024,
-):
+    explained_variance: np.ndarray | None = None,
+    residual_variance: float | None = None,
+    batch_size: int = 1024,
+) -> np.ndarray:
     """Return minus the distance of each sample to a linear hyperplane.
 
     The hyperplane passes through ``mean`` and is spanned by the rows of
@@ -193,12 +197,12 @@ class DIME(BaseDetector):
     def __init__(
         self,
         *,
-        n_components=0.95,
-        mahalanobis=False,
-        batch_size=1024,
-        model=None,
-        alpha=0.05,
-    ):
+        n_components: int | float = 0.95,
+        mahalanobis: bool = False,
+        batch_size: int = 1024,
+        model: Any = None,
+        alpha: float = 0.05,
+    ) -> None:
         super().__init__(model=model, alpha=alpha)
         self.n_components = n_components
         self.mahalanobis = mahalanobis

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth._validation import Interval
 from specauth.ood._base import BaseDetector
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["KNNDetector", "knn_score", "l2_normalize"]
 
 _BLOCK_ELEMENTS = 2**23  # distances per block with batch_size=None (64 MiB)
 
 
-def l2_normalize(features):
+def l2_normalize(features: ArrayLike) -> np.ndarray:
     """Return ``features`` with each row scaled to unit Euclidean norm.
 
     Rows of norm 0 stay 0.
@@ -40,13 +44,13 @@ def l2_normalize(features):
 
 
 def knn_score(
-    features,
-    reference,
-    n_neighbors=1,
+    features: ArrayLike,
+    reference: ArrayLike,
+    n_neighbors: int = 1,
     *,
-    exclude_self=False,
-    batch_size=None,
-):
+    exclude_self: bool = False,
+    batch_size: int | None = None,
+) -> np.ndarray:
     """Return minus the distance to the k-th nearest reference row.
 
     Both arrays are L2-normalised first; distances are Euclidean between the
@@ -180,7 +184,14 @@ class KNNDetector(BaseDetector):
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, *, n_neighbors=1, batch_size=None, model=None, alpha=0.05):
+    def __init__(
+        self,
+        *,
+        n_neighbors: int = 1,
+        batch_size: int | None = None,
+        model: Any = None,
+        alpha: float = 0.05,
+    ) -> None:
         super().__init__(model=model, alpha=alpha)
         self.n_neighbors = n_neighbors
         self.batch_size = batch_size

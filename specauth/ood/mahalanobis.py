@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.linalg import LinAlgError, cholesky, solve_triangular
@@ -11,10 +12,19 @@ from sklearn.utils.validation import column_or_1d
 from specauth._validation import Interval
 from specauth.ood._base import BaseDetector
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["Mahalanobis", "mahalanobis_score"]
 
 
-def mahalanobis_score(features, means, covariance, *, batch_size=1024):
+def mahalanobis_score(
+    features: ArrayLike,
+    means: np.ndarray,
+    covariance: np.ndarray,
+    *,
+    batch_size: int = 1024,
+) -> np.ndarray:
     """Return minus the smallest squared Mahalanobis distance to a class mean.
 
     ``score(x) = -min_c (x - means[c])^T covariance^-1 (x - means[c])``,
@@ -154,7 +164,14 @@ class Mahalanobis(BaseDetector):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, *, reg=1e-6, batch_size=1024, model=None, alpha=0.05):
+    def __init__(
+        self,
+        *,
+        reg: float = 1e-6,
+        batch_size: int = 1024,
+        model: Any = None,
+        alpha: float = 0.05,
+    ) -> None:
         super().__init__(model=model, alpha=alpha)
         self.reg = reg
         self.batch_size = batch_size

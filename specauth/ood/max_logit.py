@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from specauth.ood._base import BaseDetector
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["MaxLogit", "max_logit_score"]
 
 
-def max_logit_score(logits):
+def max_logit_score(logits: ArrayLike) -> np.ndarray:
     """Return the largest logit of each sample.
 
     Parameters
@@ -93,7 +98,7 @@ class MaxLogit(BaseDetector):
 
     input_kind = "logits"
 
-    def __init__(self, *, model=None, alpha=0.05):
+    def __init__(self, *, model: Any = None, alpha: float = 0.05) -> None:
         super().__init__(model=model, alpha=alpha)
 
     def _score(self, Z):

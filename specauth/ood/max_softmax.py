@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import softmax
@@ -10,10 +11,13 @@ from scipy.special import softmax
 from specauth._validation import Interval
 from specauth.ood._base import BaseDetector
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["MaxSoftmax", "max_softmax_score"]
 
 
-def max_softmax_score(logits, temperature=1.0):
+def max_softmax_score(logits: ArrayLike, temperature: float = 1.0) -> np.ndarray:
     """Return the largest class probability ``max softmax(logits / T)``.
 
     Parameters
@@ -109,7 +113,9 @@ class MaxSoftmax(BaseDetector):
         "temperature": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, *, temperature=1.0, model=None, alpha=0.05):
+    def __init__(
+        self, *, temperature: float = 1.0, model: Any = None, alpha: float = 0.05
+    ) -> None:
         super().__init__(model=model, alpha=alpha)
         self.temperature = temperature
 

@@ -8,8 +8,12 @@ from a name calls :func:`make_detector`.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from specauth._registry import check_new_name, check_str_name, unknown_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["register_detector", "list_detectors", "get_detector", "make_detector"]
 
@@ -27,8 +31,10 @@ BUILTIN_DETECTORS = {
 #: Detectors registered with :func:`register_detector`.
 _DETECTORS: dict[str, type] = {}
 
+_ClassT = TypeVar("_ClassT", bound=type)
 
-def register_detector(name: str):
+
+def register_detector(name: str) -> Callable[[_ClassT], _ClassT]:
     """Return a class decorator that registers a detector under ``name``.
 
     Parameters
@@ -64,7 +70,7 @@ def register_detector(name: str):
             f"{_where(name)}); choose another name."
         )
 
-    def decorator(cls):
+    def decorator(cls: _ClassT) -> _ClassT:
         if not isinstance(cls, type):
             raise TypeError(
                 f"register_detector({name!r}) decorates a detector class; got {cls!r}."
@@ -112,7 +118,7 @@ def get_detector(name: str) -> type:
     return getattr(importlib.import_module(module), attribute)
 
 
-def make_detector(name: str, **params):
+def make_detector(name: str, **params: Any) -> Any:
     """Return a new, unfitted detector ``name`` with ``params``.
 
     Examples

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import logsumexp
@@ -11,10 +12,20 @@ from specauth._validation import Interval
 from specauth.ood._base import BaseDetector
 from specauth.ood._subspace import resolve_n_components, scatter_matrix, sorted_eigh
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["ViM", "vim_score"]
 
 
-def vim_score(features, weight, bias, origin, residual_basis, scale):
+def vim_score(
+    features: ArrayLike,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    origin: np.ndarray,
+    residual_basis: np.ndarray,
+    scale: float,
+) -> np.ndarray:
     """Return ``logsumexp(logits) - scale * ||residual||``.
 
     ``logits = features @ weight + bias`` and the residual is the part of
@@ -173,13 +184,13 @@ class ViM(BaseDetector):
     def __init__(
         self,
         *,
-        n_components=None,
-        weight=None,
-        bias=None,
-        batch_size=1024,
-        model=None,
-        alpha=0.05,
-    ):
+        n_components: int | float | None = None,
+        weight: ArrayLike | None = None,
+        bias: ArrayLike | None = None,
+        batch_size: int = 1024,
+        model: Any = None,
+        alpha: float = 0.05,
+    ) -> None:
         super().__init__(model=model, alpha=alpha)
         self.n_components = n_components
         self.weight = weight

@@ -15,6 +15,13 @@ dropped) and can be emptied with :func:`clear_classifier_cache`.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+    from numpy.typing import ArrayLike
 
 __all__ = ["MAX_ENTRIES", "cached_fit", "clear_classifier_cache"]
 
@@ -34,7 +41,14 @@ def _fingerprint(classifier, X, y):
         return None  # parameters that cannot be hashed: do not cache
 
 
-def cached_fit(classifier, X, y, *, featurize, enabled=True):
+def cached_fit(
+    classifier: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    featurize: Callable[[Any, ArrayLike], np.ndarray],
+    enabled: bool = True,
+) -> tuple[Any, np.ndarray, bool]:
     """Return ``(fitted_classifier, features, hit)``, reusing an identical fit.
 
     Parameters
@@ -71,7 +85,7 @@ def cached_fit(classifier, X, y, *, featurize, enabled=True):
     return fitted, features, False
 
 
-def clear_classifier_cache():
+def clear_classifier_cache() -> None:
     """Empty the cache of fitted classifiers (frees their networks).
 
     Examples

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Real
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from scipy.special import softmax
@@ -13,6 +13,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from specauth._state import FittedStateMixin
 from specauth._validation import Interval, Options, check_is_fitted, check_params
 from specauth.openset._cache import cached_fit
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["OpenSetClassifier"]
 
@@ -30,7 +33,7 @@ class OpenSetPrediction(NamedTuple):
     accepted: np.ndarray
 
 
-def _embed(classifier, X):
+def _embed(classifier: Any, X: ArrayLike) -> np.ndarray:
     return np.asarray(classifier.transform(X), dtype=np.float64)
 
 
@@ -125,7 +128,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "classifier": [object, None],
         "detector": [object, None],
         "unknown_label": [str, int, np.integer],
@@ -139,17 +142,17 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        classifier=None,
-        detector=None,
+        classifier: Any = None,
+        detector: Any = None,
         *,
-        unknown_label="unknown",
-        known_classes=None,
-        calibrate_on="train",
-        holdout_fraction=0.25,
-        score_metric="TEFF",
-        cache=True,
-        refit_detector_on=_DEPRECATED,
-    ):
+        unknown_label: str | int | np.integer = "unknown",
+        known_classes: ArrayLike | None = None,
+        calibrate_on: str = "train",
+        holdout_fraction: float = 0.25,
+        score_metric: str = "TEFF",
+        cache: bool = True,
+        refit_detector_on: str = _DEPRECATED,
+    ) -> None:
         self.classifier = classifier
         self.detector = detector
         self.unknown_label = unknown_label
@@ -161,7 +164,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         self.refit_detector_on = refit_detector_on
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> OpenSetClassifier:
         """Fit the classifier on the known classes, then the detector.
 
         Parameters
@@ -320,7 +323,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         weight, bias = self.classifier_.head_weights()
         return features @ weight + bias
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Detector score of each spectrum (higher = more like the known classes).
 
         Parameters
@@ -333,13 +336,13 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         """
         return self.detector_.score_samples(self._detector_inputs(self._features(X)))
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Detector score minus its threshold (negative = rejected as unknown)."""
         return self.detector_.decision_function(
             self._detector_inputs(self._features(X))
         )
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probabilities of the known classes (columns follow ``classes_``).
 
         They do not include the unknown answer: use :meth:`predict` or
@@ -347,7 +350,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         """
         return softmax(self._logits(self._features(X)), axis=1)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Return a known class label, or ``unknown_label``, for each spectrum.
 
         Parameters
@@ -360,7 +363,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         """
         return self.predict_details(X).labels
 
-    def predict_details(self, X):
+    def predict_details(self, X: ArrayLike) -> OpenSetPrediction:
         """Labels, probabilities and detector scores from one pass over ``X``.
 
         The spectra are embedded once; the labels are what :meth:`predict`
@@ -394,7 +397,9 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
             accepted=accepted,
         )
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Return the figure of merit named by ``score_metric`` on ``(X, y)``.
 
         ``y`` may hold classes never seen in training: rejecting them counts as
@@ -413,7 +418,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         value = result[self.score_metric]
         return float(value)
 
-    def set_fitted_state(self, state):
+    def set_fitted_state(self, state: dict[str, Any]) -> OpenSetClassifier:
         """Restore a saved fitted state, refusing sub-estimators that are not.
 
         ``classifier_`` and ``detector_`` must be estimators of the class of
