@@ -12,6 +12,10 @@ arrays, works ``batch_size`` spectra at a time and offers
 ``iter_transform`` for streaming into one reused buffer.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from specauth.imaging.gramian import GramianAngularField
 from specauth.imaging.markov import MarkovTransitionField
 from specauth.imaging.recurrence import RecurrencePlot
@@ -26,7 +30,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name == "ImageSequence":
         from specauth.imaging.sequence import ImageSequence
 

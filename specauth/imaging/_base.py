@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -17,7 +18,14 @@ from specauth._validation import (
     validate_data,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from numpy.typing import ArrayLike
+
 __all__ = ["BaseImager"]
+
+_Imager = TypeVar("_Imager", bound="BaseImager")
 
 
 class BaseImager(TransformerMixin, BaseEstimator):
@@ -37,7 +45,7 @@ class BaseImager(TransformerMixin, BaseEstimator):
         "dtype": [Options(str, {"float32", "float64"})],
     }
 
-    def fit(self, X, y=None):
+    def fit(self: _Imager, X: ArrayLike, y: ArrayLike | None = None) -> _Imager:
         """Check the parameters and ``X``; nothing is learned.
 
         Parameters
@@ -53,11 +61,11 @@ class BaseImager(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=FLOATS)
-        self._size(X.shape[1])
+        X_checked = validate_data(self, X, reset=True, dtype=FLOATS)
+        self._size(X_checked.shape[1])
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Image every spectrum of ``X`` into one new array.
 
         Parameters
@@ -76,7 +84,12 @@ class BaseImager(TransformerMixin, BaseEstimator):
             pass
         return out
 
-    def iter_transform(self, X, batch_size=None, out=None):
+    def iter_transform(
+        self,
+        X: ArrayLike,
+        batch_size: int | None = None,
+        out: np.ndarray | None = None,
+    ) -> Iterator[tuple[int, np.ndarray]]:
         """Image ``X`` chunk by chunk into one reused buffer (bounded memory).
 
         Parameters
@@ -105,7 +118,7 @@ class BaseImager(TransformerMixin, BaseEstimator):
             out = np.empty((min(batch_size, shape[0]),) + shape[1:], self.dtype)
         return self._chunks(X, batch_size, out, reuse=True)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         # The output dtype is the `dtype` parameter, whatever the input dtype.
         tags.transformer_tags.preserves_dtype = []
@@ -161,7 +174,11 @@ class BaseImager(TransformerMixin, BaseEstimator):
         return len(out) if batch_size is None else batch_size
 
 
-def check_image_size(image_size, n_points, what="the number of points per spectrum"):
+def check_image_size(
+    image_size: int | None,
+    n_points: int,
+    what: str = "the number of points per spectrum",
+) -> int:
     """Return the image side: ``image_size`` or ``n_points`` when None."""
     if image_size is None:
         return n_points

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from specauth._segments import segment_bounds
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
+
 __all__ = ["minmax_rows", "paa", "paa_onehot"]
 
 
-def paa(X, size):
+def paa(X: ArrayLike, size: int) -> np.ndarray:
     """Mean of each segment of each row of the 2D array ``X`` (float64).
 
     Examples
@@ -30,7 +37,7 @@ def paa(X, size):
     return sums / np.diff(bounds) + first
 
 
-def paa_onehot(codes, n_codes, size):
+def paa_onehot(codes: np.ndarray, n_codes: int, size: int) -> np.ndarray:
     """Fraction of each segment's points holding each integer code.
 
     Parameters
@@ -60,7 +67,7 @@ def paa_onehot(codes, n_codes, size):
     return H
 
 
-def minmax_rows(X, sample_range):
+def minmax_rows(X: np.ndarray, sample_range: Sequence[float]) -> np.ndarray:
     """Scale each row of ``X`` to ``sample_range``; constant rows go to its middle.
 
     Examples

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from specauth._validation import Options
 from specauth.imaging._base import BaseImager, check_image_size
 from specauth.imaging._paa import minmax_rows, paa
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import DTypeLike
+
 __all__ = ["GramianAngularField", "gramian_factors"]
 
 
-def gramian_factors(X, image_size, sample_range, method, dtype):
+def gramian_factors(
+    X: np.ndarray,
+    image_size: int,
+    sample_range: Sequence[float],
+    method: str,
+    dtype: DTypeLike,
+) -> tuple[np.ndarray, np.ndarray]:
     """Return ``A, B`` such that the field of row ``s`` is ``A[s] @ B[s]``.
 
     With ``x`` the scaled spectrum and ``r = sqrt(1 - x**2)``, GASF is
@@ -103,14 +116,14 @@ class GramianAngularField(BaseImager):
 
     def __init__(
         self,
-        image_size=None,
+        image_size: int | None = None,
         *,
-        method="summation",
-        sample_range=(-1, 1),
-        n_channels=1,
-        batch_size=256,
-        dtype="float32",
-    ):
+        method: str = "summation",
+        sample_range: Sequence[float] = (-1, 1),
+        n_channels: int = 1,
+        batch_size: int = 256,
+        dtype: str = "float32",
+    ) -> None:
         self.image_size = image_size
         self.method = method
         self.sample_range = sample_range

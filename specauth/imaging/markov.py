@@ -13,7 +13,7 @@ from specauth.imaging._paa import paa_onehot
 __all__ = ["MarkovTransitionField", "bin_rows", "transition_matrices"]
 
 
-def bin_rows(X, n_bins, strategy):
+def bin_rows(X: np.ndarray, n_bins: int, strategy: str) -> np.ndarray:
     """Bin index in ``[0, n_bins)`` of every point, with per-row bin edges.
 
     ``"quantile"`` edges are the row's ``k / n_bins`` percentiles (linear
@@ -30,7 +30,7 @@ def bin_rows(X, n_bins, strategy):
     return (X[:, :, None] > edges[:, None, :]).sum(axis=2)
 
 
-def transition_matrices(bins, n_bins):
+def transition_matrices(bins: np.ndarray, n_bins: int) -> np.ndarray:
     """Row-normalised counts of bin ``a`` followed by bin ``c``, per spectrum."""
     n_samples = bins.shape[0]
     pairs = bins[:, :-1] * n_bins + bins[:, 1:]
@@ -108,14 +108,14 @@ class MarkovTransitionField(BaseImager):
 
     def __init__(
         self,
-        image_size=None,
+        image_size: int | None = None,
         *,
-        n_bins=8,
-        strategy="quantile",
-        n_channels=1,
-        batch_size=256,
-        dtype="float32",
-    ):
+        n_bins: int = 8,
+        strategy: str = "quantile",
+        n_channels: int = 1,
+        batch_size: int = 256,
+        dtype: str = "float32",
+    ) -> None:
         self.image_size = image_size
         self.n_bins = n_bins
         self.strategy = strategy

@@ -91,16 +91,16 @@ class RecurrencePlot(BaseImager):
 
     def __init__(
         self,
-        image_size=None,
+        image_size: int | None = None,
         *,
-        dimension=1,
-        time_delay=1,
-        threshold=None,
-        percentage=10,
-        n_channels=1,
-        batch_size=256,
-        dtype="float32",
-    ):
+        dimension: int = 1,
+        time_delay: int = 1,
+        threshold: float | str | None = None,
+        percentage: float = 10,
+        n_channels: int = 1,
+        batch_size: int = 256,
+        dtype: str = "float32",
+    ) -> None:
         self.image_size = image_size
         self.dimension = dimension
         self.time_delay = time_delay

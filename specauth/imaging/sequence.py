@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import clone
@@ -11,9 +12,15 @@ from sklearn.exceptions import NotFittedError
 from specauth._lazy import import_keras
 from specauth._validation import check_is_fitted, check_spectra
 
-__all__ = ["ImageSequence"]
+if TYPE_CHECKING:
+    import keras
+    from numpy.typing import ArrayLike
 
-keras = import_keras()
+    from specauth.imaging._base import BaseImager
+else:
+    keras = import_keras()
+
+__all__ = ["ImageSequence"]
 
 
 class ImageSequence(keras.utils.PyDataset):
@@ -56,15 +63,15 @@ class ImageSequence(keras.utils.PyDataset):
 
     def __init__(
         self,
-        transformer,
-        X,
-        y=None,
-        batch_size=32,
+        transformer: BaseImager,
+        X: ArrayLike,
+        y: ArrayLike | None = None,
+        batch_size: int = 32,
         *,
-        shuffle=False,
-        random_state=None,
-        **kwargs,
-    ):
+        shuffle: bool = False,
+        random_state: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int):
             raise TypeError(f"`batch_size` must be an int; got {batch_size!r}.")
@@ -92,10 +99,10 @@ class ImageSequence(keras.utils.PyDataset):
         self._rng = np.random.default_rng(random_state)
         self._order = np.arange(len(self.X))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return math.ceil(len(self.X) / self.batch_size)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         if not 0 <= index < len(self):
             raise IndexError(f"batch index {index} out of range [0, {len(self)}).")
         rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
@@ -104,6 +111,6 @@ class ImageSequence(keras.utils.PyDataset):
             return images
         return images, self.y[rows]
 
-    def on_epoch_end(self):
+    def on_epoch_end(self) -> None:
         if self.shuffle:
             self._order = self._rng.permutation(len(self.X))

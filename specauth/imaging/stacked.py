@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 from specauth._validation import Interval, Options
 from specauth.imaging._base import BaseImager, check_image_size
 from specauth.imaging.gramian import GramianAngularField
 from specauth.imaging.markov import MarkovTransitionField
 from specauth.imaging.recurrence import RecurrencePlot
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["StackedFields"]
 
@@ -73,15 +77,15 @@ class StackedFields(BaseImager):
 
     def __init__(
         self,
-        fields=("gasf", "gadf", "mtf"),
+        fields: Sequence[str] = ("gasf", "gadf", "mtf"),
         *,
-        image_size=None,
-        sample_range=(-1, 1),
-        n_bins=8,
-        strategy="quantile",
-        batch_size=256,
-        dtype="float32",
-    ):
+        image_size: int | None = None,
+        sample_range: Sequence[float] = (-1, 1),
+        n_bins: int = 8,
+        strategy: str = "quantile",
+        batch_size: int = 256,
+        dtype: str = "float32",
+    ) -> None:
         self.fields = fields
         self.image_size = image_size
         self.sample_range = sample_range

@@ -35,6 +35,8 @@ holds a custom layer, the
 Importing this package does not import Keras or TensorFlow.
 """
 
+from __future__ import annotations
+
 from specauth.models.applications import list_bases
 from specauth.models.cnn1d import cnn1d
 from specauth.models.factory import CNNFactory

@@ -16,7 +16,12 @@ Both builders start with :func:`spectrum_input` and end with
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from specauth.models._seeds import SeedStream
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["BN_MOMENTUM", "batch_norm", "logits_head", "spectrum_input"]
 
@@ -27,17 +32,17 @@ __all__ = ["BN_MOMENTUM", "batch_norm", "logits_head", "spectrum_input"]
 BN_MOMENTUM = 0.9
 
 
-def batch_norm(keras, name: str):
+def batch_norm(keras: ModuleType, name: str) -> Any:
     """Return a ``BatchNormalization`` layer with the shared momentum."""
     return keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
 
 
 def spectrum_input(
-    keras,
+    keras: ModuleType,
     input_shape: tuple[int, int],
     input_norm: bool,
     position_channel: bool = False,
-):
+) -> tuple[Any, Any]:
     """Return ``(inputs, x)``: the ``Input``, its normalisation and position.
 
     ``BatchNormalization`` over the channel axis standardises each channel with
@@ -59,15 +64,15 @@ def spectrum_input(
 
 
 def logits_head(
-    keras,
-    features,
+    keras: ModuleType,
+    features: Any,
     n_classes: int,
     *,
     head: str,
     dense_units: int | None,
     dropout: float,
     seeds: SeedStream,
-):
+) -> Any:
     """Return the logits of ``features`` (a ``(batch, positions, filters)`` map).
 
     ``head="gap"`` averages over positions (layer ``"gap"``); ``"flatten"``

@@ -28,7 +28,7 @@ class SeedStream:
     True
     """
 
-    def __init__(self, seed: int | None):
+    def __init__(self, seed: int | None) -> None:
         self._rng = None if seed is None else np.random.default_rng(seed)
 
     def next(self) -> int | None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth.models import _checks, _parts
 from specauth.models._seeds import SeedStream
 from specauth.models.registry import register_model
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["cnn1d"]
 
@@ -152,27 +156,27 @@ def _check_head(head, dense_units):
 
 
 def cnn1d(
-    input_shape,
-    n_classes,
+    input_shape: tuple[int, int],
+    n_classes: int,
     *,
-    n_blocks="auto",
-    max_positions="auto",
-    local_blocks=2,
-    filters=(16, 32, 64, 128, 128, 128),
-    kernel_size=7,
-    local_kernel_size=3,
-    strides=2,
-    pool_size=2,
-    batch_norm=True,
-    head="gap",
-    dense_units=None,
-    dropout=0.25,
-    input_norm=True,
-    position_channel=True,
-    position_frequencies=(1, 2, 4, 8, 16, 32),
-    seed=None,
-    name="cnn1d",
-):
+    n_blocks: int | str = "auto",
+    max_positions: int | str = "auto",
+    local_blocks: int = 2,
+    filters: tuple[int, ...] = (16, 32, 64, 128, 128, 128),
+    kernel_size: int = 7,
+    local_kernel_size: int = 3,
+    strides: int = 2,
+    pool_size: int = 2,
+    batch_norm: bool = True,
+    head: str = "gap",
+    dense_units: int | None = None,
+    dropout: float = 0.25,
+    input_norm: bool = True,
+    position_channel: bool = True,
+    position_frequencies: tuple[float, ...] | None = (1, 2, 4, 8, 16, 32),
+    seed: int | None = None,
+    name: str = "cnn1d",
+) -> keras.Model:
     """Build a strided 1D CNN that maps spectra to class logits.
 
     The network is ``Input -> BatchNormalization("input_norm") ->
@@ -370,7 +374,13 @@ register_model("cnn1d")(cnn1d)
 
 
 @register_model("cnn1d_small")
-def cnn1d_small(input_shape, n_classes, *, seed=None, **options):
+def cnn1d_small(
+    input_shape: tuple[int, int],
+    n_classes: int,
+    *,
+    seed: int | None = None,
+    **options: Any,
+) -> keras.Model:
     """:func:`cnn1d` with ``filters=(8, 16, 32, 32)``, for tests and tiny data.
 
     Any :func:`cnn1d` option can be passed and overrides these defaults.
@@ -386,7 +396,13 @@ def cnn1d_small(input_shape, n_classes, *, seed=None, **options):
 
 
 @register_model("cnn1d_flatten")
-def cnn1d_flatten(input_shape, n_classes, *, seed=None, **options):
+def cnn1d_flatten(
+    input_shape: tuple[int, int],
+    n_classes: int,
+    *,
+    seed: int | None = None,
+    **options: Any,
+) -> keras.Model:
     """:func:`cnn1d` with ``head="flatten"``: the logits see every position.
 
     Any :func:`cnn1d` option can be passed and overrides these defaults.

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth._validation import check_choice
 from specauth.models import _checks
 from specauth.models._seeds import SeedStream
 from specauth.models.applications import INTERNAL_PREPROCESSING, base_spec, list_bases
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import keras
 
 __all__ = ["CNNFactory", "BASE_LAYER"]
 
@@ -183,20 +189,20 @@ class CNNFactory:
 
     def __init__(
         self,
-        base="mobilenetv2",
+        base: str = "mobilenetv2",
         *,
-        weights="imagenet",
-        imaging=None,
-        image_size=None,
-        input_range=None,
-        preprocessing="auto",
-        channel_adapter="fixed",
-        head="gap",
-        dense_units=None,
-        dropout=0.2,
-        freeze_base=None,
-        base_options=None,
-    ):
+        weights: str | os.PathLike[str] | None = "imagenet",
+        imaging: str | None = None,
+        image_size: int | tuple[int, int] | None = None,
+        input_range: Sequence[float] | None = None,
+        preprocessing: str = "auto",
+        channel_adapter: str = "fixed",
+        head: str = "gap",
+        dense_units: int | None = None,
+        dropout: float = 0.2,
+        freeze_base: bool | None = None,
+        base_options: dict[str, Any] | None = None,
+    ) -> None:
         self.base = base
         self.weights = weights
         self.imaging = imaging
@@ -225,11 +231,11 @@ class CNNFactory:
         "base_options",
     )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments as a dict."""
         return {name: getattr(self, name) for name in self._PARAMS}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         changed = [
             f"{k}={v!r}"
             for k, v in self.get_config().items()
@@ -237,13 +243,20 @@ class CNNFactory:
         ]
         return f"CNNFactory({', '.join([repr(self.base), *changed])})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.get_config() == self.get_config()
 
-    __hash__ = None
+    # Defining __eq__ without __hash__ sets __hash__ to None: unhashable.
 
     # --------------------------------------------------------------- building
-    def __call__(self, input_shape, n_classes, *, seed=None, **overrides):
+    def __call__(
+        self,
+        input_shape: tuple[int, ...],
+        n_classes: int,
+        *,
+        seed: int | None = None,
+        **overrides: Any,
+    ) -> keras.Model:
         """Build the network; ``overrides`` replace constructor arguments.
 
         Parameters

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth.models import _checks, _parts
 from specauth.models._seeds import SeedStream
 from specauth.models.registry import register_model
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = ["resnet1d"]
 
@@ -97,18 +101,18 @@ def _check_downsample(downsample):
 
 
 def resnet1d(
-    input_shape,
-    n_classes,
+    input_shape: tuple[int, int],
+    n_classes: int,
     *,
-    filters=(64, 128, 128),
-    kernel_sizes=(8, 5, 3),
-    input_norm=True,
-    position_channel=True,
-    dropout=0.0,
-    downsample="auto",
-    seed=None,
-    name="resnet1d",
-):
+    filters: tuple[int, ...] = (64, 128, 128),
+    kernel_sizes: tuple[int, ...] = (8, 5, 3),
+    input_norm: bool = True,
+    position_channel: bool = True,
+    dropout: float = 0.0,
+    downsample: int | str | None = "auto",
+    seed: int | None = None,
+    name: str = "resnet1d",
+) -> keras.Model:
     """Build the 1D residual network of Wang, Yan & Oates (2017) for spectra.
 
     ``Input -> BatchNormalization("input_norm") -> position ramp ("position")
@@ -221,7 +225,13 @@ register_model("resnet1d")(resnet1d)
 
 
 @register_model("resnet1d_small")
-def resnet1d_small(input_shape, n_classes, *, seed=None, **options):
+def resnet1d_small(
+    input_shape: tuple[int, int],
+    n_classes: int,
+    *,
+    seed: int | None = None,
+    **options: Any,
+) -> keras.Model:
     """:func:`resnet1d` with ``filters=(16, 32, 32)``, for tests and tiny data.
 
     Any :func:`resnet1d` option can be passed and overrides these defaults.

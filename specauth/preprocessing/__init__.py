@@ -8,6 +8,8 @@ All three accept float32 or float64 spectra (one per row), return the same
 float dtype (other input becomes float64) and never modify their input.
 """
 
+from __future__ import annotations
+
 from specauth.preprocessing.crop import Crop
 from specauth.preprocessing.log import LogTransform
 from specauth.preprocessing.normalize import SpectrumNormalizer

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from specauth._validation import check_spectra
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["check_energies"]
 
 
-def check_energies(energies, n_features):
+def check_energies(energies: ArrayLike, n_features: int) -> np.ndarray:
     """Return ``energies`` as a new float64 1D array matching ``n_features``.
 
     Parameters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -15,6 +16,9 @@ from specauth._validation import (
     validate_data,
 )
 from specauth.preprocessing._energies import check_energies
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Crop"]
 
@@ -78,12 +82,18 @@ class Crop(TransformerMixin, BaseEstimator):
         "energies": ["array-like", None],
     }
 
-    def __init__(self, start=None, stop=None, *, energies=None):
+    def __init__(
+        self,
+        start: float | None = None,
+        stop: float | None = None,
+        *,
+        energies: ArrayLike | None = None,
+    ) -> None:
         self.start = start
         self.stop = stop
         self.energies = energies
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> Crop:
         """Check ``X`` and work out which columns to keep.
 
         Parameters
@@ -99,8 +109,8 @@ class Crop(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=FLOATS)
-        n_features = X.shape[1]
+        X_checked = validate_data(self, X, reset=True, dtype=FLOATS)
+        n_features = X_checked.shape[1]
         if self.energies is None:
             self.support_ = self._index_support(n_features)
             self.energies_ = None
@@ -110,7 +120,7 @@ class Crop(TransformerMixin, BaseEstimator):
             self.energies_ = energies[self.support_]
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Return the kept columns of ``X``.
 
         Parameters
@@ -124,10 +134,12 @@ class Crop(TransformerMixin, BaseEstimator):
             A new array (float32 stays float32, other input becomes float64).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=FLOATS)
-        return X[:, self.support_]
+        X_checked = validate_data(self, X, reset=False, dtype=FLOATS)
+        return X_checked[:, self.support_]
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> np.ndarray:
         """Return the names of the kept columns.
 
         Parameters
@@ -144,7 +156,7 @@ class Crop(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return _input_feature_names(self, input_features)[self.support_]
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

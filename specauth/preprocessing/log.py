@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -15,6 +16,9 @@ from specauth._validation import (
     check_params,
     validate_data,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["LogTransform"]
 
@@ -70,11 +74,11 @@ class LogTransform(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "base": [Options(str, {"e"}), Options(Real, {10, 2})],
     }
 
-    def __init__(self, floor=1e-7, base="e"):
+    def __init__(self, floor: float = 1e-7, base: str | int = "e") -> None:
         self.floor = floor
         self.base = base
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> LogTransform:
         """Check the parameters and ``X``; nothing is learned.
 
         Parameters
@@ -90,11 +94,11 @@ class LogTransform(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=FLOATS)
-        self._floor_as(X.dtype)
+        X_checked = validate_data(self, X, reset=True, dtype=FLOATS)
+        self._floor_as(X_checked.dtype)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Floor ``X`` at ``floor`` and take the logarithm.
 
         Parameters
@@ -109,10 +113,10 @@ class LogTransform(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         check_params(self)
-        X = validate_data(self, X, reset=False, dtype=FLOATS)
-        return _LOGS[self.base](np.maximum(X, self._floor_as(X.dtype)))
+        X_checked = validate_data(self, X, reset=False, dtype=FLOATS)
+        return _LOGS[self.base](np.maximum(X_checked, self._floor_as(X_checked.dtype)))
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]

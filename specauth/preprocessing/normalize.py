@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
@@ -13,6 +15,9 @@ from specauth._validation import (
     validate_data,
 )
 from specauth.preprocessing._energies import check_energies
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["SpectrumNormalizer"]
 
@@ -86,11 +91,13 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "energies": ["array-like", None],
     }
 
-    def __init__(self, method="sum", *, energies=None):
+    def __init__(
+        self, method: str = "sum", *, energies: ArrayLike | None = None
+    ) -> None:
         self.method = method
         self.energies = energies
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> SpectrumNormalizer:
         """Check the parameters and ``X``; nothing is learned.
 
         Parameters
@@ -106,12 +113,12 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
-        X = validate_data(self, X, reset=True, dtype=FLOATS)
+        X_checked = validate_data(self, X, reset=True, dtype=FLOATS)
         if self.energies is not None:
-            check_energies(self.energies, X.shape[1])
+            check_energies(self.energies, X_checked.shape[1])
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Normalise each row of ``X``.
 
         Parameters
@@ -126,20 +133,20 @@ class SpectrumNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         check_params(self)
-        X = validate_data(self, X, reset=False, dtype=FLOATS)
+        X_checked = validate_data(self, X, reset=False, dtype=FLOATS)
         energies = None
         if self.energies is not None:
-            energies = check_energies(self.energies, X.shape[1])
-        Y = _divide_by_peak(X)
+            energies = check_energies(self.energies, X_checked.shape[1])
+        Y = _divide_by_peak(X_checked)
         if self.method == "snv":
             out = _snv(Y)
         elif self.method == "max":
             out = Y
         else:
-            out = _divide_by_scale(Y, X, *self._scale(Y, energies))
-        return out.astype(X.dtype, copy=False)
+            out = _divide_by_scale(Y, X_checked, *self._scale(Y, energies))
+        return out.astype(X_checked.dtype, copy=False)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]

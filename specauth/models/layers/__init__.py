@@ -12,6 +12,8 @@ that they stay registered and ``.keras`` files saved by earlier versions
 still load. They are not part of the public API.
 """
 
+from __future__ import annotations
+
 from specauth.models.layers.channel_adapter import (
     ChannelAdapter,  # noqa: F401 - legacy, registered for old files
     fixed_channel_adapter,

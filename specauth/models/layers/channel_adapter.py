@@ -10,12 +10,16 @@ that their saved ``.keras`` files load.
 from __future__ import annotations
 
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth._lazy import import_keras
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 ops = keras.ops
 
 __all__ = ["channel_mixing_matrix", "fixed_channel_adapter"]
@@ -44,7 +48,7 @@ def _check_image_shape(image_shape):
     return _checks.check_int_tuple(image_shape, "image_shape")
 
 
-def channel_mixing_matrix(in_channels, out_channels=3):
+def channel_mixing_matrix(in_channels: int, out_channels: int = 3) -> np.ndarray:
     """Return the ``(in_channels, out_channels)`` matrix of the fixed adapter.
 
     Output channel ``k`` is the mean of the input channels ``i`` with
@@ -139,11 +143,11 @@ class ChannelAdapter(keras.layers.Layer):
     array([[[[0.5, 0.5, 0.5]]]], dtype=float32)
     """
 
-    def __init__(self, out_channels=3, **kwargs):
+    def __init__(self, out_channels: int = 3, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.out_channels = _check_channels(out_channels, "out_channels")
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
         if len(input_shape) != 4 or input_shape[-1] is None:
             raise ValueError(
                 "ChannelAdapter expects images (batch, height, width, channels) with "
@@ -157,25 +161,27 @@ class ChannelAdapter(keras.layers.Layer):
         )
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         x = ops.cast(inputs, self.compute_dtype)
         return ops.einsum("bhwc,ck->bhwk", x, ops.cast(self.kernel, x.dtype))
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[int | None, ...]:
         return (*input_shape[:-1], self.out_channels)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "out_channels": self.out_channels}
 
 
 def fixed_channel_adapter(
-    in_channels,
-    out_channels=3,
+    in_channels: int,
+    out_channels: int = 3,
     *,
-    image_shape,
-    trainable=False,
-    name="channel_adapter",
-):
+    image_shape: tuple[int, int],
+    trainable: bool = False,
+    name: str = "channel_adapter",
+) -> keras.layers.EinsumDense:
     """Return a built-in Keras layer mixing ``in_channels`` into ``out_channels``.
 
     A per-pixel linear map ``y = x @ W``, with ``W`` of shape

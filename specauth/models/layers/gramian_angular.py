@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -10,7 +11,12 @@ from specauth._lazy import import_keras
 from specauth._segments import segment_bounds
 from specauth._validation import Interval, check_choice, check_pair, check_scalar
 
-keras = import_keras()
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import keras
+else:
+    keras = import_keras()
 ops = keras.ops
 
 __all__ = ["GramianAngularLayer"]
@@ -110,12 +116,12 @@ class GramianAngularLayer(keras.layers.Layer):
 
     def __init__(
         self,
-        image_size=None,
-        method="summation",
-        sample_range=(-1.0, 1.0),
-        channels=1,
-        **kwargs,
-    ):
+        image_size: int | None = None,
+        method: str = "summation",
+        sample_range: Sequence[float] = (-1.0, 1.0),
+        channels: int = 1,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.image_size = check_scalar(
             "image_size", image_size, _POSITIVE, allow_none=True
@@ -123,7 +129,7 @@ class GramianAngularLayer(keras.layers.Layer):
         self.method = check_choice("method", method, _METHODS)
         self.sample_range = check_pair("sample_range", sample_range, _UNIT, strict=True)
         self.channels = check_scalar("channels", channels, _POSITIVE)
-        self._paa = None
+        self._paa: Any = None
 
     def _length(self, input_shape):
         """Return the spectrum length of ``input_shape``, checking the shape."""
@@ -146,14 +152,14 @@ class GramianAngularLayer(keras.layers.Layer):
             )
         return int(length)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
         length = self._length(input_shape)
         size = self.image_size or length
         if size != length:
             self._paa = ops.convert_to_tensor(_paa_matrix(length, size), "float32")
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         x = ops.cast(inputs, "float32")
         if len(x.shape) == 3:
             x = ops.squeeze(x, axis=-1)
@@ -184,15 +190,17 @@ class GramianAngularLayer(keras.layers.Layer):
         scaled = ops.where(constant, 0.5 * (low + high), scaled)
         return ops.clip(scaled, low, high)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[int | None, ...]:
         size = self.image_size or self._length(input_shape)
         return (input_shape[0], size, size, self.channels)
 
-    def compute_output_spec(self, inputs):
+    def compute_output_spec(self, inputs: Any) -> keras.KerasTensor:
         shape = self.compute_output_shape(inputs.shape)
         return keras.KerasTensor(shape, dtype="float32")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "image_size": self.image_size,

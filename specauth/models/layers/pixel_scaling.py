@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth._lazy import import_keras
 from specauth.models.layers.channel_adapter import _check_image_shape
 
-keras = import_keras()
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import keras
+else:
+    keras = import_keras()
 ops = keras.ops
 
 __all__ = ["PIXEL_MODES", "fixed_pixel_scaling"]
@@ -132,12 +138,17 @@ class PixelScaling(keras.layers.Layer):
     array([[[[-1.,  0.,  1.]]]], dtype=float32)
     """
 
-    def __init__(self, input_range=(0.0, 255.0), mode="tf", **kwargs):
+    def __init__(
+        self,
+        input_range: Sequence[float] = (0.0, 255.0),
+        mode: str = "tf",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.input_range = _check_range(input_range)
         self.mode = _check_mode(mode)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
         channels = input_shape[-1]
         if len(input_shape) != 4:
             raise ValueError(
@@ -147,7 +158,7 @@ class PixelScaling(keras.layers.Layer):
         _check_mode_channels(self.mode, channels)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         low, high = self.input_range
         x = ops.cast(inputs, self.compute_dtype)
         pixels = (x - low) * (255.0 / (high - low))
@@ -162,10 +173,12 @@ class PixelScaling(keras.layers.Layer):
             return ops.flip(pixels, axis=-1) - mean
         return pixels
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[int | None, ...]:
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
             "input_range": list(self.input_range),
@@ -194,13 +207,13 @@ def _affine_map(input_range, mode, channels):
 
 
 def fixed_pixel_scaling(
-    input_range=(0.0, 255.0),
-    mode="tf",
+    input_range: Sequence[float] = (0.0, 255.0),
+    mode: str = "tf",
     *,
-    image_shape,
-    channels=3,
-    name="pixel_scaling",
-):
+    image_shape: tuple[int, int],
+    channels: int = 3,
+    name: str = "pixel_scaling",
+) -> keras.layers.EinsumDense:
     """Return a built-in Keras layer mapping ``input_range`` to a base's pixels.
 
     ``pixels = (x - low) / (high - low) * 255`` with ``(low, high) =

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 ops = keras.ops
 
 __all__ = ["fixed_position_channel"]
@@ -103,13 +107,13 @@ class PositionChannel(keras.layers.Layer):
     array([-1. , -0.5,  0. ,  0.5,  1. ], dtype=float32)
     """
 
-    def __init__(self, low=-1.0, high=1.0, **kwargs):
+    def __init__(self, low: float = -1.0, high: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         low, high = _check_ends(low, high)
         self.low = low
         self.high = high
 
-    def call(self, inputs):
+    def call(self, inputs: Any) -> Any:
         length = ops.shape(inputs)[1]
         ramp = ops.linspace(self.low, self.high, length)
         ramp = ops.cast(ops.reshape(ramp, (1, length, 1)), inputs.dtype)
@@ -117,15 +121,24 @@ class PositionChannel(keras.layers.Layer):
         ramp = ops.broadcast_to(ramp, (batch, length, 1))
         return ops.concatenate([inputs, ramp], axis=-1)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(
+        self, input_shape: tuple[int | None, ...]
+    ) -> tuple[int | None, ...]:
         channels = None if input_shape[-1] is None else input_shape[-1] + 1
         return (*input_shape[:-1], channels)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "low": self.low, "high": self.high}
 
 
-def fixed_position_channel(length, channels, *, low=-1.0, high=1.0, name="position"):
+def fixed_position_channel(
+    length: int,
+    channels: int,
+    *,
+    low: float = -1.0,
+    high: float = 1.0,
+    name: str = "position",
+) -> keras.layers.EinsumDense:
     """Return a built-in Keras layer that appends a ``low -> high`` position ramp.
 
     For inputs of a known ``length``, made of a single frozen
