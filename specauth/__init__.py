@@ -14,6 +14,8 @@ load TensorFlow):
 - :mod:`specauth.cli` -- the ``specauth`` command line.
 """
 
+from __future__ import annotations
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__"]

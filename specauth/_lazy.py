@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from types import ModuleType
 
 __all__ = ["import_keras", "import_optional"]
 
 
-def import_optional(module, *, package=None, purpose=None):
+def import_optional(
+    module: str, *, package: str | None = None, purpose: str | None = None
+) -> ModuleType:
     """Import ``module`` or raise an ``ImportError`` naming the pip package.
 
     Parameters
@@ -39,7 +46,7 @@ def import_optional(module, *, package=None, purpose=None):
         ) from err
 
 
-def import_keras():
+def import_keras() -> Any:
     """Import Keras quietly (TensorFlow's C++ start-up logs are silenced).
 
     Returns
@@ -52,7 +59,9 @@ def import_keras():
     return import_optional("keras", package="keras", purpose="build and train networks")
 
 
-def lazy_exports(package, modules, namespace):
+def lazy_exports(
+    package: str, modules: Mapping[str, str], namespace: dict[str, Any]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Return ``(__getattr__, __dir__)`` importing a package's names on first use.
 
     Parameters
@@ -73,7 +82,7 @@ def lazy_exports(package, modules, namespace):
     """
     import importlib
 
-    def __getattr__(name):
+    def __getattr__(name: str) -> Any:
         if name not in modules:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         module = importlib.import_module(f"{package}.{modules[name]}")
@@ -81,7 +90,7 @@ def lazy_exports(package, modules, namespace):
         namespace[name] = value
         return value
 
-    def __dir__():
+    def __dir__() -> list[str]:
         return sorted(set(namespace) | set(modules))
 
     return __getattr__, __dir__

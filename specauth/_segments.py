@@ -3,12 +3,17 @@ resampling of explanations (explain): one rule for how points are grouped."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["segment_bounds"]
 
 
-def segment_bounds(n_points, size):
+def segment_bounds(n_points: int, size: int) -> NDArray[np.int64]:
     """Return the ``size + 1`` segment bounds used to aggregate ``n_points``.
 
     Segment ``k`` covers the indices ``[bounds[k], bounds[k + 1])`` with

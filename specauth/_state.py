@@ -8,10 +8,19 @@ attributes are derived and what its restored attributes must be.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+_FittedT = TypeVar("_FittedT", bound="FittedStateMixin")
+
 __all__ = ["FittedStateMixin", "get_fitted_state", "set_fitted_state"]
 
 
-def get_fitted_state(estimator, derived=()):
+def get_fitted_state(
+    estimator: object, derived: Collection[str] = ()
+) -> dict[str, Any]:
     """Fitted attributes of ``estimator`` to save.
 
     Its own ``get_fitted_state()`` where it has one; else every public
@@ -23,7 +32,7 @@ def get_fitted_state(estimator, derived=()):
     return _public_fitted(estimator, derived)
 
 
-def set_fitted_state(estimator, state):
+def set_fitted_state(estimator: object, state: dict[str, Any]) -> Any:
     """Restore ``state`` on ``estimator``: its own ``set_fitted_state`` where it
     has one; else each attribute is set, and a ``network_`` is refused."""
     own = getattr(estimator, "set_fitted_state", None)
@@ -55,7 +64,7 @@ class FittedStateMixin:
     #: saving), left out of :meth:`get_fitted_state`.
     _derived_state: tuple[str, ...] = ()
 
-    def get_fitted_state(self):
+    def get_fitted_state(self) -> dict[str, Any]:
         """Return the fitted attributes that describe this estimator.
 
         Every public attribute ending in ``_``, except those derived from the
@@ -68,7 +77,7 @@ class FittedStateMixin:
         """
         return _public_fitted(self, self._derived_state)
 
-    def set_fitted_state(self, state):
+    def set_fitted_state(self: _FittedT, state: dict[str, Any]) -> _FittedT:
         """Restore fitted attributes returned by :meth:`get_fitted_state`.
 
         Parameters

@@ -29,9 +29,18 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+if TYPE_CHECKING:
+    import builtins
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+_T = TypeVar("_T")
 
 __all__ = [
     "Interval",
@@ -70,12 +79,12 @@ class Interval:
         Which bounds belong to the interval.
     """
 
-    type: type
+    type: type[Any]
     left: float | None
     right: float | None
     closed: str = "both"
 
-    def accepts(self, value):
+    def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, self.type):
             return False
         if value != value:  # NaN, of any float type
@@ -90,10 +99,10 @@ class Interval:
         )
         return left_ok and right_ok
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.describe()
 
-    def describe(self, *, plural=False, finite=False):
+    def describe(self, *, plural: bool = False, finite: bool = False) -> str:
         """Say what the interval accepts: ``"an int in [1, inf)"``.
 
         ``plural=True`` gives ``"ints in [1, inf)"``; ``finite=True`` adds
@@ -123,17 +132,19 @@ class Interval:
 class Options:
     """One of a fixed set of values of a given type."""
 
-    type: type
+    type: type[Any]
     options: frozenset
 
-    def __init__(self, type, options):  # noqa: A002 - mirrors scikit-learn
+    def __init__(  # noqa: A002 - mirrors scikit-learn
+        self, type: builtins.type[Any], options: Iterable[object]
+    ) -> None:
         object.__setattr__(self, "type", type)
         object.__setattr__(self, "options", frozenset(options))
 
-    def accepts(self, value):
+    def accepts(self, value: object) -> bool:
         return isinstance(value, self.type) and value in self.options
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "one of " + ", ".join(repr(o) for o in sorted(self.options, key=str))
 
 
@@ -177,7 +188,7 @@ def _describe(constraint):
     return str(constraint)
 
 
-def check_params(estimator, params=None):
+def check_params(estimator: Any, params: Mapping[str, object] | None = None) -> None:
     """Validate ``estimator``'s parameters against ``_parameter_constraints``.
 
     Parameters
@@ -218,7 +229,7 @@ def check_params(estimator, params=None):
         raise (ValueError if _same_type(accepted, value) else TypeError)(message)
 
 
-def check_value(name, value, constraints):
+def check_value(name: str, value: _T, constraints: Sequence[object]) -> _T:
     """Return ``value`` if one of ``constraints`` accepts it, else raise.
 
     The one-value form of :func:`check_params`, for functions and Keras
@@ -272,7 +283,7 @@ def _same_type(constraints, value):
     )
 
 
-def check_finite(X, name="X"):
+def check_finite(X: np.ndarray, name: str = "X") -> None:
     """Raise a ``ValueError`` naming ``name`` if ``X`` holds NaN or infinity."""
     if X.dtype.kind in "fc" and not np.isfinite(X).all():
         kind = "NaN" if np.isnan(X).any() else "infinity"
@@ -284,15 +295,15 @@ def check_finite(X, name="X"):
 
 
 def check_spectra(
-    X,
+    X: ArrayLike,
     *,
-    name="X",
-    ndim=(2,),
-    min_samples=1,
-    min_length=1,
-    dtype=np.float32,
-    copy=False,
-):
+    name: str = "X",
+    ndim: tuple[int, ...] = (2,),
+    min_samples: int = 1,
+    min_length: int = 1,
+    dtype: DTypeLike | None = np.float32,
+    copy: bool = False,
+) -> np.ndarray:
     """Convert ``X`` to a finite float array of spectra and check its shape.
 
     Parameters
@@ -364,6 +375,7 @@ def check_spectra(
             f"`{name}` must have at least {min_length} point(s) per spectrum; "
             f"got shape {arr.shape}."
         )
+    target: DTypeLike
     if dtype is None:
         target = arr.dtype if arr.dtype.kind == "f" else np.float64
     else:
@@ -389,7 +401,14 @@ def _expected(interval, *, allow_none=False, finite=False):
     return f"{text} or None" if allow_none else text
 
 
-def check_scalar(name, value, interval, *, allow_none=False, finite=False):
+def check_scalar(
+    name: str,
+    value: object,
+    interval: Interval,
+    *,
+    allow_none: bool = False,
+    finite: bool = False,
+) -> Any:  # int for an Integral interval, float for a Real one (or None)
     """Return ``value`` as a Python number if ``interval`` accepts it.
 
     Parameters
@@ -445,7 +464,21 @@ def check_scalar(name, value, interval, *, allow_none=False, finite=False):
     return int(value) if interval.type is numbers.Integral else float(value)
 
 
-def check_choice(name, value, choices, *, allow_none=False):
+@overload
+def check_choice(
+    name: str,
+    value: object,
+    choices: Sequence[str],
+    *,
+    allow_none: Literal[False] = ...,
+) -> str: ...
+@overload
+def check_choice(
+    name: str, value: object, choices: Sequence[str], *, allow_none: bool = ...
+) -> str | None: ...
+def check_choice(
+    name: str, value: object, choices: Sequence[str], *, allow_none: bool = False
+) -> str | None:
     """Return ``value`` if it is one of the strings ``choices``.
 
     Parameters
@@ -495,7 +528,13 @@ def check_choice(name, value, choices, *, allow_none=False):
     return value
 
 
-def check_bool(name, value, *, allow_none=False):
+@overload
+def check_bool(
+    name: str, value: object, *, allow_none: Literal[False] = ...
+) -> bool: ...
+@overload
+def check_bool(name: str, value: object, *, allow_none: bool = ...) -> bool | None: ...
+def check_bool(name: str, value: object, *, allow_none: bool = False) -> bool | None:
     """Return ``value`` as a Python bool if it is a bool or a numpy bool.
 
     Parameters
@@ -534,7 +573,17 @@ def check_bool(name, value, *, allow_none=False):
     return bool(value)
 
 
-def check_random_state_value(name, value, *, high=2**32 - 1, generators=True):
+@overload
+def check_random_state_value(
+    name: str, value: object, *, high: int | None = ..., generators: Literal[False]
+) -> int | None: ...
+@overload
+def check_random_state_value(
+    name: str, value: object, *, high: int | None = ..., generators: bool = ...
+) -> int | np.random.RandomState | np.random.Generator | None: ...
+def check_random_state_value(
+    name: str, value: object, *, high: int | None = 2**32 - 1, generators: bool = True
+) -> int | np.random.RandomState | np.random.Generator | None:
     """Return a seed or random generator after checking its type and range.
 
     Parameters
@@ -592,7 +641,9 @@ def _is_sequence(value):
     return not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__")
 
 
-def check_int_tuple(name, value, *, minimum=1, length=None):
+def check_int_tuple(
+    name: str, value: object, *, minimum: int = 1, length: int | None = None
+) -> tuple[int, ...]:
     """Return ``value`` as a non-empty tuple of Python ints ``>= minimum``.
 
     Parameters
@@ -639,8 +690,14 @@ def check_int_tuple(name, value, *, minimum=1, length=None):
 
 
 def check_pair(
-    name, value, interval, *, strict=False, allow_scalar=False, finite=False
-):
+    name: str,
+    value: Any,
+    interval: Interval,
+    *,
+    strict: bool = False,
+    allow_scalar: bool = False,
+    finite: bool = False,
+) -> tuple[float, float]:
     """Return ``value`` as a pair ``(low, high)`` of numbers in ``interval``.
 
     Parameters
@@ -713,8 +770,14 @@ def check_pair(
 
 
 def check_array_1d(
-    name, values, *, length=None, min_length=1, finite=True, column=False
-):
+    name: str,
+    values: ArrayLike,
+    *,
+    length: int | None = None,
+    min_length: int = 1,
+    finite: bool = True,
+    column: bool = False,
+) -> NDArray[np.float64]:
     """Return ``values`` as a new 1D float64 array.
 
     Parameters

@@ -10,6 +10,8 @@ A regressor (``CNNRegressor``) is not written yet: the network builders need
 an ``n_outputs`` path first.
 """
 
+from __future__ import annotations
+
 from specauth.estimators._base import BaseCNNEstimator
 from specauth.estimators.classifier import CNNClassifier
 

@@ -10,6 +10,7 @@ public prediction methods.
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -37,6 +38,14 @@ from specauth.estimators._routing import (
 from specauth.estimators._seeding import keras_seed, seed_from_random_state
 from specauth.training.optimizers import SCHEDULES
 from specauth.training.unfrozen import UNFROZEN_CONSTRAINTS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import keras
+    from numpy.typing import ArrayLike, NDArray
+
+_EstimatorT = TypeVar("_EstimatorT", bound="BaseCNNEstimator")
 
 __all__ = ["BaseCNNEstimator"]
 
@@ -100,19 +109,19 @@ class BaseCNNEstimator(
 
     def __init__(
         self,
-        model="cnn1d",
+        model: str | Callable[..., Any] = "cnn1d",
         *,
-        epochs=60,
-        batch_size=32,
-        learning_rate=3e-3,
-        optimizer="adam",
-        schedule="one_cycle",
-        validation_fraction=None,
-        fine_tune_epochs=0,
-        random_state=None,
-        verbose=0,
-        **routed,
-    ):
+        epochs: int = 60,
+        batch_size: int = 32,
+        learning_rate: float | str = 3e-3,
+        optimizer: Any = "adam",
+        schedule: str | None = "one_cycle",
+        validation_fraction: float | None = None,
+        fine_tune_epochs: int = 0,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
+        verbose: int | bool = 0,
+        **routed: Any,
+    ) -> None:
         self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
@@ -176,7 +185,17 @@ class BaseCNNEstimator(
     def _keras_class_weight(self, targets):
         return None
 
-    def build_network(self, X, y):
+    if TYPE_CHECKING:
+        # Supplied by each subclass: X validated as the network takes it, the
+        # encoded targets, the number of outputs and the labels to stratify a
+        # validation split by (or None).
+        def _prepare_fit(
+            self, X: ArrayLike, y: ArrayLike
+        ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]: ...
+
+    def build_network(
+        self, X: ArrayLike, y: ArrayLike
+    ) -> tuple[keras.Model, np.ndarray, np.ndarray]:
         """Build a fresh, untrained network for ``(X, y)``, as ``fit`` would.
 
         The network is built with the seed ``fit`` would use for the same
@@ -225,7 +244,7 @@ n_channels) or (n_samples, height, width, channels)
             compile_network(network, 1e-7, **clone._compile_options())
         return network, X, targets
 
-    def validate_input(self, X):
+    def validate_input(self, X: ArrayLike) -> np.ndarray:
         """Check ``X`` against the fitted input and return it as the network takes it.
 
         Parameters
@@ -249,7 +268,7 @@ n_channels) or (n_samples, height, width, channels)
         check_is_fitted(self, "network_")
         return self._validate_X(X, reset=False)
 
-    def head_weights(self):
+    def head_weights(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Return the kernel and bias of the network's last Dense layer (its head).
 
         The logits are ``transform(X) @ weight + bias``. Detectors such as
@@ -275,7 +294,7 @@ n_channels) or (n_samples, height, width, channels)
         X = self.validate_input(X)
         return self._run(self.network_, X)
 
-    def set_fitted_state(self, state):
+    def set_fitted_state(self: _EstimatorT, state: dict[str, Any]) -> _EstimatorT:
         """Restore a saved fitted state; ``network_`` (a Keras model) included.
 
         The embedding model is rebuilt from the network (see
@@ -297,7 +316,7 @@ n_channels) or (n_samples, height, width, channels)
             self._set_network(network)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Return the embedding: the input of the network's last Dense layer.
 
         This is the feature vector that the OOD detectors of

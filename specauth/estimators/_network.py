@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from specauth._lazy import import_keras
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    import keras
+    from numpy.typing import NDArray
 
 __all__ = [
     "NetworkStoreMixin",
@@ -30,7 +37,7 @@ def _takes_images(builder):
     )
 
 
-def check_model_name(model):
+def check_model_name(model: object) -> None:
     """Raise naming the registered networks if ``model`` is an unknown name."""
     if not isinstance(model, str):
         return
@@ -44,7 +51,13 @@ def check_model_name(model):
         )
 
 
-def build_checked_network(model, input_shape, n_outputs, seed, options):
+def build_checked_network(
+    model: str | Callable[..., Any],
+    input_shape: tuple[int, ...],
+    n_outputs: int,
+    seed: int,
+    options: Mapping[str, Any],
+) -> keras.Model:
     """Build the network of ``model`` (a name or a builder) and check its head.
 
     The network must be a ``keras.Model`` whose last layer is a Dense layer of
@@ -79,7 +92,7 @@ def build_checked_network(model, input_shape, n_outputs, seed, options):
     return network
 
 
-def batch_plan(network, batch_size):
+def batch_plan(network: keras.Model, batch_size: int) -> tuple[int, bool]:
     """Return ``(size, pad)``: the inference batch size and whether to pad.
 
     1D networks are small: they predict in large batches (at least 256),
@@ -96,7 +109,9 @@ def batch_plan(network, batch_size):
     return (batch_size, False) if images else (max(batch_size, 256), True)
 
 
-def run_batched(network, X, size, pad):
+def run_batched(
+    network: keras.Model, X: np.ndarray, size: int, pad: bool
+) -> NDArray[np.float64]:
     """Outputs of ``network`` on ``X`` (at least one sample), as float64.
 
     ``predict_on_batch`` reuses one compiled step; ``Model.predict`` would
@@ -124,7 +139,7 @@ def _output_rank(layer):
         return 0
 
 
-def network_to_bytes(network):
+def network_to_bytes(network: keras.Model) -> bytes:
     """The ``.keras`` archive of ``network``, as bytes (for pickling)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "network.keras")
@@ -133,7 +148,7 @@ def network_to_bytes(network):
             return handle.read()
 
 
-def network_from_bytes(payload):
+def network_from_bytes(payload: bytes) -> keras.Model:
     """The network saved by :func:`network_to_bytes` (uncompiled)."""
     keras = import_keras()
     import specauth.models.layers  # noqa: F401  (registers the custom layers)

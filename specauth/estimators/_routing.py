@@ -13,6 +13,21 @@ name, reported by ``get_params`` and accepted by ``set_params``, so
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from sklearn.base import BaseEstimator
+
+    # The mixin is used with scikit-learn's BaseEstimator, whose get_params and
+    # set_params it extends; at run time it is a plain class.
+    from sklearn.base import BaseEstimator as _EstimatorBase
+else:
+    _EstimatorBase = object
+
+_RoutedT = TypeVar("_RoutedT", bound="RoutedParamsMixin")
+
 __all__ = [
     "ROUTE_PREFIXES",
     "RoutedParamsMixin",
@@ -32,7 +47,7 @@ ROUTE_PREFIXES = (
 )
 
 
-def check_routed_names(names, owner):
+def check_routed_names(names: Iterable[str], owner: str) -> None:
     """Raise a ``TypeError`` for keyword arguments that are not routed."""
     bad = [name for name in names if not name.startswith(ROUTE_PREFIXES)]
     if bad:
@@ -44,7 +59,7 @@ def check_routed_names(names, owner):
         )
 
 
-def routed_params(estimator):
+def routed_params(estimator: BaseEstimator) -> dict[str, Any]:
     """Return the extra keyword parameters stored on ``estimator`` as a dict.
 
     These are the attributes set by ``**routed`` in ``__init__``: neither a
@@ -60,7 +75,7 @@ def routed_params(estimator):
     }
 
 
-def route(params, prefix):
+def route(params: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """Select the parameters under ``prefix`` with the prefix removed.
 
     Examples
@@ -72,7 +87,7 @@ def route(params, prefix):
     return {k[len(head) :]: v for k, v in params.items() if k.startswith(head)}
 
 
-def check_routed_options(routed, owner):
+def check_routed_options(routed: Mapping[str, Any], owner: str) -> None:
     """Check routed option names once per fit: prefixes, fine-tuning, ``fit__``.
 
     Their values are checked by the estimator's declared constraints.
@@ -95,15 +110,15 @@ def check_routed_options(routed, owner):
         )
 
 
-class RoutedParamsMixin:
+class RoutedParamsMixin(_EstimatorBase):
     """``get_params``/``set_params`` that report and accept routed options."""
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = super().get_params(deep=deep)
         params.update(routed_params(self))
         return params
 
-    def set_params(self, **params):
+    def set_params(self: _RoutedT, **params: Any) -> _RoutedT:
         routed = {k: v for k, v in params.items() if "__" in k}
         check_routed_names(routed, f"{type(self).__name__}.set_params")
         for key, value in routed.items():

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import random
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["seed_from_random_state", "keras_seed"]
 
 
-def seed_from_random_state(random_state):
+def seed_from_random_state(
+    random_state: int | np.random.RandomState | np.random.Generator | None,
+) -> int:
     """Turn a scikit-learn ``random_state`` into an int seed.
 
     ``None`` draws a fresh seed from numpy's global generator (so results
@@ -32,7 +38,7 @@ def seed_from_random_state(random_state):
 
 
 @contextlib.contextmanager
-def keras_seed(seed):
+def keras_seed(seed: int) -> Iterator[None]:
     """Seed Keras (and its backend) for the duration of a ``with`` block.
 
     ``keras.utils.set_random_seed`` also reseeds Python's ``random`` and

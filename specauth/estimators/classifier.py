@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin
@@ -11,6 +13,11 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from specauth._validation import check_is_fitted
 from specauth.estimators._base import BaseCNNEstimator
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["CNNClassifier"]
 
@@ -138,20 +145,20 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
 
     def __init__(
         self,
-        model="cnn1d",
+        model: str | Callable[..., Any] = "cnn1d",
         *,
-        epochs=60,
-        batch_size=32,
-        learning_rate=3e-3,
-        optimizer="adam",
-        schedule="one_cycle",
-        validation_fraction=None,
-        class_weight=None,
-        fine_tune_epochs=0,
-        random_state=None,
-        verbose=0,
-        **routed,
-    ):
+        epochs: int = 60,
+        batch_size: int = 32,
+        learning_rate: float | str = 3e-3,
+        optimizer: Any = "adam",
+        schedule: str | None = "one_cycle",
+        validation_fraction: float | None = None,
+        class_weight: dict[Any, float] | str | None = None,
+        fine_tune_epochs: int = 0,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
+        verbose: int | bool = 0,
+        **routed: Any,
+    ) -> None:
         super().__init__(
             model,
             epochs=epochs,
@@ -167,7 +174,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         )
         self.class_weight = class_weight
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> CNNClassifier:
         """Train a new network on spectra ``X`` with labels ``y``.
 
         Parameters
@@ -200,7 +207,7 @@ n_channels)
         targets = encoder.transform(y).astype(np.int32)
         return X, targets, self.classes_.size, targets
 
-    def set_fitted_state(self, state):
+    def set_fitted_state(self, state: dict[str, Any]) -> CNNClassifier:
         """Restore a saved fitted state; ``encoder_`` is rebuilt from ``classes_``.
 
         See :meth:`BaseCNNEstimator.set_fitted_state`.
@@ -244,7 +251,7 @@ n_channels)
             for i, label in zip(indices, self.classes_, strict=True)
         }
 
-    def logits(self, X):
+    def logits(self, X: ArrayLike) -> np.ndarray:
         """Return the network's logits (pre-softmax class scores).
 
         Parameters
@@ -260,7 +267,7 @@ n_channels)
         """
         return self._predict_outputs(X)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Return class probabilities, columns in the order of ``classes_``.
 
         Parameters
@@ -274,7 +281,7 @@ n_channels)
         """
         return softmax(self.logits(X), axis=1)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Return the most probable class label of each spectrum.
 
         Parameters

@@ -10,6 +10,8 @@
   saved folder (Hugging Face front matter, metrics, intended use, limits).
 """
 
+from __future__ import annotations
+
 from specauth.hub.model_card import make_model_card
 from specauth.hub.pretrained import load_pretrained, save_pretrained
 from specauth.hub.remote import pull_from_hub, push_to_hub

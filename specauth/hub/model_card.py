@@ -16,8 +16,14 @@ from __future__ import annotations
 import json
 import math
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sklearn.base import BaseEstimator
 
 __all__ = ["make_model_card"]
 
@@ -282,7 +288,13 @@ def _limitations(summary):
     return "\n".join(lines)
 
 
-def make_model_card(estimator, *, metrics=None, dataset=None, versions=None):
+def make_model_card(
+    estimator: BaseEstimator,
+    *,
+    metrics: Mapping[str, float] | None = None,
+    dataset: str | None = None,
+    versions: Mapping[str, str] | None = None,
+) -> str:
     """Return the Markdown model card of a fitted estimator.
 
     Parameters

@@ -30,10 +30,16 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specauth._state import get_fitted_state, set_fitted_state
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sklearn.base import BaseEstimator
 
 __all__ = ["save_pretrained", "load_pretrained", "FORMAT_VERSION", "SKLEARN_CLASSES"]
 
@@ -189,7 +195,13 @@ class _Writer:
         return {"class": path, "params": params, "state": state}
 
 
-def save_pretrained(estimator, directory, *, metrics=None, dataset=None):
+def save_pretrained(
+    estimator: BaseEstimator,
+    directory: str | os.PathLike[str],
+    *,
+    metrics: Mapping[str, float] | None = None,
+    dataset: str | None = None,
+) -> Path:
     """Save a fitted specauth estimator or Pipeline to ``directory``.
 
     Writes ``config.json``, ``arrays.npz``, ``network.keras`` (for CNN
@@ -464,7 +476,7 @@ def _load_network(network_file):
         ) from err
 
 
-def load_pretrained(directory):
+def load_pretrained(directory: str | os.PathLike[str]) -> BaseEstimator:
     """Load an estimator or Pipeline written by :func:`save_pretrained`.
 
     Never unpickles: arrays load with ``allow_pickle=False``, the network with

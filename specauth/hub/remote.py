@@ -19,6 +19,13 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from huggingface_hub import CommitInfo
+    from sklearn.base import BaseEstimator
 
 __all__ = ["push_to_hub", "pull_from_hub"]
 
@@ -144,7 +151,7 @@ def _folder_to_upload(estimator, scratch, metrics, dataset):
 
 
 def push_to_hub(
-    estimator,
+    estimator: BaseEstimator | str | os.PathLike[str],
     repo_id: str,
     *,
     private: bool | None = None,
@@ -154,9 +161,9 @@ def push_to_hub(
     create_pr: bool = False,
     endpoint: str | None = None,
     exist_ok: bool = True,
-    metrics: dict | None = None,
+    metrics: Mapping[str, float] | None = None,
     dataset: str | None = None,
-):
+) -> CommitInfo:
     """Save a fitted estimator and upload it to a Hugging Face Hub model repo.
 
     The repository is created if needed, then the folder written by
@@ -265,12 +272,12 @@ def pull_from_hub(
     repo_id: str,
     *,
     revision: str | None = None,
-    cache_dir: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
     token: str | bool | None = None,
     endpoint: str | None = None,
     local_files_only: bool = False,
-    local_dir: str | os.PathLike | None = None,
-):
+    local_dir: str | os.PathLike[str] | None = None,
+) -> BaseEstimator:
     """Download a model pushed with :func:`push_to_hub` and load it.
 
     Files go to the Hugging Face cache (shared with other libraries); a

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import operator
 from numbers import Real
+from typing import TYPE_CHECKING
 
 from specauth._lazy import import_keras
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 
 __all__ = ["HyperparameterVariable"]
 
@@ -42,7 +46,7 @@ class HyperparameterVariable(keras.Variable):
     (0.5, True, False)
     """
 
-    def __init__(self, reference, *, name):
+    def __init__(self, reference: float, *, name: str) -> None:
         super().__init__(
             float(reference),
             dtype="float32",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["momentum_slot"]
 
 # Adam, AdamW, Adamax, Nadam, Lamb and Lion keep the first-moment decay in
@@ -9,7 +11,7 @@ __all__ = ["momentum_slot"]
 _MOMENTUM_ATTRIBUTES = ("beta_1", "momentum")
 
 
-def momentum_slot(optimizer):
+def momentum_slot(optimizer: object) -> tuple[Any, str] | None:
     """Return ``(owner, attribute)`` holding ``optimizer``'s momentum, or None.
 
     A loss-scale wrapper is looked through to its ``inner_optimizer``. The

@@ -8,13 +8,14 @@ evaluates it inside the compiled train step, while
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from specauth._lazy import import_keras
 
 __all__ = ["cosine_interpolate", "one_cycle_curve"]
 
 
-def cosine_interpolate(start, end, pct):
+def cosine_interpolate(start: float, end: float, pct: Any) -> Any:
     """Cosine interpolation: ``start`` at ``pct=0``, ``end`` at ``pct=1``.
 
     Examples
@@ -26,7 +27,15 @@ def cosine_interpolate(start, end, pct):
     return end + (start - end) * 0.5 * (1.0 + ops.cos(math.pi * pct))
 
 
-def one_cycle_curve(step, *, total_steps, pct_start, start, peak, end):
+def one_cycle_curve(
+    step: Any,
+    *,
+    total_steps: int,
+    pct_start: float,
+    start: float,
+    peak: float,
+    end: float,
+) -> Any:
     """Value at ``step`` of a curve going ``start -> peak -> end`` by cosines.
 
     The first phase covers ``step`` in ``[0, pct_start * total_steps)``, the

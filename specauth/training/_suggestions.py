@@ -9,7 +9,14 @@ sweep.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "VALLEY_FRACTION",
@@ -32,7 +39,7 @@ def _slopes(lrs, losses):
     return np.gradient(losses, np.log10(lrs))
 
 
-def longest_descent(losses):
+def longest_descent(losses: ArrayLike) -> tuple[int, int]:
     """Return ``(start, end)`` of the longest valley of decreasing loss.
 
     The valley is found as the longest strictly decreasing subsequence of
@@ -55,7 +62,9 @@ def longest_descent(losses):
     return end - int(length[end]) + 1, end
 
 
-def suggest_valley(lrs, losses):
+def suggest_valley(
+    lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray
+) -> float:
     """fastai's "valley": a point two thirds of the way down the longest valley.
 
     fastai takes the point half-way along; two thirds lies a little deeper in
@@ -73,7 +82,9 @@ def suggest_valley(lrs, losses):
     return float(lrs[start + int(round(VALLEY_FRACTION * (end - start)))])
 
 
-def suggest_slide(lrs, losses):
+def suggest_slide(
+    lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray
+) -> float:
     """Largest rate before the minimum where the loss still falls steeply.
 
     Our version of fastai's slide rule: search back from the minimum of the
@@ -100,7 +111,9 @@ def suggest_slide(lrs, losses):
     return float(lrs[steep[-1]])
 
 
-def suggest_minimum(lrs, losses):
+def suggest_minimum(
+    lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray
+) -> float:
     """fastai's "minimum": the rate of the lowest loss divided by 10.
 
     Examples
@@ -113,7 +126,9 @@ def suggest_minimum(lrs, losses):
     return float(lrs[int(np.argmin(losses))]) / 10.0
 
 
-def suggest_steep(lrs, losses):
+def suggest_steep(
+    lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray
+) -> float:
     """fastai's "steep": the rate where the loss falls fastest.
 
     The steepest descent (most negative ``d loss / d log10(lr)``) is searched

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth._validation import Interval, check_choice, check_scalar
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 
 __all__ = ["CyclicalLearningRate"]
 
@@ -76,13 +80,13 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(
         self,
-        base_lr,
-        max_lr,
-        step_size,
-        mode="triangular",
-        gamma=1.0,
-        name="CyclicalLearningRate",
-    ):
+        base_lr: float,
+        max_lr: float,
+        step_size: float,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        name: str = "CyclicalLearningRate",
+    ) -> None:
         super().__init__()
         positive = Interval(Real, 0, None, closed="neither")
         check_scalar("base_lr", base_lr, positive)
@@ -108,14 +112,14 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     @classmethod
     def from_epochs(
         cls,
-        base_lr,
-        max_lr,
-        step_size_epochs,
-        steps_per_epoch,
-        mode="triangular",
-        gamma=1.0,
-        name="CyclicalLearningRate",
-    ):
+        base_lr: float,
+        max_lr: float,
+        step_size_epochs: float,
+        steps_per_epoch: int,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        name: str = "CyclicalLearningRate",
+    ) -> CyclicalLearningRate:
         """Build the schedule with a half-cycle given in epochs.
 
         Parameters
@@ -156,7 +160,7 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             name=name,
         )
 
-    def __call__(self, step):
+    def __call__(self, step: Any) -> Any:
         ops = keras.ops
         iteration = ops.cast(step, "float32")
         cycle = ops.floor(1.0 + iteration / (2.0 * self.step_size))
@@ -169,7 +173,7 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             amplitude = amplitude * ops.exp(iteration * math.log(self.gamma))
         return ops.cast(self.base_lr + amplitude, "float32")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "base_lr": self.base_lr,
             "max_lr": self.max_lr,

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import TYPE_CHECKING
 
 from specauth._lazy import import_keras
 
-keras = import_keras()
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import keras
+else:
+    keras = import_keras()
 
 __all__ = ["discriminative_optimizer", "layer_rate_factors"]
 
@@ -53,7 +59,9 @@ def _subclass(cls):
     return _SUBCLASSES[cls]
 
 
-def discriminative_optimizer(optimizer, factors):
+def discriminative_optimizer(
+    optimizer: keras.optimizers.Optimizer, factors: dict[str, float]
+) -> keras.optimizers.Optimizer:
     """Return a copy of ``optimizer`` that scales each variable's learning rate.
 
     Parameters
@@ -121,7 +129,9 @@ def discriminative_optimizer(optimizer, factors):
     return copy
 
 
-def layer_rate_factors(layers, lr_mult):
+def layer_rate_factors(
+    layers: Iterable[keras.layers.Layer], lr_mult: float
+) -> dict[str, float]:
     """Spread learning-rate multipliers geometrically over ``layers``.
 
     fastai's discriminative rates ``slice(lr / lr_mult, lr)`` split a pretrained

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +14,12 @@ from specauth.training.unfrozen import (
     check_unfreezable,
     fit_unfrozen,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import keras
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "base_weighted_layers",
@@ -42,7 +49,7 @@ def _base(model, base_layer):
     return base
 
 
-def freeze_base(model, *, base_layer="base"):
+def freeze_base(model: keras.Model, *, base_layer: str = "base") -> keras.Model:
     """Freeze every weight of the pretrained base of ``model``.
 
     Parameters
@@ -99,7 +106,9 @@ def _weighted_layers(base):
     ]
 
 
-def base_weighted_layers(model, *, base_layer="base"):
+def base_weighted_layers(
+    model: keras.Model, *, base_layer: str = "base"
+) -> list[keras.layers.Layer]:
     """Return the base's layers that hold weights, BatchNorm excluded, in order.
 
     These are the layers :func:`unfreeze_base` counts.
@@ -112,7 +121,9 @@ def base_weighted_layers(model, *, base_layer="base"):
     return _weighted_layers(_base(model, base_layer))
 
 
-def unfreeze_base(model, layers="all", *, base_layer="base"):
+def unfreeze_base(
+    model: keras.Model, layers: str | int = "all", *, base_layer: str = "base"
+) -> list[keras.layers.Layer]:
     """Make the top of the pretrained base trainable; BatchNorm stays frozen.
 
     Parameters
@@ -202,26 +213,26 @@ def unfreeze_base(model, layers="all", *, base_layer="base"):
 
 
 def fine_tune(
-    model,
-    x,
-    y,
+    model: keras.Model,
+    x: ArrayLike,
+    y: ArrayLike,
     *,
-    epochs=4,
-    learning_rate=2e-3,
-    freeze_epochs=1,
-    unfreeze="all",
-    lr_mult=100.0,
-    unfrozen_learning_rate=None,
-    pct_start=0.3,
-    batch_size=32,
-    optimizer="adam",
-    loss=None,
-    metrics=("accuracy",),
-    validation_data=None,
-    callbacks=(),
-    base_layer="base",
-    verbose=0,
-):
+    epochs: int = 4,
+    learning_rate: float = 2e-3,
+    freeze_epochs: int = 1,
+    unfreeze: str | int = "all",
+    lr_mult: float = 100.0,
+    unfrozen_learning_rate: float | None = None,
+    pct_start: float = 0.3,
+    batch_size: int = 32,
+    optimizer: Any = "adam",
+    loss: Any = None,
+    metrics: Sequence[Any] = ("accuracy",),
+    validation_data: tuple[Any, Any] | None = None,
+    callbacks: Sequence[Any] = (),
+    base_layer: str = "base",
+    verbose: int = 0,
+) -> dict[str, list[Any]]:
     """Train the head on a frozen base, then unfreeze with discriminative rates.
 
     fastai's ``fine_tune`` for Keras networks on a pretrained base
@@ -312,7 +323,7 @@ def fine_tune(
     check_scalar("freeze_epochs", freeze_epochs, Interval(Integral, 0, None, "left"))
     check_scalar("learning_rate", learning_rate, Interval(Real, 0, None, "neither"))
     check_scalar("batch_size", batch_size, Interval(Integral, 1, None, closed="left"))
-    options = {
+    options: dict[str, Any] = {
         "unfreeze": unfreeze,
         "lr_mult": lr_mult,
         "learning_rate": unfrozen_learning_rate,
@@ -337,7 +348,8 @@ def fine_tune(
         callbacks=callbacks,
         verbose=verbose,
     )
-    history, phases = {}, []
+    history: dict[str, list[Any]] = {}
+    phases: list[str] = []
     if freeze_epochs:
         freeze_base(model, base_layer=base_layer)
         frozen = fit_network(

@@ -31,7 +31,7 @@ def compile_network(
     optimizer_options: Mapping[str, Any] | None = None,
     loss: Any = None,
     metrics: Sequence[Any] = ("accuracy",),
-    rate_factors: Mapping[str, float] | None = None,
+    rate_factors: dict[str, float] | None = None,
 ) -> Any:
     """Compile ``network`` with a fresh optimizer at ``learning_rate``.
 
@@ -87,7 +87,7 @@ def fit_network(
     schedule_options: Mapping[str, Any] | None = None,
     loss: Any = None,
     metrics: Sequence[Any] = ("accuracy",),
-    rate_factors: Mapping[str, float] | None = None,
+    rate_factors: dict[str, float] | None = None,
     class_weight: Mapping[int, float] | None = None,
     validation_data: tuple[Any, Any] | None = None,
     callbacks: Sequence[Any] = (),
@@ -205,7 +205,14 @@ def fit_network(
     return history
 
 
-def split_validation(x, y, fraction, *, stratify=None, seed=None):
+def split_validation(
+    x: Any,
+    y: Any,
+    fraction: float | None,
+    *,
+    stratify: Any = None,
+    seed: int | None = None,
+) -> tuple[tuple[Any, Any], tuple[Any, Any] | None]:
     """Hold out ``fraction`` of ``(x, y)`` for validation.
 
     Returns ``((x_train, y_train), (x_val, y_val))``, or ``((x, y), None)``

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -13,24 +14,27 @@ from specauth._lazy import import_keras
 from specauth._validation import Interval, check_finite, check_scalar
 from specauth.training.lr_finder_result import LRFinderResult
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = ["lr_find"]
 
 
 def lr_find(
-    model_or_estimator,
-    X,
-    y,
+    model_or_estimator: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    start_lr=1e-7,
-    end_lr=10.0,
-    num_it=100,
-    batch_size=32,
-    beta=0.98,
-    stop_div=True,
-    div_threshold=4.0,
-    random_state=None,
-    verbose=0,
-):
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_it: int = 100,
+    batch_size: int = 32,
+    beta: float = 0.98,
+    stop_div: bool = True,
+    div_threshold: float = 4.0,
+    random_state: int | np.random.RandomState | None = None,
+    verbose: int = 0,
+) -> LRFinderResult:
     """Train briefly with an exponentially growing learning rate, record the loss.
 
     Iteration ``i`` (of ``num_it``) trains on one mini-batch with the rate
@@ -186,7 +190,7 @@ def _resolve_model(model_or_estimator, X, y):
     return model, X, y
 
 
-def _check_data(X, y):
+def _check_data(X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0:

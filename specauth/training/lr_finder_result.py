@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from specauth._lazy import import_optional
@@ -12,6 +14,10 @@ from specauth.training._suggestions import (
     suggest_steep,
     suggest_valley,
 )
+
+if TYPE_CHECKING:
+    import matplotlib.axes
+    from numpy.typing import ArrayLike
 
 __all__ = ["LRFinderResult"]
 
@@ -77,7 +83,14 @@ class LRFinderResult:
 slide=1.0e-02, minimum=1.0e-02, steep=1.0e-03)
     """
 
-    def __init__(self, lrs, losses, raw_losses=None, *, stop_reason="completed"):
+    def __init__(
+        self,
+        lrs: ArrayLike,
+        losses: ArrayLike,
+        raw_losses: ArrayLike | None = None,
+        *,
+        stop_reason: str = "completed",
+    ) -> None:
         self.lrs = np.array(lrs, dtype=float).reshape(-1)
         self.losses = np.array(losses, dtype=float).reshape(-1)
         raw = self.losses if raw_losses is None else raw_losses
@@ -96,26 +109,26 @@ slide=1.0e-02, minimum=1.0e-02, steep=1.0e-03)
         }
 
     @property
-    def valley(self):
+    def valley(self) -> float:
         """Valley suggestion (fastai's default)."""
         return self.suggestions["valley"]
 
     @property
-    def slide(self):
+    def slide(self) -> float:
         """Slide-rule suggestion."""
         return self.suggestions["slide"]
 
     @property
-    def minimum(self):
+    def minimum(self) -> float:
         """Rate at the minimum loss, divided by 10."""
         return self.suggestions["minimum"]
 
     @property
-    def steep(self):
+    def steep(self) -> float:
         """Rate of steepest descent."""
         return self.suggestions["steep"]
 
-    def suggestion(self, name="valley"):
+    def suggestion(self, name: str = "valley") -> float:
         """Return the suggested learning rate called ``name``.
 
         Parameters
@@ -130,7 +143,9 @@ slide=1.0e-02, minimum=1.0e-02, steep=1.0e-03)
         check_choice("name", name, tuple(_SUGGESTERS))
         return self.suggestions[name]
 
-    def plot(self, ax=None, suggestions=True):
+    def plot(
+        self, ax: matplotlib.axes.Axes | None = None, suggestions: bool = True
+    ) -> matplotlib.axes.Axes:
         """Plot loss versus learning rate (log scale) with the suggestions.
 
         Parameters

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth._validation import Interval, check_scalar
@@ -11,7 +12,10 @@ from specauth.training._hyperparameter_variable import HyperparameterVariable
 from specauth.training._momentum_slot import momentum_slot
 from specauth.training._one_cycle_curve import one_cycle_curve
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 
 __all__ = ["OneCycleMomentum"]
 
@@ -90,12 +94,12 @@ class OneCycleMomentum(keras.callbacks.Callback):
 
     def __init__(
         self,
-        total_steps,
+        total_steps: int,
         *,
-        pct_start=0.25,
-        max_momentum=0.95,
-        min_momentum=0.85,
-    ):
+        pct_start: float = 0.25,
+        max_momentum: float = 0.95,
+        min_momentum: float = 0.85,
+    ) -> None:
         super().__init__()
         check_scalar("total_steps", total_steps, Interval(Integral, 1, None))
         check_scalar("pct_start", pct_start, Interval(Real, 0, 1, closed="left"))
@@ -111,14 +115,15 @@ class OneCycleMomentum(keras.callbacks.Callback):
         self.pct_start = float(pct_start)
         self.max_momentum = float(max_momentum)
         self.min_momentum = float(min_momentum)
-        self.momentums = []
-        self.iterations = []
-        self._slot = None
-        self._variable = None
-        self._original = None
+        self.momentums: list[float] = []
+        self.iterations: list[int] = []
+        self._slot: tuple[Any, str] | None = None
+        # The HyperparameterVariable standing in while training (set with _slot).
+        self._variable: Any = None
+        self._original: Any = None
         self._warned = False
 
-    def momentum_at(self, step):
+    def momentum_at(self, step: int) -> float:
         """Return the scheduled momentum at optimizer iteration ``step``.
 
         Examples
@@ -136,7 +141,7 @@ class OneCycleMomentum(keras.callbacks.Callback):
         )
         return round(float(value), 7)  # float32 -> the float it stands for
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.momentums = []
         self.iterations = []
         self._slot = self._find_slot()
@@ -148,7 +153,9 @@ class OneCycleMomentum(keras.callbacks.Callback):
         # A train step traced before (by an earlier fit) has the float baked in.
         self.model.make_train_function(force=True)
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         if self._slot is None:
             return
         step = int(self.model.optimizer.iterations)
@@ -158,11 +165,13 @@ class OneCycleMomentum(keras.callbacks.Callback):
         self.momentums.append(value)
         self.iterations.append(step)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         if self._slot is not None:
             self._put(self.momentums[-1])
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._slot is None:
             return
         self._put(self._original)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth._validation import Interval, check_scalar
 from specauth.training._one_cycle_curve import one_cycle_curve
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 
 __all__ = ["OneCycleSchedule"]
 
@@ -66,14 +70,14 @@ class OneCycleSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(
         self,
-        max_lr,
-        total_steps,
+        max_lr: float,
+        total_steps: int,
         *,
-        pct_start=0.25,
-        div_factor=25.0,
-        final_div_factor=1e4,
-        name="OneCycleSchedule",
-    ):
+        pct_start: float = 0.25,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        name: str = "OneCycleSchedule",
+    ) -> None:
         super().__init__()
         positive = Interval(Real, 0, None, closed="neither")
         check_scalar("max_lr", max_lr, positive)
@@ -89,16 +93,16 @@ class OneCycleSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self.name = name
 
     @property
-    def initial_lr(self):
+    def initial_lr(self) -> float:
         """Rate at step 0, ``max_lr / div_factor``."""
         return self.max_lr / self.div_factor
 
     @property
-    def final_lr(self):
+    def final_lr(self) -> float:
         """Rate from ``total_steps`` on, ``initial_lr / final_div_factor``."""
         return self.initial_lr / self.final_div_factor
 
-    def __call__(self, step):
+    def __call__(self, step: Any) -> Any:
         return one_cycle_curve(
             step,
             total_steps=self.total_steps,
@@ -108,7 +112,7 @@ class OneCycleSchedule(keras.optimizers.schedules.LearningRateSchedule):
             end=self.final_lr,
         )
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {
             "max_lr": self.max_lr,
             "total_steps": self.total_steps,

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import keras
+
 __all__ = ["OPTIMIZERS", "SCHEDULES", "make_optimizer", "make_schedule"]
 
 OPTIMIZERS = {
@@ -14,7 +21,11 @@ OPTIMIZERS = {
 SCHEDULES = ("one_cycle", "clr", "constant")
 
 
-def make_optimizer(spec, learning_rate, options):
+def make_optimizer(
+    spec: str | type[keras.optimizers.Optimizer] | keras.optimizers.Optimizer,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
+    options: Mapping[str, Any],
+) -> keras.optimizers.Optimizer:
     """Build a fresh Keras optimizer.
 
     Parameters
@@ -32,6 +43,7 @@ def make_optimizer(spec, learning_rate, options):
 
     keras = import_keras()
     base = keras.optimizers.Optimizer
+    config: dict[str, Any]
     if isinstance(spec, str):
         key = spec.lower()
         if key not in OPTIMIZERS:
@@ -59,7 +71,16 @@ def make_optimizer(spec, learning_rate, options):
         ) from err
 
 
-def make_schedule(name, learning_rate, *, total_steps, options):
+def make_schedule(
+    name: str | None,
+    learning_rate: float,
+    *,
+    total_steps: int,
+    options: Mapping[str, Any],
+) -> tuple[
+    float | keras.optimizers.schedules.LearningRateSchedule,
+    list[keras.callbacks.Callback],
+]:
     """Return ``(learning_rate_or_schedule, callbacks)`` for a schedule name.
 
     Parameters

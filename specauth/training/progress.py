@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from specauth._lazy import import_keras
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 
 __all__ = ["EpochProgressBar"]
 
@@ -28,17 +33,17 @@ class EpochProgressBar(keras.callbacks.Callback):
     3
     """
 
-    def __init__(self, epochs):
+    def __init__(self, epochs: int) -> None:
         super().__init__()
         if int(epochs) < 1:
             raise ValueError(f"`epochs` must be >= 1; got {epochs}.")
         self.epochs = int(epochs)
+        self._bar: Any = None  # a keras.utils.Progbar once training starts
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._bar = None
 
-    def on_train_begin(self, logs=None):
-        self._bar = None
-
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         values = [(k, float(v)) for k, v in (logs or {}).items() if k != "lr"]
         if self._bar is None:
             # Epoch metrics are shown as they are, not averaged over epochs.

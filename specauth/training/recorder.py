@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth.training._momentum_slot import momentum_slot
 
-keras = import_keras()
+if TYPE_CHECKING:
+    import keras
+else:
+    keras = import_keras()
 
 __all__ = ["LearningRateRecorder"]
 
@@ -55,23 +59,27 @@ class LearningRateRecorder(keras.callbacks.Callback):
     [0.003, 0.003]
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
+        self.lrs: list[float] = []
+        self.momentums: list[float] = []
+        self.iterations: list[int] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.lrs = []
         self.momentums = []
         self.iterations = []
 
-    def on_train_begin(self, logs=None):
-        self.lrs = []
-        self.momentums = []
-        self.iterations = []
-
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         optimizer = self.model.optimizer
         self.lrs.append(float(optimizer.learning_rate))
         self.iterations.append(int(optimizer.iterations))
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         slot = momentum_slot(self.model.optimizer)
         if slot is None:
             return
@@ -80,6 +88,6 @@ class LearningRateRecorder(keras.callbacks.Callback):
             value = round(float(value), 7)
         self.momentums.append(float(value))
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None and self.lrs:
             logs["lr"] = self.lrs[-1]

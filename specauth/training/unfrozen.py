@@ -11,6 +11,7 @@ phase for both :func:`specauth.training.fine_tune` and
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import Any
 
 from specauth._validation import Interval, Options
 
@@ -31,7 +32,7 @@ MAX_UNFROZEN_PEAK = 1e-3
 #: Defaults of the unfrozen phase: the ``fine_tune__...`` options of
 #: :class:`~specauth.estimators.CNNClassifier` and the matching arguments of
 #: :func:`fine_tune`.
-UNFROZEN_DEFAULTS = {
+UNFROZEN_DEFAULTS: dict[str, Any] = {
     "unfreeze": "all",
     "lr_mult": 100.0,
     "learning_rate": None,
@@ -39,7 +40,7 @@ UNFROZEN_DEFAULTS = {
 }
 
 #: What each option of :data:`UNFROZEN_DEFAULTS` accepts.
-UNFROZEN_CONSTRAINTS = {
+UNFROZEN_CONSTRAINTS: dict[str, list[Interval | Options | None]] = {
     "unfreeze": [Options(str, {"all"}), Interval(Integral, 1, None, closed="left")],
     "lr_mult": [Interval(Real, 1, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -47,7 +48,7 @@ UNFROZEN_CONSTRAINTS = {
 }
 
 
-def unfrozen_peak(learning_rate, peak=None):
+def unfrozen_peak(learning_rate: float, peak: float | None = None) -> float:
     """Peak rate of the unfrozen phase after a head trained at ``learning_rate``.
 
     ``peak`` when given, else ``min(learning_rate / 2, 1e-3)``: half the head's
@@ -61,7 +62,14 @@ def unfrozen_peak(learning_rate, peak=None):
     return min(learning_rate / 2, MAX_UNFROZEN_PEAK)
 
 
-def check_unfreezable(network, unfreeze, *, what, name="unfreeze", base_layer="base"):
+def check_unfreezable(
+    network: Any,
+    unfreeze: str | int,
+    *,
+    what: str,
+    name: str = "unfreeze",
+    base_layer: str = "base",
+) -> int:
     """Fail before any training when ``network`` cannot be unfrozen as asked.
 
     ``what`` names the caller in the message when the network has no
@@ -83,19 +91,19 @@ def check_unfreezable(network, unfreeze, *, what, name="unfreeze", base_layer="b
 
 
 def fit_unfrozen(
-    network,
-    x,
-    y,
+    network: Any,
+    x: Any,
+    y: Any,
     *,
-    epochs,
-    head_learning_rate,
-    unfreeze="all",
-    lr_mult=100.0,
-    learning_rate=None,
-    pct_start=0.3,
-    base_layer="base",
-    **training,
-):
+    epochs: int,
+    head_learning_rate: float,
+    unfreeze: str | int = "all",
+    lr_mult: float = 100.0,
+    learning_rate: float | None = None,
+    pct_start: float = 0.3,
+    base_layer: str = "base",
+    **training: Any,
+) -> dict[str, list[float]]:
     """Unfreeze the base and train with discriminative rates: the second phase.
 
     :func:`unfreeze_base` (all weighted layers or the top ``unfreeze``), then
