@@ -24,6 +24,13 @@ def test_import_does_not_load_tensorflow():
 
 def test_public_names():
     assert set(specauth.training.__all__) == {
+        "fit_network",
+        "compile_network",
+        "split_validation",
+        "make_optimizer",
+        "make_schedule",
+        "fit_unfrozen",
+        "unfrozen_peak",
         "lr_find",
         "LRFinderResult",
         "CyclicalLearningRate",
