@@ -295,19 +295,10 @@ n_channels) or (n_samples, height, width, channels)
         return self._run(self.network_, X)
 
     def set_fitted_state(self: _EstimatorT, state: dict[str, Any]) -> _EstimatorT:
-        """Restore a saved fitted state; ``network_`` (a Keras model) included.
+        """Restore a saved fitted state, ``network_`` (a Keras model) included.
 
-        The embedding model is rebuilt from the network (see
-        :meth:`get_fitted_state`, which leaves it out).
-
-        Parameters
-        ----------
-        state : dict
-            Attribute name -> value, as :meth:`get_fitted_state` returned it.
-
-        Returns
-        -------
-        self
+        The embedding model, which :meth:`get_fitted_state` leaves out, is
+        rebuilt from the network. Returns ``self``.
         """
         state = dict(state)
         network = state.pop("network_", None)

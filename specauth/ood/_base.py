@@ -86,6 +86,62 @@ def batched_call(
     return np.concatenate(parts, axis=0)
 
 
+#: Paragraphs that every detector's docstring shares, written once: a
+#: subclass's docstring names them as ``%(name)s`` on a line of their own.
+_DOC_BLOCKS = {
+    "inputs_logits": (
+        "Inputs: with ``model=None``, ``X`` is the logits array ``(n_samples,\n"
+        "n_classes)``; with ``model=clf`` (a fitted ``CNNClassifier`` or any\n"
+        "fitted object with ``logits(X)``), ``X`` holds spectra and the detector\n"
+        "calls ``clf.logits`` in batches of 1024 rows, without modifying ``clf``."
+    ),
+    "inputs_features": (
+        "Inputs: with ``model=None``, ``X`` is the embedding ``(n_samples,\n"
+        "n_features)``; with ``model=clf`` (a fitted ``CNNClassifier`` or any\n"
+        "fitted object with ``transform(X)``), ``X`` holds spectra and the\n"
+        "detector calls ``clf.transform`` in batches of 1024 rows, without\n"
+        "modifying ``clf``."
+    ),
+    "threshold_rule": (
+        "The threshold is the same for every detector (see ``BaseDetector``): the\n"
+        "``k = floor(alpha * n)`` lowest training scores are rejected and\n"
+        "``threshold_`` lies halfway between the k-th and (k+1)-th lowest."
+    ),
+    "model_logits": (
+        "model : estimator or None, default=None\n"
+        "    Fitted classifier providing the logits, or ``None`` when ``X`` is the\n"
+        "    logits."
+    ),
+    "model_features": (
+        "model : estimator or None, default=None\n"
+        "    Fitted classifier providing the embedding, or ``None`` when ``X`` is\n"
+        "    the embedding."
+    ),
+    "alpha": (
+        "alpha : float, default=0.05\n"
+        "    Fraction of the training data rejected, in (0, 1)."
+    ),
+    "threshold_attributes": (
+        "threshold_ : float\n"
+        "    Scores below it are out-of-distribution.\n"
+        "offset_ : float\n"
+        "    Same as ``threshold_``.\n"
+        "calibration_scores_ : ndarray of shape (n_samples,)\n"
+        "    Sorted scores the threshold was set on: the training scores after\n"
+        "    ``fit``, the held-out scores after ``calibrate``."
+    ),
+}
+
+
+def _fill_docstring(doc: str | None) -> str | None:
+    """``doc`` with each ``%(name)s`` line replaced by its shared paragraph."""
+    if doc is None:
+        return None
+    for key, block in _DOC_BLOCKS.items():
+        doc = doc.replace(f"%({key})s", block.replace("\n", "\n    "))
+    return doc
+
+
 class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
     """Base class of the out-of-distribution detectors; not used directly.
 
@@ -149,6 +205,10 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
     n_features_in_ : int
         Width of the features or logits seen in ``fit``.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = _fill_docstring(cls.__doc__)
 
     input_kind: str = "features"
 
@@ -434,19 +494,10 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         return scores
 
     def set_fitted_state(self: _DetectorT, state: dict[str, Any]) -> _DetectorT:
-        """Restore fitted attributes returned by :meth:`get_fitted_state`.
+        """Restore a saved fitted state (from :meth:`get_fitted_state`); return self.
 
         State saved before the rename holds ``train_scores_``; it is restored
         as ``calibration_scores_``.
-
-        Parameters
-        ----------
-        state : dict
-            Attribute name -> value, as saved.
-
-        Returns
-        -------
-        self
         """
         return super().set_fitted_state(_renamed_state(state))
 

@@ -107,15 +107,9 @@ class DIME(BaseDetector):
     eigendecomposed (no ``n x n`` matrix, no SVD of the
     full data); scoring also runs ``batch_size`` rows at a time.
 
-    Inputs: with ``model=None``, ``X`` is the embedding ``(n_samples,
-    n_features)``; with ``model=clf`` (a fitted ``CNNClassifier`` or any
-    fitted object with ``transform(X)``), ``X`` holds spectra and the
-    detector calls ``clf.transform`` in batches of 1024 rows, without
-    modifying ``clf``.
+    %(inputs_features)s
 
-    The threshold is the same for every detector (see ``BaseDetector``): the
-    ``k = floor(alpha * n)`` lowest training scores are rejected and
-    ``threshold_`` lies halfway between the k-th and (k+1)-th lowest.
+    %(threshold_rule)s
 
     Parameters
     ----------
@@ -127,11 +121,8 @@ class DIME(BaseDetector):
         Add the Mahalanobis distance within the hyperplane (see above).
     batch_size : int, default=1024
         Rows processed at a time in ``fit`` and scoring.
-    model : estimator or None, default=None
-        Fitted classifier providing the embedding, or ``None`` when ``X`` is
-        the embedding.
-    alpha : float, default=0.05
-        Fraction of the training data rejected, in (0, 1).
+    %(model_features)s
+    %(alpha)s
 
     Attributes
     ----------
@@ -148,13 +139,7 @@ class DIME(BaseDetector):
         (denominator ``n - 1``).
     n_components_ : int
         Number of components kept.
-    threshold_ : float
-        Scores below it are out-of-distribution.
-    offset_ : float
-        Same as ``threshold_``.
-    calibration_scores_ : ndarray of shape (n_samples,)
-        Sorted scores the threshold was set on: the training scores after
-        ``fit``, the held-out scores after ``calibrate``.
+    %(threshold_attributes)s
     n_features_in_ : int
         Width of the embedding.
 

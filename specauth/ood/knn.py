@@ -119,11 +119,7 @@ class KNNDetector(BaseDetector):
     itself at distance 0 -- and may reject fewer than ``floor(alpha * n)`` of
     them.
 
-    Inputs: with ``model=None``, ``X`` is the embedding ``(n_samples,
-    n_features)``; with ``model=clf`` (a fitted ``CNNClassifier`` or any
-    fitted object with ``transform(X)``), ``X`` holds spectra and the
-    detector calls ``clf.transform`` in batches of 1024 rows, without
-    modifying ``clf``.
+    %(inputs_features)s
 
     The threshold is the same for every detector (see ``BaseDetector``): the
     ``k = floor(alpha * n)`` lowest (leave-one-out) training scores are
@@ -138,11 +134,8 @@ class KNNDetector(BaseDetector):
     batch_size : int or None, default=None
         Query rows per block; None picks it so that a block of distances
         takes about 64 MiB.
-    model : estimator or None, default=None
-        Fitted classifier providing the embedding, or ``None`` when ``X`` is
-        the embedding.
-    alpha : float, default=0.05
-        Fraction of the training data rejected, in (0, 1).
+    %(model_features)s
+    %(alpha)s
 
     Attributes
     ----------

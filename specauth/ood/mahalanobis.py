@@ -98,9 +98,7 @@ class Mahalanobis(BaseDetector):
     1024 rows, without modifying ``clf``; there, if ``y`` is None, the
     classes predicted by ``clf.predict(X)`` are used instead.
 
-    The threshold is the same for every detector (see ``BaseDetector``): the
-    ``k = floor(alpha * n)`` lowest training scores are rejected and
-    ``threshold_`` lies halfway between the k-th and (k+1)-th lowest.
+    %(threshold_rule)s
 
     Parameters
     ----------
@@ -108,11 +106,8 @@ class Mahalanobis(BaseDetector):
         Ridge added to the covariance, relative to its mean diagonal (>= 0).
     batch_size : int, default=1024
         Rows processed at a time.
-    model : estimator or None, default=None
-        Fitted classifier providing the embedding, or ``None`` when ``X`` is
-        the embedding.
-    alpha : float, default=0.05
-        Fraction of the training data rejected, in (0, 1).
+    %(model_features)s
+    %(alpha)s
 
     Attributes
     ----------
@@ -122,13 +117,7 @@ class Mahalanobis(BaseDetector):
         Class means, in the order of ``classes_``.
     covariance_ : ndarray of shape (n_features, n_features)
         Shared covariance, regularisation included.
-    threshold_ : float
-        Scores below it are out-of-distribution.
-    offset_ : float
-        Same as ``threshold_``.
-    calibration_scores_ : ndarray of shape (n_samples,)
-        Sorted scores the threshold was set on: the training scores after
-        ``fit``, the held-out scores after ``calibrate``.
+    %(threshold_attributes)s
     n_features_in_ : int
         Width of the embedding.
 

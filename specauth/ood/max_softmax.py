@@ -49,10 +49,7 @@ class MaxSoftmax(BaseDetector):
     in-distribution** (pytorch-ood returns the opposite sign). ``T > 1``
     softens the probabilities, as in ODIN's temperature scaling.
 
-    Inputs: with ``model=None``, ``X`` is the logits array ``(n_samples,
-    n_classes)``; with ``model=clf`` (a fitted ``CNNClassifier`` or any
-    fitted object with ``logits(X)``), ``X`` holds spectra and the detector
-    calls ``clf.logits`` in batches of 1024 rows, without modifying ``clf``.
+    %(inputs_logits)s
 
     The threshold is the same for every detector (see ``BaseDetector``): the
     ``k = floor(alpha * n)`` lowest training scores are rejected (fewer when
@@ -63,21 +60,12 @@ class MaxSoftmax(BaseDetector):
     ----------
     temperature : float, default=1.0
         Temperature ``T`` > 0.
-    model : estimator or None, default=None
-        Fitted classifier providing the logits, or ``None`` when ``X`` is the
-        logits.
-    alpha : float, default=0.05
-        Fraction of the training data rejected, in (0, 1).
+    %(model_logits)s
+    %(alpha)s
 
     Attributes
     ----------
-    threshold_ : float
-        Scores below it are out-of-distribution.
-    offset_ : float
-        Same as ``threshold_``.
-    calibration_scores_ : ndarray of shape (n_samples,)
-        Sorted scores the threshold was set on: the training scores after
-        ``fit``, the held-out scores after ``calibrate``.
+    %(threshold_attributes)s
     n_features_in_ : int
         Number of logits (classes).
 

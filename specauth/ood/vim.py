@@ -96,9 +96,7 @@ class ViM(BaseDetector):
     logits), ``X`` holds spectra and the detector calls ``clf.transform`` in
     batches of 1024 rows, without modifying ``clf``.
 
-    The threshold is the same for every detector (see ``BaseDetector``): the
-    ``k = floor(alpha * n)`` lowest training scores are rejected and
-    ``threshold_`` lies halfway between the k-th and (k+1)-th lowest.
+    %(threshold_rule)s
 
     Parameters
     ----------
@@ -116,8 +114,7 @@ class ViM(BaseDetector):
     model : estimator or None, default=None
         Fitted classifier providing the embedding and the last layer, or
         ``None`` when ``X`` is the embedding.
-    alpha : float, default=0.05
-        Fraction of the training data rejected, in (0, 1).
+    %(alpha)s
 
     Attributes
     ----------
@@ -133,13 +130,7 @@ class ViM(BaseDetector):
         Dimension of the principal subspace.
     virtual_logit_scale_ : float
         The paper's ``alpha``: mean max logit over mean residual norm.
-    threshold_ : float
-        Scores below it are out-of-distribution.
-    offset_ : float
-        Same as ``threshold_``.
-    calibration_scores_ : ndarray of shape (n_samples,)
-        Sorted scores the threshold was set on: the training scores after
-        ``fit``, the held-out scores after ``calibrate``.
+    %(threshold_attributes)s
     n_features_in_ : int
         Width of the embedding.
 

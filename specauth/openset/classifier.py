@@ -419,25 +419,11 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         return float(value)
 
     def set_fitted_state(self, state: dict[str, Any]) -> OpenSetClassifier:
-        """Restore a saved fitted state, refusing sub-estimators that are not.
+        """Restore a saved fitted state (from :meth:`get_fitted_state`); return self.
 
         ``classifier_`` and ``detector_`` must be estimators of the class of
         the parameters they were cloned from (any estimator where the
-        parameter is None).
-
-        Parameters
-        ----------
-        state : dict
-            Attribute name -> value, as :meth:`get_fitted_state` returned it.
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        ValueError
-            If ``classifier_`` or ``detector_`` is not such an estimator.
+        parameter is None); a ``ValueError`` says which is not.
         """
         for key in ("classifier_", "detector_"):
             if key not in state:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from specauth._validation import check_array_1d
+
 __all__ = ["ood_metrics"]
 
 
@@ -102,23 +104,8 @@ def ood_metrics(scores_in: ArrayLike, scores_out: ArrayLike) -> dict[str, float]
 
 
 def _check_scores(scores, name):
-    """Return ``scores`` as a non-empty 1D float array without NaN."""
-    if scores is None:
-        raise ValueError(f"`{name}` must be a 1D array of scores; got None.")
-    try:
-        arr = np.asarray(scores, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"`{name}` must be a 1D array of numbers; it could not be converted "
-            f"to float ({err})."
-        ) from err
-    if arr.ndim != 1:
-        raise ValueError(
-            f"`{name}` must be a 1D array of scores; got an array of shape "
-            f"{arr.shape}. Flatten it (one score per sample)."
-        )
-    if arr.size == 0:
-        raise ValueError(f"`{name}` must hold at least one score; got an empty array.")
+    """Return ``scores`` as a non-empty 1D float array without NaN (inf is a score)."""
+    arr = check_array_1d(name, scores, finite=False)
     if np.isnan(arr).any():
         first = int(np.flatnonzero(np.isnan(arr))[0])
         raise ValueError(

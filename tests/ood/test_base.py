@@ -334,3 +334,16 @@ def test_state_and_pickles_saved_with_train_scores_load(toy):
             loaded.score_percentile(Z), det.score_percentile(Z)
         )
         np.testing.assert_array_equal(loaded.predict(Z), det.predict(Z))
+
+
+def test_shared_docstring_paragraphs_are_filled_in():
+    # Each detector names the shared paragraphs as %(name)s; BaseDetector's
+    # __init_subclass__ fills them, so users and Sphinx read the full text.
+    import specauth.ood as ood
+    from specauth.ood import list_detectors
+
+    for name in list_detectors():
+        cls = type(ood.make_detector(name))
+        doc = cls.__doc__
+        assert "%(" not in doc, cls.__name__
+        assert "alpha : float, default=0.05\n        Fraction of the training" in doc

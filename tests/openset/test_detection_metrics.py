@@ -107,14 +107,14 @@ def test_accepts_lists_ints_and_does_not_modify_input():
 @pytest.mark.parametrize(
     ("scores_in", "scores_out", "match"),
     [
-        ([], [1.0], "`scores_in` must hold at least one score"),
-        ([1.0], [], "`scores_out` must hold at least one score"),
+        ([], [1.0], r"`scores_in` must hold at least 1 value\(s\); got 0"),
+        ([1.0], [], r"`scores_out` must hold at least 1 value\(s\); got 0"),
         ([1.0, np.nan], [1.0], r"`scores_in` contains NaN \(first at index 1\)"),
         ([1.0], [np.nan], "`scores_out` contains NaN"),
-        ([[1.0, 2.0]], [1.0], r"1D array of scores; got .* shape \(1, 2\)"),
+        ([[1.0, 2.0]], [1.0], r"1D array of numbers; got .* shape \(1, 2\)"),
         ([1.0], np.zeros((3, 1)), r"`scores_out` must be a 1D .* \(3, 1\)"),
         (["a", "b"], [1.0], "`scores_in` must be a 1D array of numbers"),
-        (None, [1.0], "`scores_in` must be a 1D array of scores; got None"),
+        (None, [1.0], "`scores_in` must be a 1D array of numbers; got None"),
     ],
 )
 def test_bad_input_raises_value_error(scores_in, scores_out, match):
