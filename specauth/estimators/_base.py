@@ -21,13 +21,13 @@ from specauth._validation import (
     Options,
     check_is_fitted,
     check_params,
-    validate_data,
 )
 from specauth.estimators._fitting import NetworkFittingMixin
 from specauth.estimators._network import (
     NetworkStoreMixin,
     build_checked_network,
     check_model_name,
+    validate_network_input,
 )
 from specauth.estimators._routing import (
     RoutedParamsMixin,
@@ -148,32 +148,7 @@ class BaseCNNEstimator(
 
         With ``y`` given (``fit``), return ``(X, y)``; ``y=None`` is an error.
         """
-        kwargs = dict(allow_nd=True, dtype=np.float32, reset=reset)
-        if isinstance(y, str) and y == "no_validation":
-            X = validate_data(self, X, ensure_min_samples=1, **kwargs)
-        elif y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
-        else:
-            X, y = validate_data(self, X, y, ensure_min_samples=2, **kwargs)
-        if X.ndim > 4:
-            raise ValueError(
-                "`X` must be spectra (n_samples, n_points), multichannel spectra "
-                "(n_samples, n_points, n_channels) or images (n_samples, height, "
-                f"width, channels); got an array of shape {X.shape}."
-            )
-        if X.ndim == 2:
-            X = X[:, :, np.newaxis]
-        if reset:
-            self.input_shape_ = tuple(int(d) for d in X.shape[1:])
-        elif tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"`X` has samples of shape {X.shape[1:]}, but {type(self).__name__} "
-                f"was fitted on samples of shape {self.input_shape_}."
-            )
-        return X if isinstance(y, str) and y == "no_validation" else (X, y)
+        return validate_network_input(self, X, reset=reset, y=y)
 
     # ----------------------------------------------------------------- network
     def _build_network(self, n_outputs, seed):

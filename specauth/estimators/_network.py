@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from specauth._lazy import import_keras
+from specauth._validation import validate_data
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     import keras
-    from numpy.typing import NDArray
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "NetworkStoreMixin",
@@ -24,6 +25,7 @@ __all__ = [
     "network_from_bytes",
     "network_to_bytes",
     "run_batched",
+    "validate_network_input",
 ]
 
 
@@ -194,3 +196,41 @@ class NetworkStoreMixin:
         self.__dict__.update(state)
         if payload is not None:
             self._set_network(network_from_bytes(payload))
+
+
+def validate_network_input(
+    estimator: Any, X: ArrayLike, *, reset: bool, y: Any = "no_validation"
+) -> Any:
+    """Validate an estimator's inputs as its network takes them.
+
+    Returns float32 ``(n, length, channels)`` spectra or ``(n, height, width,
+    channels)`` images; with ``y`` given (``fit``), ``(X, y)``, and ``y=None``
+    is an error. ``reset=True`` records ``input_shape_``; otherwise ``X``
+    must have that sample shape.
+    """
+    kwargs = dict(allow_nd=True, dtype=np.float32, reset=reset)
+    if isinstance(y, str) and y == "no_validation":
+        arr = validate_data(estimator, X, ensure_min_samples=1, **kwargs)
+    elif y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
+    else:
+        arr, y = validate_data(estimator, X, y, ensure_min_samples=2, **kwargs)
+    if arr.ndim > 4:
+        raise ValueError(
+            "`X` must be spectra (n_samples, n_points), multichannel spectra "
+            "(n_samples, n_points, n_channels) or images (n_samples, height, "
+            f"width, channels); got an array of shape {arr.shape}."
+        )
+    if arr.ndim == 2:
+        arr = arr[:, :, np.newaxis]
+    if reset:
+        estimator.input_shape_ = tuple(int(d) for d in arr.shape[1:])
+    elif tuple(arr.shape[1:]) != estimator.input_shape_:
+        raise ValueError(
+            f"`X` has samples of shape {arr.shape[1:]}, but {type(estimator).__name__} "
+            f"was fitted on samples of shape {estimator.input_shape_}."
+        )
+    return arr if isinstance(y, str) and y == "no_validation" else (arr, y)
