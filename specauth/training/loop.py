@@ -57,6 +57,13 @@ def compile_network(
     -------
     optimizer : keras.optimizers.Optimizer
         The optimizer the network was compiled with.
+
+    Examples
+    --------
+    >>> import keras
+    >>> network = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> type(compile_network(network, 1e-3, optimizer="sgd")).__name__
+    'SGD'
     """
     from specauth._lazy import import_keras
     from specauth.training.optimizers import make_optimizer

@@ -38,6 +38,12 @@ def make_optimizer(
         Learning rate given to the new optimizer.
     options : dict
         Extra constructor arguments (the ``optimizer__...`` parameters).
+
+    Examples
+    --------
+    >>> optimizer = make_optimizer("adamw", 1e-3, {"weight_decay": 1e-4})
+    >>> type(optimizer).__name__, float(optimizer.weight_decay)
+    ('AdamW', 0.0001)
     """
     from specauth._lazy import import_keras
 
@@ -97,6 +103,14 @@ def make_schedule(
         Number of optimizer steps in training (epochs x batches per epoch).
     options : dict
         ``schedule__...`` parameters, passed to the schedule's constructor.
+
+    Examples
+    --------
+    >>> make_schedule("constant", 1e-3, total_steps=10, options={})
+    (0.001, [])
+    >>> schedule, _ = make_schedule("clr", 1e-2, total_steps=60, options={})
+    >>> type(schedule).__name__, round(float(schedule(0)), 6)
+    ('CyclicalLearningRate', 0.001)
     """
     from specauth.training import (
         CyclicalLearningRate,

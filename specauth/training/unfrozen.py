@@ -54,6 +54,8 @@ def unfrozen_peak(learning_rate: float, peak: float | None = None) -> float:
     ``peak`` when given, else ``min(learning_rate / 2, 1e-3)``: half the head's
     rate, as fastai does, but never above 1e-3.
 
+    Examples
+    --------
     >>> unfrozen_peak(2e-3), unfrozen_peak(1e-2), unfrozen_peak(1e-2, 5e-4)
     (0.001, 0.001, 0.0005)
     """
@@ -114,6 +116,24 @@ def fit_unfrozen(
     ``training`` goes to :func:`~specauth.training.loop.fit_network`.
 
     Returns the history of :func:`~specauth.training.loop.fit_network`.
+
+    Examples
+    --------
+    A tiny stand-in for a ``CNNFactory`` network: a nested model named
+    ``"base"`` under a head.
+
+    >>> import keras, numpy as np
+    >>> base = keras.Sequential([keras.Input((8, 8, 3)),
+    ...                          keras.layers.Conv2D(4, 3, name="low"),
+    ...                          keras.layers.Conv2D(4, 3, name="top")], name="base")
+    >>> inputs = keras.Input((8, 8, 3))
+    >>> x = keras.layers.GlobalAveragePooling2D()(base(inputs))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2)(x))
+    >>> x_train, y_train = np.zeros((4, 8, 8, 3)), np.array([0, 1, 0, 1])
+    >>> history = fit_unfrozen(model, x_train, y_train, epochs=1,
+    ...                        head_learning_rate=1e-2, batch_size=2)
+    >>> max(history["lr_per_batch"]) <= unfrozen_peak(1e-2)
+    True
     """
     from specauth.training.discriminative import layer_rate_factors
     from specauth.training.fine_tuning import unfreeze_base
