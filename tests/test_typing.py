@@ -72,6 +72,7 @@ def test_the_annotation_check_sees_a_gap():
     assert found == {"f": ["x"], "A.g": ["return"]}
 
 
+@pytest.mark.slow  # about a minute of one core: the slow lane runs it
 def test_mypy_reports_no_error():
     pytest.importorskip("mypy")  # a test dependency: never skipped in CI
     result = subprocess.run(
