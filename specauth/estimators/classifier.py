@@ -2,24 +2,151 @@
 
 from __future__ import annotations
 
+from numbers import Number, Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from specauth._validation import check_is_fitted
+from specauth._validation import Interval, Options, check_is_fitted, check_scalar
 from specauth.estimators._base import BaseCNNEstimator
+from specauth.estimators._routing import route
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from numpy.typing import ArrayLike
 
-__all__ = ["CNNClassifier"]
+__all__ = ["CNNClassifier", "check_class_labels", "check_class_weight"]
+
+_WEIGHT = Interval(Real, 0, None, closed="neither")
+_LABEL_KINDS = {str: "strings", bytes: "bytes", Number: "numbers"}
+
+
+def _label_kind(value):
+    for kind, name in _LABEL_KINDS.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _is_missing(value):
+    return value is None or (isinstance(value, Real) and value != value)
+
+
+def check_class_labels(y: ArrayLike, *, name: str = "y") -> None:
+    """Raise a ``ValueError`` if class labels are missing or of mixed types.
+
+    Labels may be of any one type (strings, numbers, ...). ``None`` or NaN
+    labels, and strings mixed with numbers (which cannot be sorted, or which
+    numpy would silently turn into strings), are refused with a message naming
+    ``name``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    name : str, default="y"
+        Argument name used in the message.
+
+    Raises
+    ------
+    ValueError
+        If a label is None or NaN, or the labels mix types.
+
+    Examples
+    --------
+    >>> check_class_labels(["setosa", "versicolor"])
+    >>> check_class_labels(["setosa", 2])
+    Traceback (most recent call last):
+    ...
+    ValueError: `y` mixes label types: strings (e.g. 'setosa') and numbers (e.g. \
+2); use one type for every label, e.g. `np.asarray(y, dtype=str)`.
+    """
+    if isinstance(y, np.ndarray) and y.dtype != object:
+        if y.dtype.kind not in "fc":
+            return
+        values = y.ravel()
+        missing = np.flatnonzero(np.isnan(values))
+    else:
+        try:
+            values = np.asarray(y, dtype=object).ravel()
+        except (TypeError, ValueError):  # ragged input: reported by validation
+            return
+        missing = [i for i, v in enumerate(values.tolist()) if _is_missing(v)]
+    if len(missing):
+        raise ValueError(
+            f"`{name}` has missing labels (None or NaN) at "
+            f"{np.asarray(missing)[:10].tolist()}; every sample needs a class label."
+        )
+    examples: dict[str, Any] = {}
+    for value in values.tolist():
+        examples.setdefault(_label_kind(value), value)
+    if len(examples) > 1:
+        kinds = " and ".join(f"{k} (e.g. {v!r})" for k, v in examples.items())
+        raise ValueError(
+            f"`{name}` mixes label types: {kinds}; use one type for every label, "
+            f"e.g. `np.asarray({name}, dtype=str)`."
+        )
+
+
+def check_class_weight(
+    class_weight: Any, classes: ArrayLike, *, name: str = "class_weight"
+) -> dict[int, float]:
+    """Check a dict of class weights; return it keyed by output index.
+
+    Parameters
+    ----------
+    class_weight : dict
+        ``{class: weight}``; every key must be one of ``classes`` and every
+        weight a finite number > 0. Classes left out weigh 1.
+    classes : array-like of shape (n_classes,)
+        The classes, in the order of the network's outputs.
+    name : str, default="class_weight"
+        Argument name used in the messages (``"fit__class_weight"`` for the
+        weights passed to ``Model.fit``, keyed by output index).
+
+    Returns
+    -------
+    weights : dict of int to float
+        Output index -> weight, for every class.
+
+    Raises
+    ------
+    TypeError
+        If ``class_weight`` is not a dict or a weight is not a number.
+    ValueError
+        If a key is not a class, or a weight is NaN, infinite or <= 0.
+
+    Examples
+    --------
+    >>> check_class_weight({"b": 2}, ["a", "b"])
+    {0: 1.0, 1: 2.0}
+    >>> check_class_weight({"b": -2}, ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    ValueError: `class_weight['b']` must be a finite number in (0, inf); got -2.
+    """
+    if not isinstance(class_weight, dict):
+        raise TypeError(
+            f"`{name}` must be a dict {{class: weight}}, 'balanced' or None; got "
+            f"{class_weight!r} of type {type(class_weight).__name__}."
+        )
+    labels = np.asarray(classes).tolist()
+    unknown = [key for key in class_weight if key not in set(labels)]
+    if unknown:
+        raise ValueError(
+            f"`{name}` has keys {unknown} that are not classes of `y`; valid keys "
+            f"are {labels}."
+        )
+    for key, weight in class_weight.items():
+        check_scalar(f"{name}[{key!r}]", weight, _WEIGHT, finite=True)
+    return {i: float(class_weight.get(label, 1.0)) for i, label in enumerate(labels)}
 
 
 class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
@@ -140,7 +267,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
 
     _parameter_constraints = {
         **BaseCNNEstimator._parameter_constraints,
-        "class_weight": [dict, str, None],
+        "class_weight": [dict, Options(str, {"balanced"}), None],
     }
 
     def __init__(
@@ -194,6 +321,8 @@ n_channels)
         return self._fit_network(X, targets, n_classes, stratify=stratify)
 
     def _prepare_fit(self, X, y):
+        if y is not None:
+            check_class_labels(y)
         X, y = self._validate_X(X, reset=True, y=y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -205,7 +334,29 @@ n_channels)
         self.encoder_ = encoder
         self.classes_ = encoder.classes_
         targets = encoder.transform(y).astype(np.int32)
+        self._check_class_weights()
         return X, targets, self.classes_.size, targets
+
+    def _check_class_weights(self):
+        """Check ``class_weight`` and ``fit__class_weight`` before any training."""
+        if isinstance(self.class_weight, dict):
+            check_class_weight(self.class_weight, self.classes_)
+        routed = route(self.get_params(deep=False), "fit")
+        if routed.get("class_weight") is not None:  # passed to Model.fit as is
+            check_class_weight(
+                routed["class_weight"],
+                np.arange(self.classes_.size),
+                name="fit__class_weight",
+            )
+
+    def _validate_X(self, X, *, reset, y="no_validation"):
+        if scipy.sparse.issparse(X):
+            raise TypeError(
+                f"{type(self).__name__} does not support sparse input `X`; got a "
+                f"{type(X).__name__} of shape {X.shape}. Pass a dense array, "
+                "e.g. `X.toarray()`."
+            )
+        return super()._validate_X(X, reset=reset, y=y)
 
     def set_fitted_state(self, state: dict[str, Any]) -> CNNClassifier:
         """Restore a saved fitted state; ``encoder_`` is rebuilt from ``classes_``.
@@ -229,27 +380,13 @@ n_channels)
     def _keras_class_weight(self, targets):
         if self.class_weight is None:
             return None
-        indices = np.arange(self.classes_.size)
-        if isinstance(self.class_weight, str):
-            if self.class_weight != "balanced":
-                raise ValueError(
-                    "`class_weight` must be 'balanced', a dict or None; got "
-                    f"{self.class_weight!r}."
-                )
+        if isinstance(self.class_weight, str):  # "balanced", checked in fit
+            indices = np.arange(self.classes_.size)
             present = np.unique(targets)
             weights = compute_class_weight("balanced", classes=present, y=targets)
             by_index = dict(zip(present.tolist(), weights.tolist(), strict=True))
             return {int(i): by_index.get(int(i), 1.0) for i in indices}
-        unknown = [k for k in self.class_weight if k not in set(self.classes_)]
-        if unknown:
-            raise ValueError(
-                f"`class_weight` has labels {unknown} that are not in `y`; the "
-                f"classes are {self.classes_.tolist()}."
-            )
-        return {
-            int(i): float(self.class_weight.get(label, 1.0))
-            for i, label in zip(indices, self.classes_, strict=True)
-        }
+        return check_class_weight(self.class_weight, self.classes_)
 
     def logits(self, X: ArrayLike) -> np.ndarray:
         """Return the network's logits (pre-softmax class scores).
