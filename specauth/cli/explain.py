@@ -8,6 +8,7 @@ the preprocessed spectra the network reads.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,8 +264,28 @@ def _write_html(path, spectrum, importance, title):
     save_html(fig, path, title=title)
 
 
+def _output_files(args, indices):
+    """``--out/sample_<INDEX>.<FORMAT>`` per spectrum, checked against the inputs."""
+    from specauth._safe_write import check_not_input
+    from specauth.cli._files import check_output_folder, input_paths
+
+    check_output_folder(args, replaced=False)
+    out = Path(args.out)
+    files = [out / f"sample_{index}.{args.format}" for index in indices]
+    for path in files:
+        check_not_input(path, input_paths(args), option="--out")
+    return files
+
+
 def run(args: argparse.Namespace) -> Path:
-    """Explain the chosen spectra and write one file per spectrum."""
+    """Explain the chosen spectra and write one file per spectrum.
+
+    ``--out`` is checked before anything is read; every picture goes to a
+    temporary file, and all of them are renamed into place only once the
+    last one is drawn, so a failure adds no file to ``--out``.
+    """
+    from specauth._safe_write import atomic_output, new_folders
+    from specauth.cli._files import reading
     from specauth.cli._importance import (
         display_spectrum,
         importance_maps,
@@ -275,25 +296,31 @@ def run(args: argparse.Namespace) -> Path:
     from specauth.hub import load_pretrained
 
     indices = _wanted_indices(args)
-    X = read_rows(args.x, indices)
-    model = load_pretrained(args.model)
+    files = _output_files(args, indices)
+    with reading("--x", args.x):
+        X = read_rows(args.x, indices)
+    with reading("MODEL_DIR", args.model):
+        model = load_pretrained(args.model)
     transformers, final = split_model(model)
     network_estimator(final, args.model)
     target = _target_class(model, args.target)
     outputs = predict_outputs(model, X)
     Xt = np.asarray(outputs["Xt"])
-    background = _shap_background(args, transformers, X)
+    with reading("--background", args.background):
+        background = _shap_background(args, transformers, X)
     maps = importance_maps(final, Xt, target, method=args.method, background=background)
     classes = list(model.classes_)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     write = _write_png if args.format == "png" else _write_html
-    for row, index in enumerate(indices):
-        proba = outputs["proba"][row]
-        explained = target if target is not None else classes[int(np.argmax(proba))]
-        title = sample_title(index, outputs["labels"][row], proba, classes, explained)
-        spectrum = display_spectrum(X[row], Xt[row])
-        write(out / f"sample_{index}.{args.format}", spectrum, maps[row], title)
+    with new_folders(args.out), contextlib.ExitStack() as stack:
+        for row, index in enumerate(indices):
+            proba = outputs["proba"][row]
+            explained = target if target is not None else classes[np.argmax(proba)]
+            title = sample_title(
+                index, outputs["labels"][row], proba, classes, explained
+            )
+            temporary = stack.enter_context(atomic_output(files[row]))
+            write(temporary, display_spectrum(X[row], Xt[row]), maps[row], title)
+    out = Path(args.out)
     print(
         f"wrote {len(indices)} {args.format.upper()} explanation(s) "
         f"({args.method}) to {out}",

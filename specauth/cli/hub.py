@@ -135,16 +135,27 @@ def run_push(args: argparse.Namespace) -> CommitInfo:
 
 
 def run_pull(args: argparse.Namespace) -> str:
-    """Pull, check that the model loads, and save it to ``--out``."""
+    """Pull, check that the model loads, and save it to ``--out``.
+
+    ``--out`` is checked before the download (not the cache folder, nor
+    inside it or around it; writable; new, empty or a model folder). The
+    model is copied to a temporary folder beside ``--out`` and moved into
+    place once it loads; files of an existing ``--out`` that the pulled
+    model does not replace are kept.
+    """
+    from specauth._safe_write import atomic_folder
+    from specauth.cli._files import check_output_folder
     from specauth.hub import pull_from_hub
 
-    pull_from_hub(
-        args.repo_id,
-        revision=args.revision,
-        cache_dir=args.cache_dir,
-        token=args.token,
-        local_dir=args.out,
-    )
+    check_output_folder(args, replaced=True)
+    with atomic_folder(args.out) as scratch:
+        pull_from_hub(
+            args.repo_id,
+            revision=args.revision,
+            cache_dir=args.cache_dir,
+            token=args.token,
+            local_dir=scratch,
+        )
     revision = f" at {args.revision}" if args.revision else ""
     print(f"pulled {args.repo_id}{revision} into {args.out}")
     return args.out

@@ -5,6 +5,8 @@ reads ``--batch-size`` spectra at a time with plain file reads (``.npy``,
 ``.npz``, HDF5, text), each chunk goes through the network in compiled calls
 of the estimator's inference batch, and the CSV is written chunk by chunk, so
 the peak memory is set by ``--batch-size``, not by the size of the file.
+The CSV goes to a temporary file beside ``--out``, renamed into place when
+every spectrum is predicted.
 """
 
 from __future__ import annotations
@@ -85,31 +87,52 @@ def _write_chunk(writer, start, outputs):
     )
 
 
+def _write_csv(handle, first, chunks, args, model):
+    """Write the header and every chunk's rows; return the number of spectra."""
+    from specauth.cli._files import reading
+    from specauth.cli._model import predict_outputs, split_model
+
+    writer = csv.writer(handle)
+    open_set = hasattr(split_model(model)[1], "detector_")
+    extra = ["ood_score"] if open_set else []
+    classes = [str(c) for c in model.classes_]
+    writer.writerow(["index", "label", *extra, *[f"p_{c}" for c in classes]])
+    count = 0
+    chunk: np.ndarray | None = first
+    while chunk is not None:
+        _write_chunk(writer, count, predict_outputs(model, chunk))
+        count += len(chunk)
+        with reading("--x", args.x):
+            chunk = next(chunks, None)
+    return count
+
+
 def run(args: argparse.Namespace) -> int:
-    """Predict chunk by chunk and write the CSV; report spectra per second."""
-    from specauth.cli._model import load_classifier, predict_outputs, split_model
+    """Predict chunk by chunk and write the CSV; report spectra per second.
+
+    ``--out`` is checked first (not an input, writable); the CSV goes to a
+    temporary file beside it, renamed to ``--out`` only when every spectrum
+    is predicted, so a failure leaves no partial file and an existing
+    ``--out`` as it was.
+    """
+    from specauth._safe_write import atomic_output
+    from specauth.cli._files import check_output_file, reading
+    from specauth.cli._model import load_classifier
     from specauth.datasets.files import iter_spectra
 
+    if args.out:
+        check_output_file(args)
     chunks = iter_spectra(args.x, batch_size=args.batch_size)
-    first = next(chunks)  # file errors before the model loads or --out opens
-    model = load_classifier(args.model)
-    classes = [str(c) for c in model.classes_]
-    open_set = hasattr(split_model(model)[1], "detector_")
+    with reading("--x", args.x):
+        first = next(chunks)  # file errors before the model loads
+    with reading("MODEL_DIR", args.model):
+        model = load_classifier(args.model)
     t0 = time.perf_counter()
-    count = 0
-    handle = open(args.out, "w", newline="") if args.out else sys.stdout
-    try:
-        writer = csv.writer(handle)
-        extra = ["ood_score"] if open_set else []
-        writer.writerow(["index", "label", *extra, *[f"p_{c}" for c in classes]])
-        chunk: np.ndarray | None = first
-        while chunk is not None:
-            _write_chunk(writer, count, predict_outputs(model, chunk))
-            count += len(chunk)
-            chunk = next(chunks, None)
-    finally:
-        if args.out:
-            handle.close()
+    if args.out:
+        with atomic_output(args.out) as tmp, open(tmp, "w", newline="") as handle:
+            count = _write_csv(handle, first, chunks, args, model)
+    else:
+        count = _write_csv(sys.stdout, first, chunks, args, model)
     seconds = time.perf_counter() - t0
     where = args.out or "standard output"
     print(

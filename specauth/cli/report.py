@@ -91,12 +91,16 @@ def _true_labels(model, y):
 
 
 def _load(args, model):
+    from specauth.cli._files import reading
     from specauth.datasets import read_labels, read_spectra
 
-    X = read_spectra(args.x)
-    y = _true_labels(model, read_labels(args.y, n_expected=len(X)))
+    with reading("--x", args.x):
+        X = read_spectra(args.x)
+    with reading("--y", args.y):
+        y = _true_labels(model, read_labels(args.y, n_expected=len(X)))
     if args.x_unknown is not None:
-        X_unknown = read_spectra(args.x_unknown)
+        with reading("--x-unknown", args.x_unknown):
+            X_unknown = read_spectra(args.x_unknown)
         if X_unknown.shape[1:] != X.shape[1:]:
             raise ValueError(
                 f"--x-unknown spectra have {X_unknown.shape[1]} points but --x "
@@ -322,13 +326,21 @@ def _explanations_section(ev, X, y, n):
 
 
 def run(args: argparse.Namespace) -> Path:
-    """Evaluate the model and write the HTML report."""
+    """Evaluate the model and write the HTML report.
+
+    ``--out`` is checked before anything is read (not an input, writable);
+    the page goes to a temporary file renamed to ``--out`` once complete.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
+    from specauth._safe_write import atomic_output
+    from specauth.cli._files import check_output_file, reading
     from specauth.cli._model import load_classifier
 
-    model = load_classifier(args.model)
+    check_output_file(args)
+    with reading("MODEL_DIR", args.model):
+        model = load_classifier(args.model)
     X, y = _load(args, model)
     ev = _evaluate(model, X, y)
     sections = [
@@ -342,6 +354,8 @@ def run(args: argparse.Namespace) -> Path:
     ]
     title = f"specauth report: {Path(args.model).name or args.model}"
     out = Path(args.out)
-    out.write_text(_html.page_html(title, sections), encoding="utf-8")
+    page = _html.page_html(title, sections)
+    with atomic_output(out) as temporary:
+        temporary.write_text(page, encoding="utf-8")
     print(f"wrote the report on {len(X)} spectra to {out}", file=sys.stderr)
     return out

@@ -1,8 +1,14 @@
-"""``specauth train``: fit a classifier on files and save it to a folder."""
+"""``specauth train``: fit a classifier on files and save it to a folder.
+
+``--out`` is checked before any file is read or any network trained, and the
+model is written to a temporary folder beside it, moved into place once
+complete.
+"""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from specauth.cli._options import fraction
@@ -15,7 +21,6 @@ from specauth.cli._pipeline import (
 
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
 
 __all__ = ["add_parser", "run"]
 
@@ -111,12 +116,24 @@ def _validation_metrics(pipe, X_valid, y_valid):
 
 
 def run(args: argparse.Namespace) -> Path:
-    """Train and save; print a one-line summary."""
+    """Train and save; print a one-line summary.
+
+    ``--out`` is checked before anything is read or trained: it must not be
+    an input, must be writable, and must be new, empty or a specauth model
+    folder. The model is saved to a temporary folder beside it, moved into
+    place only when complete; files of an existing ``--out`` that the new
+    model does not replace are kept.
+    """
+    from specauth._safe_write import atomic_folder
+    from specauth.cli._files import check_output_folder, reading
     from specauth.datasets import read_labels, read_spectra
     from specauth.hub import save_pretrained
 
-    X = read_spectra(args.x)
-    y = read_labels(args.y, n_expected=len(X))
+    check_output_folder(args, replaced=True)
+    with reading("--x", args.x):
+        X = read_spectra(args.x)
+    with reading("--y", args.y):
+        y = read_labels(args.y, n_expected=len(X))
     X_train, y_train, X_valid, y_valid = _split(args, X, y)
     classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
     pipe = build_pipeline(args, final_step_from_args(args, classifier))
@@ -124,7 +141,9 @@ def run(args: argparse.Namespace) -> Path:
     pipe.fit(X_train, y_train)
     seconds = time.perf_counter() - t0
     metrics = None if X_valid is None else _validation_metrics(pipe, X_valid, y_valid)
-    folder = save_pretrained(pipe, args.out, metrics=metrics)
+    with atomic_folder(args.out) as scratch:
+        save_pretrained(pipe, scratch, metrics=metrics)
+    folder = Path(args.out)
     accuracy = pipe.score(X_train, y_train)
     held_out = (
         ""
