@@ -25,6 +25,7 @@ from specauth._validation import (
     check_spectra,
     validate_data,
 )
+from specauth.ood._crossfit import out_of_fold_scores
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -107,6 +108,19 @@ _DOC_BLOCKS = {
         "``k = floor(alpha * n)`` lowest training scores are rejected and\n"
         "``threshold_`` lies halfway between the k-th and (k+1)-th lowest."
     ),
+    "threshold_rule_cross_fit": (
+        "The threshold follows the rule of every detector (see ``BaseDetector``):\n"
+        "the ``k = floor(alpha * n)`` lowest training scores are rejected and\n"
+        "``threshold_`` lies halfway between the k-th and (k+1)-th lowest. As the\n"
+        "fit adapts to its training points, which would then score higher than\n"
+        "new samples, those scores are **out-of-fold**: the training data are\n"
+        "dealt round-robin (in order of class when ``y`` is given, so the folds\n"
+        "are stratified) into 10 folds, and each fold is scored by a copy fitted\n"
+        "on the 9 others (the final detector is fitted on all the data). So\n"
+        "about ``alpha`` of *new* in-distribution samples are rejected, not just\n"
+        "of the training data. No randomness: the same data give the same\n"
+        "threshold. Below 4 training samples the in-sample scores are used."
+    ),
     "model_logits": (
         "model : estimator or None, default=None\n"
         "    Fitted classifier providing the logits, or ``None`` when ``X`` is the\n"
@@ -128,7 +142,8 @@ _DOC_BLOCKS = {
         "    Same as ``threshold_``.\n"
         "calibration_scores_ : ndarray of shape (n_samples,)\n"
         "    Sorted scores the threshold was set on: the training scores after\n"
-        "    ``fit``, the held-out scores after ``calibrate``."
+        "    ``fit`` (out-of-fold for the detectors that adapt to their training\n"
+        "    points), the held-out scores after ``calibrate``."
     ),
 }
 
@@ -170,15 +185,27 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
     floor(alpha * n)``, the ``k`` lowest are rejected and the threshold lies
     halfway across the gap that follows them, ``threshold_ = (s[k-1] +
     s[k]) / 2`` (for ``k = 0``, the same half gap below the lowest score,
-    ``s[0] - (s[1] - s[0]) / 2``). A sample is an inlier iff its score is
-    ``>= threshold_``, so exactly ``k`` training points are rejected (fewer
-    only when training scores tie across the gap, ``s[k-1] == s[k]``).
+    ``s[0] - (s[1] - s[0]) / 2``; ``k`` is at most ``n - 1``, however close
+    ``alpha`` is to 1). A sample is an inlier iff its score is
+    ``>= threshold_``, so exactly ``k`` of these scores are rejected (fewer
+    only when they tie across the gap, ``s[k-1] == s[k]``).
     Putting the threshold between two training scores rather than on one
     keeps a training point from flipping side when it is scored again with
     rounding differences of a few ulps (another batch size, another BLAS
-    path). The scores the threshold was set on are kept in
-    ``calibration_scores_`` so that :meth:`score_percentile` can turn any
-    score into a calibrated, p-value-like number. :meth:`calibrate` sets the
+    path).
+
+    The training scores are in-sample for the detectors whose fit does not
+    depend on the training points (Energy, MaxSoftmax, MaxLogit: they only
+    read the logits). A detector whose fit adapts to its training points
+    would score them higher than new samples and reject far more than
+    ``alpha`` of new data; it sets the threshold on scores that do not see
+    the point they score: leave-one-out (KNNDetector) or out-of-fold
+    (Mahalanobis, DIME, ViM: 10 folds, dealt round-robin in order of class,
+    each scored by a copy of the detector fitted on the others). The
+    final detector is still fitted on all the data, and the threshold is
+    deterministic (no random folds). The scores the threshold was set on are
+    kept in ``calibration_scores_`` so that :meth:`score_percentile` can turn
+    any score into a calibrated, p-value-like number. :meth:`calibrate` sets the
     threshold again, by the same rule, on held-out samples.
 
     Parameters
@@ -241,7 +268,7 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         Z = self._inputs(X, reset=True)
         y = self._fit_targets(X, y, Z.shape[0])
         self._fit(Z, y)
-        self._set_threshold(self._training_scores(Z))
+        self._set_threshold(self._training_scores(Z, y))
         return self
 
     def _fit(self, Z, y):
@@ -251,9 +278,19 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
         """Return the ``y`` that ``_fit`` receives; most detectors ignore it."""
         return y
 
-    def _training_scores(self, Z):
-        """Scores the threshold is set on (leave-one-out detectors override)."""
+    #: Whether the fit adapts to the training points, so that the threshold
+    #: must come from out-of-fold scores (see ``_crossfit``).
+    _cross_fit: bool = False
+
+    def _training_scores(self, Z, y):
+        """Scores the threshold is set on: in-sample, or out-of-fold."""
+        if self._cross_fit:
+            return out_of_fold_scores(self, Z, y, self._fold_overrides())
         return self._score(Z)
+
+    def _fold_overrides(self):
+        """Parameters the out-of-fold copies take from this fit (none here)."""
+        return {}
 
     def calibrate(self: _DetectorT, X: ArrayLike) -> _DetectorT:
         """Reset the threshold from held-out in-distribution samples.
@@ -297,7 +334,8 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
     def _set_threshold(self, scores):
         scores = np.sort(np.asarray(scores, dtype=np.float64))
         # floor(alpha * n), robust to rounding (alpha=0.29, n=100 gives 29).
-        k = math.floor(self.alpha * scores.size + 1e-9)
+        # At most n - 1, so that s[k] exists however close alpha is to 1.
+        k = min(math.floor(self.alpha * scores.size + 1e-9), scores.size - 1)
         below = scores[k - 1] if k > 0 else scores[0] - (scores[1] - scores[0])
         self.calibration_scores_ = scores
         self.threshold_ = float(below + (scores[k] - below) / 2.0)

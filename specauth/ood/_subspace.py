@@ -7,12 +7,13 @@ the number of samples (no ``n x n`` matrix, no SVD of the full data).
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
 from scipy.linalg import eigh
 
-__all__ = ["scatter_matrix", "sorted_eigh", "resolve_n_components"]
+__all__ = ["cap_to_samples", "scatter_matrix", "sorted_eigh", "resolve_n_components"]
 
 
 def scatter_matrix(X: np.ndarray, center: np.ndarray, batch_size: int) -> np.ndarray:
@@ -115,3 +116,47 @@ def resolve_n_components(
     ratio = np.cumsum(eigenvalues) / total
     k = int(np.searchsorted(ratio, n_components * (1.0 - 1e-12), side="left")) + 1
     return min(k, max_components)
+
+
+def cap_to_samples(
+    k: int, limit: int, n_samples: int, n_features: int, owner: str
+) -> int:
+    """Lower a subspace dimension ``k`` to ``limit``, warning when it must.
+
+    The principal subspace of ``n_samples`` training points cannot hold more
+    than about ``n_samples`` meaningful directions: beyond that the training
+    data have no residual left, and a residual-based score rejects every new
+    sample.
+
+    Parameters
+    ----------
+    k : int
+        Dimension asked for (or resolved from a fraction).
+    limit : int
+        Largest dimension the training data support.
+    n_samples, n_features : int
+        Shape of the training data, for the message.
+    owner : str
+        Detector name, for the message.
+
+    Returns
+    -------
+    k : int
+        ``min(k, limit)``; a ``UserWarning`` is emitted when it is lower.
+
+    Examples
+    --------
+    >>> cap_to_samples(3, 10, 20, 8, "ViM")
+    3
+    """
+    if k <= limit:
+        return k
+    warnings.warn(
+        f"{owner}: {n_samples} training samples are few for features of width "
+        f"{n_features}; the principal subspace is lowered from {k} to {limit} "
+        "dimensions so that the training data keep a residual. Use more "
+        "samples (several times the width) or a smaller `n_components`.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return limit

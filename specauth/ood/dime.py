@@ -9,7 +9,12 @@ import numpy as np
 
 from specauth._validation import Interval
 from specauth.ood._base import BaseDetector
-from specauth.ood._subspace import resolve_n_components, scatter_matrix, sorted_eigh
+from specauth.ood._subspace import (
+    cap_to_samples,
+    resolve_n_components,
+    scatter_matrix,
+    sorted_eigh,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -23,7 +28,7 @@ def dime_score(
     components: np.ndarray,
     *,
     explained_variance: np.ndarray | None = None,
-    residual_variance: float | None = None,
+    noise_variance: float | None = None,
     batch_size: int = 1024,
 ) -> np.ndarray:
     """Return minus the distance of each sample to a linear hyperplane.
@@ -33,11 +38,13 @@ def dime_score(
     coordinates in the hyperplane) and the residual ``r = d - V^T t``:
 
     - by default the distance is ``||r||`` (DIME);
-    - with ``explained_variance`` and ``residual_variance`` given it is
+    - with ``explained_variance`` and ``noise_variance`` given it is
       ``sqrt(sum_j t_j**2 / explained_variance[j] + ||r||**2 /
-      residual_variance)``: the Mahalanobis distance of the projection
-      within the hyperplane combined, as a root of a sum of squares, with the
-      residual distance normalised by its mean square on the training data.
+      noise_variance)``: the Mahalanobis distance of the projection within
+      the hyperplane combined, as a root of a sum of squares, with the
+      residual distance normalised by the residual variance *per discarded
+      dimension*, as in probabilistic PCA (each of the two terms then sums
+      about 1 per dimension it covers).
 
     Parameters
     ----------
@@ -49,8 +56,9 @@ def dime_score(
         Orthonormal directions spanning it.
     explained_variance : ndarray of shape (n_components,), default=None
         Variance of the training data along each component (> 0).
-    residual_variance : float, default=None
-        Mean squared residual norm of the training data (> 0).
+    noise_variance : float, default=None
+        Residual variance per discarded dimension of the training data (> 0),
+        as probabilistic PCA estimates it.
     batch_size : int, default=1024
         Rows processed at a time.
 
@@ -76,7 +84,7 @@ def dime_score(
         squared = np.einsum("ij,ij->i", residual, residual)
         if explained_variance is not None:
             within = np.sum(coords**2 / explained_variance, axis=1)
-            squared = within + squared / residual_variance
+            squared = within + squared / noise_variance
         scores[start:stop] = -np.sqrt(squared)
     return scores
 
@@ -94,13 +102,18 @@ class DIME(BaseDetector):
     With ``mahalanobis=True`` the score also accounts for *where* on the
     hyperplane the projection falls, as chemometrics does by pairing the
     distance to the model (DModX) with Hotelling's T^2, the idea DIME builds
-    on: ``score = -sqrt(T2 + ||r||**2 / residual_variance_)`` where ``T2 =
+    on: ``score = -sqrt(T2 + ||r||**2 / noise_variance_)`` where ``T2 =
     sum_j t_j**2 / explained_variance_[j]`` is the squared Mahalanobis
     distance of the projection (``t = V (x - mean_)``) within the hyperplane,
-    and the squared residual is divided by its mean on the training data, so
-    each term is about 1 per dimension on the training data. Variances are
-    floored at ``1e-12`` times the total variance (at 1 when the training
-    data are constant).
+    and ``noise_variance_`` is the residual variance per discarded dimension,
+    as in probabilistic PCA (Tipping & Bishop, 1999): the discarded
+    eigenvalues averaged over the ``min(n_features, n_samples - 1) -
+    n_components_`` discarded directions the training data can span. On the
+    training data, ``T2`` is about ``n_components_`` and the residual term
+    about the number of discarded directions: every dimension weighs the
+    same, so a sample off the hyperplane is not swamped by the in-plane
+    term. Variances are floored at ``1e-12`` times the total variance (at 1
+    when the training data are constant).
 
     The fit is memory-bounded: the ``n_features x n_features`` scatter matrix
     of the mean-centred data is accumulated ``batch_size`` rows at a time and
@@ -109,14 +122,20 @@ class DIME(BaseDetector):
 
     %(inputs_features)s
 
-    %(threshold_rule)s
+    %(threshold_rule_cross_fit)s
+
+    The hyperplane must leave a residual: ``n_components_`` is at most
+    ``n_features - 1`` (0 on features of width 1: the distance to the mean),
+    and at most ``n_samples - 2`` (the centred training data span at most
+    ``n_samples - 1`` directions); past the latter bound it is lowered with
+    a ``UserWarning`` that says few samples were given for the width.
 
     Parameters
     ----------
     n_components : int or float, default=0.95
-        Dimension of the hyperplane: an int in ``[1, n_features]``, or a float
-        in (0, 1], the smallest number of components explaining at least
-        that fraction of the variance.
+        Dimension of the hyperplane: an int in ``[1, n_features - 1]``, or a
+        float in (0, 1], the smallest number of components explaining at
+        least that fraction of the variance (at most ``n_features - 1``).
     mahalanobis : bool, default=False
         Add the Mahalanobis distance within the hyperplane (see above).
     batch_size : int, default=1024
@@ -137,6 +156,9 @@ class DIME(BaseDetector):
     residual_variance_ : float
         Mean squared distance of the training data to the hyperplane
         (denominator ``n - 1``).
+    noise_variance_ : float
+        ``residual_variance_`` per discarded direction: divided by
+        ``max(min(n_features, n_samples - 1) - n_components_, 1)``.
     n_components_ : int
         Number of components kept.
     %(threshold_attributes)s
@@ -153,6 +175,8 @@ class DIME(BaseDetector):
     .. [1] R. Sjögren, J. Trygg, "Out-of-Distribution Example Detection in
        Deep Neural Networks using Distance to Modelled Embedding",
        arXiv:2108.10673, 2021.
+    .. [2] M. E. Tipping, C. M. Bishop, "Probabilistic Principal Component
+       Analysis", J. R. Stat. Soc. B 61(3), 1999.
 
     Examples
     --------
@@ -193,18 +217,29 @@ class DIME(BaseDetector):
         self.mahalanobis = mahalanobis
         self.batch_size = batch_size
 
+    _cross_fit = True
+
     def _fit(self, Z, y):
         n_samples, n_features = Z.shape
         mean = Z.mean(axis=0)
         values, vectors = sorted_eigh(scatter_matrix(Z, mean, self.batch_size))
-        k = resolve_n_components(self.n_components, values, n_features, "DIME")
+        top = max(n_features - 1, 1)
+        k = resolve_n_components(self.n_components, values, top, "DIME")
+        k = min(k, n_features - 1)  # width 1: the "hyperplane" is the mean
+        k = cap_to_samples(k, max(n_samples - 2, 0), n_samples, n_features, "DIME")
         total = values.sum()
         self.mean_ = mean
         self.components_ = np.ascontiguousarray(vectors[:, :k].T)
         self.explained_variance_ = values[:k] / (n_samples - 1)
         self.explained_variance_ratio_ = values[:k] / total if total > 0 else values[:k]
         self.residual_variance_ = float(values[k:].sum() / (n_samples - 1))
+        n_discarded = max(min(n_features, n_samples - 1) - k, 1)
+        self.noise_variance_ = self.residual_variance_ / n_discarded
         self.n_components_ = k
+
+    def _fold_overrides(self):
+        # The copies fitted on 9 folds keep the dimension of the final fit.
+        return {"n_components": self.n_components_}
 
     def _score(self, Z):
         extra = {}
@@ -214,7 +249,7 @@ class DIME(BaseDetector):
             floor = 1e-12 * total if total > 0 else 1.0
             extra = {
                 "explained_variance": np.maximum(self.explained_variance_, floor),
-                "residual_variance": max(self.residual_variance_, floor),
+                "noise_variance": max(self.noise_variance_, floor),
             }
         return dime_score(
             Z, self.mean_, self.components_, batch_size=self.batch_size, **extra

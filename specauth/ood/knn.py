@@ -197,7 +197,7 @@ class KNNDetector(BaseDetector):
             )
         self.reference_ = l2_normalize(Z)
 
-    def _training_scores(self, Z):
+    def _training_scores(self, Z, y):
         return knn_score(
             self.reference_,
             self.reference_,

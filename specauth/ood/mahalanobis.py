@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +99,11 @@ class Mahalanobis(BaseDetector):
     1024 rows, without modifying ``clf``; there, if ``y`` is None, the
     classes predicted by ``clf.predict(X)`` are used instead.
 
-    %(threshold_rule)s
+    %(threshold_rule_cross_fit)s
+
+    With fewer training samples than features (more exactly, ``n - n_classes
+    < n_features``) the covariance is singular and only ``reg`` keeps it
+    invertible; ``fit`` then emits a ``UserWarning``.
 
     Parameters
     ----------
@@ -165,6 +170,8 @@ class Mahalanobis(BaseDetector):
         self.reg = reg
         self.batch_size = batch_size
 
+    _cross_fit = True
+
     def _fit_targets(self, X, y, n_samples):
         if y is None and self.model is not None:
             y = self._model_call("predict", X)
@@ -196,6 +203,15 @@ class Mahalanobis(BaseDetector):
         covariance = scatter / Z.shape[0]
         ridge = np.trace(covariance) / Z.shape[1]
         covariance += self.reg * (ridge if ridge > 0 else 1.0) * np.eye(Z.shape[1])
+        if Z.shape[0] - classes.size < Z.shape[1]:
+            warnings.warn(
+                f"Mahalanobis: {Z.shape[0]} training samples in {classes.size} "
+                f"classes leave the covariance of {Z.shape[1]} features singular; "
+                "only `reg` makes it invertible and the distances depend on it. "
+                "Use more samples or a smaller embedding.",
+                UserWarning,
+                stacklevel=3,
+            )
         self.classes_ = classes
         self.means_ = means
         self.covariance_ = covariance

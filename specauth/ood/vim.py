@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy.linalg import pinv
 from scipy.special import logsumexp
 
 from specauth._validation import Interval
 from specauth.ood._base import BaseDetector
-from specauth.ood._subspace import resolve_n_components, scatter_matrix, sorted_eigh
+from specauth.ood._subspace import (
+    cap_to_samples,
+    resolve_n_components,
+    scatter_matrix,
+    sorted_eigh,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-__all__ = ["ViM", "vim_score"]
+__all__ = ["PINV_RTOL", "ViM", "vim_score"]
+
+PINV_RTOL = 1e-6
+"""Relative cutoff of the pseudo-inverse giving ViM's origin.
+
+Singular values of the last layer's kernel below ``PINV_RTOL`` times the
+largest are treated as 0. A softmax head is often rank-deficient (its columns
+nearly sum to zero, since adding a constant to every logit changes no
+prediction); numpy's default cutoff (about ``1e-15`` relative) would invert
+the rounding noise left in such a direction -- float32 weights carry a
+relative precision of about ``1e-7`` -- and send the origin to ``1e16``.
+``1e-6`` sits above float32 noise and far below any direction the head
+actually uses.
+"""
 
 
 def vim_score(
@@ -41,7 +61,7 @@ def vim_score(
     bias : ndarray of shape (n_classes,)
         Its bias.
     origin : ndarray of shape (n_features,)
-        ``-pinv(weight.T) @ bias``.
+        ``-pinv(weight.T) @ bias`` (see ``PINV_RTOL``).
     residual_basis : ndarray of shape (n_features, n_residual)
         Orthonormal basis of the residual space.
     scale : float
@@ -74,14 +94,18 @@ class ViM(BaseDetector):
     feature vector lies *outside* the principal subspace of the training
     features. With the last layer ``logits = z @ W + b``:
 
-    1. origin ``u = -pinv(W^T) b`` (the point whose logits are all 0);
+    1. origin ``u = -pinv(W^T) b`` (the point whose logits are all 0, or
+       nearest to it), with singular values of ``W`` below ``1e-6`` times the
+       largest treated as 0 (see ``PINV_RTOL``);
     2. principal subspace: the ``n_components`` leading eigenvectors of
        ``sum_i (z_i - u)(z_i - u)^T / n`` (training features centred at
        ``u``, as in the paper), accumulated ``batch_size`` rows at a time;
     3. residual norm ``||(z - u)`` projected on the other eigenvectors ``||``;
     4. ``virtual_logit_scale_ = mean(max logit) / mean(residual norm)`` on the
        training data (the paper's ``alpha``; renamed, since ``alpha`` is the
-       rejection fraction here);
+       rejection fraction here); ``fit`` warns when it is ``<= 0`` (a mean
+       max logit ``<= 0``), which turns the residual into evidence *for*
+       being in-distribution;
     5. ``score = logsumexp(logits) - virtual_logit_scale_ * residual``, so
        **higher = more in-distribution**. The paper's softmax probability of
        the virtual logit is ``1 / (1 + exp(score))``, a decreasing function of
@@ -96,7 +120,13 @@ class ViM(BaseDetector):
     logits), ``X`` holds spectra and the detector calls ``clf.transform`` in
     batches of 1024 rows, without modifying ``clf``.
 
-    %(threshold_rule)s
+    %(threshold_rule_cross_fit)s
+
+    The subspace must be estimated from enough samples: ``n_components_`` is
+    at most ``n_samples // 2`` (with fewer samples than dimensions, the
+    training features would have no residual at all, the scale would blow
+    up and every new sample would be rejected); a larger value is lowered
+    to it with a ``UserWarning``.
 
     Parameters
     ----------
@@ -104,7 +134,8 @@ class ViM(BaseDetector):
         Dimension of the principal subspace: an int in ``[1, n_features -
         1]``, a float in (0, 1] (smallest number of components explaining that
         fraction of the variance, at most ``n_features - 1``), or None for
-        ``n_features // 2`` (about the ratio the paper uses, 1000 of 2048).
+        ``n_features // 2`` (about the ratio the paper uses, 1000 of 2048);
+        in each case at most ``n_samples // 2``.
     weight : array-like of shape (n_features, n_classes) or None, default=None
         Kernel of the last Dense layer, when ``model`` is None.
     bias : array-like of shape (n_classes,) or None, default=None
@@ -236,16 +267,19 @@ class ViM(BaseDetector):
                 f"non-empty residual); got width {n_features}."
             )
 
+    _cross_fit = True
+
     def _fit(self, Z, y):
         weight, bias = self._last_layer()
         n_samples, n_features = Z.shape
         self._check_layer(weight, bias, n_features)
-        origin = -np.linalg.pinv(weight.T) @ bias
+        origin = -pinv(weight.T, atol=0.0, rtol=PINV_RTOL) @ bias
         scatter = scatter_matrix(Z, origin, self.batch_size) / n_samples
         values, vectors = sorted_eigh(scatter)
         k = self.n_components
         k = max(n_features // 2, 1) if k is None else k
         k = resolve_n_components(k, values, n_features - 1, "ViM")
+        k = cap_to_samples(k, max(n_samples // 2, 1), n_samples, n_features, "ViM")
         basis = np.ascontiguousarray(vectors[:, k:])
         residual = np.linalg.norm((Z - origin) @ basis, axis=1).mean()
         if not residual > 0:
@@ -258,8 +292,22 @@ class ViM(BaseDetector):
         self.origin_ = origin
         self.residual_basis_ = basis
         self.n_components_ = k
-        self.virtual_logit_scale_ = float((Z @ weight + bias).max(axis=1).mean())
-        self.virtual_logit_scale_ /= float(residual)
+        max_logit = float((Z @ weight + bias).max(axis=1).mean())
+        self.virtual_logit_scale_ = max_logit / float(residual)
+        if not self.virtual_logit_scale_ > 0:
+            warnings.warn(
+                f"ViM: the mean largest logit of the training data is {max_logit:.4g}"
+                f", so the virtual-logit scale is {self.virtual_logit_scale_:.4g} "
+                "<= 0 and a larger residual scores *more* in-distribution. Shift "
+                "the bias of the last layer (it changes no prediction) or use "
+                "another detector.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _fold_overrides(self):
+        # The copies fitted on 9 folds keep the dimension of the final fit.
+        return {"n_components": self.n_components_}
 
     def _score(self, Z):
         return vim_score(

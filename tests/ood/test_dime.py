@@ -54,11 +54,12 @@ def test_fraction_picks_smallest_k_explaining_it(data):
         )
 
 
-def test_full_rank_hyperplane_has_no_residual(data):
+def test_fraction_one_keeps_a_residual(data):
+    # A full-rank "hyperplane" would score every sample 0 (issue 14).
     train, test = data
     det = DIME(n_components=1.0).fit(train)
-    assert det.n_components_ == 6
-    np.testing.assert_allclose(det.score_samples(test), 0.0, atol=1e-10)
+    assert det.n_components_ == 5
+    assert np.all(det.score_samples(test) < 0)
 
 
 def test_mahalanobis_variant_matches_formula(data):
@@ -66,12 +67,14 @@ def test_mahalanobis_variant_matches_formula(data):
     k = 2
     mean, components, variance, _ = _svd_reference(train, k)
     residual_var = variance[k:].sum()
+    noise_var = variance[k:].mean()  # probabilistic PCA: per discarded dimension
     t = (test - mean) @ components.T
     r2 = np.sum(_residual(test, mean, components) ** 2, axis=1)
-    expected = -np.sqrt(np.sum(t**2 / variance[:k], axis=1) + r2 / residual_var)
+    expected = -np.sqrt(np.sum(t**2 / variance[:k], axis=1) + r2 / noise_var)
     det = DIME(n_components=k, mahalanobis=True).fit(train)
     np.testing.assert_allclose(det.score_samples(test), expected, rtol=1e-9)
     assert det.residual_variance_ == pytest.approx(residual_var)
+    assert det.noise_variance_ == pytest.approx(noise_var)
 
 
 @pytest.mark.parametrize("mahalanobis", [False, True])
@@ -84,8 +87,10 @@ def test_batch_size_does_not_change_results(data, mahalanobis):
     assert small.threshold_ == pytest.approx(large.threshold_)
 
 
-def test_n_components_larger_than_width(data):
-    with pytest.raises(ValueError, match=r"`n_components` must be <= 6.*got 7"):
+def test_n_components_must_leave_a_residual(data):
+    with pytest.raises(ValueError, match=r"`n_components` must be <= 5.*got 6"):
+        DIME(n_components=6).fit(data[0])
+    with pytest.raises(ValueError, match=r"`n_components` must be <= 5.*got 7"):
         DIME(n_components=7).fit(data[0])
 
 
