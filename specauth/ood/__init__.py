@@ -7,7 +7,10 @@ inlier, -1 outlier) and ``score_percentile(X)`` (calibrated on the training
 scores). ``alpha`` is the fraction of the training data rejected, and every
 detector sets its threshold the same way: the ``floor(alpha * n)`` lowest
 training scores are rejected, and ``threshold_`` lies halfway between the
-last rejected and the first kept training score.
+last rejected and the first kept training score. Detectors whose fit adapts
+to the training points score them out-of-sample for this (KNNDetector
+leave-one-out; Mahalanobis, DIME and ViM out-of-fold), so that about
+``alpha`` of new in-distribution samples are rejected too.
 
 Each detector is registered under a short name (the one the command line
 takes): :func:`list_detectors`, :func:`get_detector`, :func:`make_detector`.

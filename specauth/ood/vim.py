@@ -187,8 +187,9 @@ class ViM(BaseDetector):
     >>> det = ViM(n_components=2, weight=weight, bias=bias).fit(features)
     >>> det.residual_basis_.shape
     (4, 2)
-    >>> int((det.predict(features) == -1).sum())
-    5
+    >>> new = np.array([[1.0, -2.0, 0.05, 0.0], [1.0, -2.0, 2.0, 2.0]])
+    >>> det.predict(new)  # the second lies far outside the principal plane
+    array([ 1, -1])
     """
 
     _parameter_constraints = {

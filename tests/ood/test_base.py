@@ -349,3 +349,11 @@ def test_shared_docstring_paragraphs_are_filled_in():
         doc = cls.__doc__
         assert "%(" not in doc, cls.__name__
         assert "alpha : float, default=0.05\n        Fraction of the training" in doc
+
+
+def test_alpha_next_to_one_rejects_all_but_the_best_point():
+    # floor(alpha * n + 1e-9) reached n and indexed past the scores (issue 14).
+    logits = np.array([[1.0], [2.0], [3.0]])
+    det = MaxLogit(alpha=1.0 - 1e-12).fit(logits)
+    assert det.threshold_ == 2.5
+    np.testing.assert_array_equal(det.predict(logits), [-1, -1, 1])

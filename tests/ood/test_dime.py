@@ -106,3 +106,51 @@ def test_constant_features_do_not_fail():
     assert np.isfinite(det.calibration_scores_).all()
     assert det.score_samples([[1.0, 1.0, 1.0]])[0] == 0.0
     assert det.predict([[1.0, 1.0, 5.0]])[0] == -1
+
+
+def test_n_components_is_capped_by_the_number_of_samples():
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(10, 30))
+    with pytest.warns(UserWarning, match="lowered from 20 to 8"):
+        det = DIME(n_components=20).fit(train)
+    assert det.n_components_ == 8
+    assert np.all(det.score_samples(rng.normal(size=(5, 30))) < 0)
+
+
+def test_mahalanobis_residual_is_not_swamped_by_the_plane():
+    # Data on a 6-dim plane of a 40-dim space (small noise off it); outliers
+    # sit on the plane's training cloud, moved off it. The residual term was
+    # divided by its *total* mean square, the in-plane term by per-dimension
+    # variances: AUROC fell from ~1 (plain DIME) to ~0.6.
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    basis = np.linalg.qr(rng.normal(size=(40, 6)))[0].T
+    scales = np.array([8.0, 6.0, 5.0, 4.0, 3.0, 2.0])
+
+    def inliers(n):
+        return (rng.normal(size=(n, 6)) * scales) @ basis + 0.3 * rng.normal(
+            size=(n, 40)
+        )
+
+    train, test = inliers(400), inliers(300)
+    off = rng.normal(size=(300, 40))
+    off -= off @ basis.T @ basis
+    off *= 4.0 / np.linalg.norm(off, axis=1, keepdims=True)  # 4 = 0.6 noise norms
+    outliers = inliers(300) + off
+    labels = np.r_[np.ones(300), np.zeros(300)]
+    plain = DIME(n_components=6).fit(train)
+    maha = DIME(n_components=6, mahalanobis=True).fit(train)
+    auc_plain = roc_auc_score(labels, plain.score_samples(np.vstack([test, outliers])))
+    auc_maha = roc_auc_score(labels, maha.score_samples(np.vstack([test, outliers])))
+    assert auc_plain > 0.95
+    assert auc_maha > auc_plain - 0.05
+    # Against numpy: per-dimension residual variance as in probabilistic PCA.
+    mean = train.mean(axis=0)
+    _, s, vt = np.linalg.svd(train - mean, full_matrices=False)
+    variance = s**2 / (train.shape[0] - 1)
+    d = outliers - mean
+    t = d @ vt[:6].T
+    r2 = np.sum((d - t @ vt[:6]) ** 2, axis=1)
+    expected = -np.sqrt(np.sum(t**2 / variance[:6], 1) + r2 / variance[6:].mean())
+    np.testing.assert_allclose(maha.score_samples(outliers), expected, rtol=1e-8)

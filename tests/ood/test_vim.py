@@ -108,3 +108,50 @@ def test_model_reads_the_last_dense_layer(fitted_cnn, spectra):
         rtol=1e-4,
         atol=1e-4,
     )
+
+
+def _softmax_head(n_features, n_classes, seed=0):
+    """A float32 head whose columns sum to zero, as softmax training leaves it."""
+    rng = np.random.default_rng(seed)
+    weight = rng.normal(size=(n_features, n_classes))
+    weight -= weight.mean(axis=1, keepdims=True)
+    return weight.astype(np.float32), rng.normal(size=n_classes).astype(np.float32)
+
+
+def test_origin_ignores_a_bias_shift_of_a_rank_deficient_head():
+    # Adding -20 to every bias changes no prediction; numpy's default pinv
+    # cutoff inverted the float32 noise and moved the origin to ~1e16.
+    weight, bias = _softmax_head(16, 4)
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(200, 16)) + 3.0
+    det = ViM(n_components=6, weight=weight, bias=bias).fit(features)
+    shifted = ViM(n_components=6, weight=weight, bias=bias - 20.0).fit(features)
+    np.testing.assert_allclose(shifted.origin_, det.origin_, atol=1e-5)
+    # Reference: least squares on the 3 directions the head actually uses.
+    u, s, vt = np.linalg.svd(weight.T.astype(np.float64), full_matrices=False)
+    kept = s > 1e-6 * s[0]
+    reference = -(vt[kept].T / s[kept]) @ (u[:, kept].T @ bias.astype(np.float64))
+    assert kept.sum() == 3
+    np.testing.assert_allclose(det.origin_, reference, atol=1e-9)
+    assert np.abs(det.origin_).max() < 10.0
+
+
+def test_non_positive_scale_warns(toy):
+    with pytest.warns(UserWarning, match="virtual-logit scale"):
+        ViM(weight=toy.weight, bias=toy.bias - 100.0).fit(toy.features)
+
+
+def test_subspace_is_capped_by_the_number_of_samples():
+    # n <= d/2: the training features had no residual (1e-13), the scale was
+    # 1.5e13 and every new sample was rejected.
+    rng = np.random.default_rng(0)
+    weight, bias = rng.normal(size=(64, 3)), np.zeros(3)
+    means = 4.0 * rng.normal(size=(3, 64))
+    y = np.arange(30) % 3
+    train = means[y] + rng.normal(size=(30, 64))
+    test = means[np.arange(600) % 3] + rng.normal(size=(600, 64))
+    with pytest.warns(UserWarning, match="lowered from 32 to 15"):
+        det = ViM(weight=weight, bias=bias, alpha=0.1).fit(train, y)
+    assert det.n_components_ == 15
+    assert det.virtual_logit_scale_ < 1e3
+    assert np.mean(det.predict(test) == -1) <= 0.3
