@@ -3,11 +3,12 @@
 A saved folder holds
 
 - ``config.json``: the format version, library versions, a summary of the
-  data (input shape, points per spectrum, classes, preprocessing steps) and
-  the estimator as a tree of nodes: each holds a class path, the ``__init__``
-  parameters and the fitted attributes. Nested estimators (Pipeline steps, the
-  classifier and detector of an ``OpenSetClassifier``, a detector's ``model``)
-  are nodes of their own;
+  data (input shape, points per spectrum, classes, preprocessing steps), the
+  sha256 and size of ``arrays.npz`` and of each network file (``files``,
+  from format version 2) and the estimator as a tree of nodes: each holds a
+  class path, the ``__init__`` parameters and the fitted attributes. Nested
+  estimators (Pipeline steps, the classifier and detector of an
+  ``OpenSetClassifier``, a detector's ``model``) are nodes of their own;
 - ``arrays.npz``: every array attribute (read with ``allow_pickle=False``),
   detector state included;
 - ``network.keras``: the Keras network of the CNN estimator (further networks,
@@ -21,6 +22,13 @@ Only specauth estimators, scikit-learn's ``Pipeline`` and a short list of
 scikit-learn preprocessing classes whose fitted state is plain numbers and
 arrays (:data:`SKLEARN_CLASSES`) are accepted, when saving and when loading,
 so a tampered config cannot make the loader import or run arbitrary code.
+
+Loading checks each file before it trusts it: sizes before allocating, the
+sha256 manifest, and the restored parts against each other (see
+:mod:`specauth.hub._folder_checks` for the rules and their caps). Saving
+never deletes a file it did not write (see :mod:`specauth.hub._folder_write`).
+Format version 1 folders (written before the manifest) still load, with every
+check but the sha256 one.
 """
 
 from __future__ import annotations
@@ -34,7 +42,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from specauth._state import get_fitted_state, set_fitted_state
+from specauth._state import get_fitted_state
+from specauth._validation import check_bool
+from specauth.hub import _folder_checks as checks
+from specauth.hub._folder_write import place_parts, previous_parts, scratch_folder
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = ["save_pretrained", "load_pretrained", "FORMAT_VERSION", "SKLEARN_CLASSES"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PIPELINE = "sklearn.pipeline.Pipeline"
 SKLEARN_CLASSES = (
     "sklearn.preprocessing.StandardScaler",
@@ -201,11 +212,14 @@ def save_pretrained(
     *,
     metrics: Mapping[str, float] | None = None,
     dataset: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Save a fitted specauth estimator or Pipeline to ``directory``.
 
     Writes ``config.json``, ``arrays.npz``, ``network.keras`` (for CNN
-    estimators) and a model card ``README.md``; nothing is pickled.
+    estimators) and a model card ``README.md``; nothing is pickled. The files
+    are written into a temporary folder beside ``directory`` and then moved
+    into it, so a save that fails leaves the folder as it was.
 
     Parameters
     ----------
@@ -214,12 +228,18 @@ def save_pretrained(
         a transformer, a detector, an ``OpenSetClassifier``) or a ``Pipeline``
         of them and of the scikit-learn classes in :data:`SKLEARN_CLASSES`.
     directory : str or path-like
-        Folder to write (created if needed; existing files are overwritten).
+        Folder to write: a new or empty folder, or one holding a specauth
+        model (its parts are replaced; a ``network_<n>.keras`` that the old
+        model's config names and the new model lacks is removed; other files
+        are kept). Any other non-empty folder needs ``overwrite=True``.
     metrics : dict of str to float, default=None
         Evaluation results for the model card and the config, e.g.
         ``{"accuracy": 0.98, "auroc": 0.99}`` (closed-set accuracy, OOD AUROC).
     dataset : str, default=None
         Name of the training data set, for the model card.
+    overwrite : bool, default=False
+        Write into a non-empty folder that holds no specauth model. Only the
+        files listed above are replaced; nothing else is deleted.
 
     Returns
     -------
@@ -230,7 +250,10 @@ def save_pretrained(
     ------
     TypeError
         If the estimator, one of its steps or parameters cannot be saved
-        without pickle (the message names it).
+        without pickle (the message names it), or ``overwrite`` is not a bool.
+    ValueError
+        If ``directory`` is a file, or a non-empty folder holding no specauth
+        model and ``overwrite`` is False.
 
     Examples
     --------
@@ -246,30 +269,41 @@ def save_pretrained(
     from specauth.hub.model_card import _check_metrics, _describe, make_model_card
 
     metrics = _check_metrics(metrics)
+    check_bool("overwrite", overwrite)
     versions = _versions()
     # Validates the arguments and fitted state before anything is written.
     card = make_model_card(
         estimator, metrics=metrics, dataset=dataset, versions=versions
     )
     path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
-    for stale in path.glob("network_*.keras"):
-        if _NETWORK_NAME.fullmatch(stale.name):
-            stale.unlink()
-    writer = _Writer(path)
-    root = writer.node(estimator)
+    previous = previous_parts(path, overwrite=overwrite)
     config = {
         "format_version": FORMAT_VERSION,
         "versions": versions,
         "data": _describe(estimator),
         "metrics": metrics,
         "dataset": dataset,
+    }
+    with scratch_folder(path) as scratch:
+        written = _write_parts(estimator, scratch, config, card)
+        place_parts(scratch, path, written, previous)
+    return path
+
+
+def _write_parts(estimator, folder, config, card):
+    """Write the model's files into ``folder``; return their names."""
+    writer = _Writer(folder)
+    root = writer.node(estimator)
+    np.savez(folder / "arrays.npz", **writer.arrays)
+    parts = ["arrays.npz", *(name for name, _ in writer.networks.values())]
+    config = {
+        **config,
+        "files": {name: checks.file_entry(folder / name) for name in parts},
         "root": root,
     }
-    np.savez(path / "arrays.npz", **writer.arrays)
-    (path / "config.json").write_text(json.dumps(config, indent=2))
-    (path / "README.md").write_text(card, encoding="utf-8")
-    return path
+    (folder / "README.md").write_text(card, encoding="utf-8")
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    return [*parts, "README.md", "config.json"]
 
 
 def _versions():
@@ -286,202 +320,19 @@ def _versions():
     return out
 
 
-def _resolve(class_path, kind="estimator"):
-    """Import an allowed class named in a config; refuse everything else."""
-    from sklearn.base import BaseEstimator
-
-    if not isinstance(class_path, str):
-        raise ValueError(
-            f"Malformed config: a class path must be a str; got {class_path!r}."
-        )
-    sklearn_ok = class_path in SKLEARN_CLASSES or class_path == _PIPELINE
-    parts = class_path.split(".")
-    if not (sklearn_ok or parts[0] == "specauth") or any(
-        p.startswith("__") or not p.isidentifier() for p in parts
-    ):
-        raise ValueError(
-            f"Refusing to load class {class_path!r}: only specauth classes, "
-            f"{_PIPELINE} and {', '.join(SKLEARN_CLASSES)} may appear in a "
-            "saved config."
-        )
-    module_name, _, attr = class_path.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as err:
-        raise ValueError(f"Unknown class {class_path!r} in the saved config.") from err
-    specauth_class = isinstance(cls, type) and cls.__module__.startswith("specauth.")
-    if not (sklearn_ok or specauth_class):
-        raise ValueError(
-            f"Refusing to load {class_path!r}: it is not a class defined by specauth."
-        )
-    is_estimator = issubclass(cls, BaseEstimator)
-    if kind == "estimator" and not is_estimator:
-        raise ValueError(
-            f"Refusing to load {class_path!r} as an estimator: it is not one."
-        )
-    if kind == "object" and (is_estimator or not hasattr(cls, "get_config")):
-        raise ValueError(
-            f"Refusing to load {class_path!r} as an object: only specauth objects "
-            "with a get_config method (such as CNNFactory) may be rebuilt."
-        )
-    return cls
-
-
-def _read_config(path):
-    if not path.is_dir():
-        raise FileNotFoundError(f"No saved model folder at {str(path)!r}.")
-    config_file = path / "config.json"
-    if not config_file.is_file():
-        raise FileNotFoundError(
-            f"{str(path)!r} is not a saved specauth model: config.json is missing."
-        )
-    try:
-        config = json.loads(config_file.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{config_file} is not valid JSON: {err}") from err
-    if not isinstance(config, dict):
-        raise ValueError(f"{config_file} must hold a JSON object.")
-    found = config.get("format_version")
-    if not isinstance(found, int) or isinstance(found, bool) or found < 1:
-        raise ValueError(
-            f"{config_file} has no valid format version (got {found!r}); it was "
-            "not written by specauth.hub.save_pretrained."
-        )
-    if found > FORMAT_VERSION:
-        raise ValueError(
-            f"{config_file} has format version {found!r}; this specauth reads "
-            f"versions up to {FORMAT_VERSION}. Upgrade specauth to load it."
-        )
-    return config
-
-
-def _build(cls, kwargs, class_path):
-    try:
-        return cls(**kwargs)
-    except TypeError as err:
-        raise ValueError(
-            f"Malformed config: {class_path} does not accept the saved "
-            f"parameters {sorted(kwargs)}: {err}"
-        ) from err
-
-
-class _Reader:
-    """Rebuild estimators from the JSON nodes written by :class:`_Writer`."""
-
-    def __init__(self, path, arrays):
-        self.path = path
-        self.arrays = arrays
-        self.networks = {}
-
-    def array(self, spec):
-        key = spec["__array__"]
-        if not isinstance(key, str) or key not in self.arrays.files:
-            raise ValueError(f"arrays.npz has no array {key!r} named in config.")
-        array = self.arrays[key]
-        return array.astype(object) if spec.get("dtype") == "object" else array
-
-    def value(self, value):
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if "__dict__" in value and isinstance(value["__dict__"], dict):
-            return {k: self.value(v) for k, v in value["__dict__"].items()}
-        if "__array__" in value:
-            return self.array(value)
-        if "__tuple__" in value:
-            return tuple(self.value(v) for v in value["__tuple__"])
-        if "__estimator__" in value:
-            return self.node(value["__estimator__"])
-        if "__object__" in value:
-            spec = value["__object__"]
-            if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-                raise ValueError("Malformed config: an __object__ needs a 'config'.")
-            cls = _resolve(spec.get("class"), kind="object")
-            config = {k: self.value(v) for k, v in spec["config"].items()}
-            return _build(cls, config, spec["class"])
-        if "__network__" in value:
-            return self.network(value["__network__"])
-        return {k: self.value(v) for k, v in value.items()}
-
-    def network(self, name):
-        if not isinstance(name, str) or not _NETWORK_NAME.fullmatch(name):
-            raise ValueError(
-                f"Malformed config: network file {name!r} must be named like "
-                f"{_NETWORK_FILE!r} or 'network_1.keras' (no folders)."
-            )
-        if name not in self.networks:
-            self.networks[name] = _load_network(self.path / name)
-        return self.networks[name]
-
-    def node(self, node):
-        if not isinstance(node, dict) or "class" not in node:
-            raise ValueError("Malformed config: every estimator needs a 'class'.")
-        cls = _resolve(node["class"])
-        if node["class"] == _PIPELINE:
-            steps = node.get("steps")
-            if not isinstance(steps, list) or not all(
-                isinstance(s, list) and len(s) == 2 and isinstance(s[0], str)
-                for s in steps
-            ):
-                raise ValueError("Malformed config: Pipeline 'steps' must be pairs.")
-            if not steps:
-                raise ValueError("Malformed config: Pipeline 'steps' is empty.")
-            return cls([(name, self.node(step)) for name, step in steps])
-        if not all(isinstance(node.get(k), dict) for k in ("params", "state")):
-            raise ValueError(
-                f"Malformed config: {node['class']} needs 'params' and 'state' objects."
-            )
-        for key in node["params"]:
-            if not (key.isidentifier() and key[0].isalpha() and key[-1] != "_"):
-                raise ValueError(
-                    f"Malformed config: {key!r} is not a parameter name of "
-                    f"{node['class']}."
-                )
-        params = {k: self.value(v) for k, v in node["params"].items()}
-        estimator = _build(cls, params, node["class"])
-        state = {k: self.value(v) for k, v in node["state"].items()}
-        for key in state:
-            if not (key.endswith("_") and key[0].isalpha() and key.isidentifier()):
-                raise ValueError(
-                    f"Malformed config: {key!r} is not a fitted attribute name "
-                    "(a public name ending in '_')."
-                )
-        try:
-            return set_fitted_state(estimator, state)
-        except ValueError as err:
-            raise ValueError(f"Malformed config: {err}") from err
-
-
-def _load_network(network_file):
-    import zipfile
-
-    from specauth._lazy import import_keras
-
-    keras = import_keras()
-    import specauth.models.layers  # noqa: F401  (registers custom layers)
-
-    if not network_file.is_file():
-        raise FileNotFoundError(
-            f"{str(network_file.parent)!r} has no {network_file.name} named in "
-            "config.json."
-        )
-    try:
-        return keras.saving.load_model(network_file, compile=False, safe_mode=True)
-    except (ValueError, TypeError, OSError, KeyError, zipfile.BadZipFile) as err:
-        raise ValueError(
-            f"Cannot load {network_file} in Keras safe mode: {err} -- specauth "
-            "never loads a network with safe_mode=False, so a file holding a "
-            "Lambda layer, Python code or unknown custom layers is refused."
-        ) from err
-
-
 def load_pretrained(directory: str | os.PathLike[str]) -> BaseEstimator:
     """Load an estimator or Pipeline written by :func:`save_pretrained`.
 
     Never unpickles: arrays load with ``allow_pickle=False``, the network with
     Keras' safe mode, and only specauth classes, ``Pipeline`` and the classes
-    of :data:`SKLEARN_CLASSES` may be named in the config.
+    of :data:`SKLEARN_CLASSES` may be named in the config. Each file is
+    checked before it is trusted: its size before memory is allocated
+    (``.npy`` headers against the bytes they hold, at most 4 GiB an array;
+    the layer sizes a network's config implies against its weights file), its
+    sha256 against the manifest in ``config.json``, and the restored parts
+    against each other (``classes_`` sorted, unique and as many as the
+    network's outputs; finite thresholds and fitted numbers; per-feature
+    arrays as wide as ``n_features_in_``).
 
     Parameters
     ----------
@@ -498,8 +349,11 @@ def load_pretrained(directory: str | os.PathLike[str]) -> BaseEstimator:
     FileNotFoundError
         If the folder, its config, arrays or network file is missing.
     ValueError
-        If the config is malformed, from a newer format, names a class outside
-        the allowed ones, or the network does not load in safe mode.
+        If a file is damaged, truncated, larger than it declares or than the
+        caps, changed since saving (sha256), or its parts do not fit together;
+        if the config is malformed, from a newer format, names a class outside
+        the allowed ones, or the network does not load in safe mode. The
+        message names the file.
 
     Examples
     --------
@@ -509,12 +363,15 @@ def load_pretrained(directory: str | os.PathLike[str]) -> BaseEstimator:
     >>> load_pretrained(folder)
     LogTransform()
     """
+    from specauth.hub._reader import FolderReader, read_config
+
     path = Path(os.fspath(directory))
-    config = _read_config(path)
+    config = read_config(path)
     if "root" not in config:
         raise ValueError(f"{path / 'config.json'} has no 'root' estimator.")
     arrays_file = path / "arrays.npz"
     if not arrays_file.is_file():
         raise FileNotFoundError(f"{str(path)!r} has no arrays.npz.")
-    with np.load(arrays_file, allow_pickle=False) as arrays:
-        return _Reader(path, arrays).node(config["root"])
+    manifest = checks.check_manifest(path, config)
+    arrays = checks.load_arrays(arrays_file)
+    return FolderReader(path, arrays, manifest).node(config["root"])

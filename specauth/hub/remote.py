@@ -33,6 +33,14 @@ __all__ = ["push_to_hub", "pull_from_hub"]
 # trailing "-"/"."; no "--" or ".."; at most 96 characters per part.
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 _PACKAGE = "specauth[hub]"
+# The files of a saved model folder (see specauth.hub.pretrained).
+_MODEL_FILES = (
+    "config.json",
+    "arrays.npz",
+    "network.keras",
+    "network_*.keras",
+    "README.md",
+)
 _PURPOSE = "share models on the Hugging Face Hub"
 
 
@@ -280,9 +288,12 @@ def pull_from_hub(
 ) -> BaseEstimator:
     """Download a model pushed with :func:`push_to_hub` and load it.
 
-    Files go to the Hugging Face cache (shared with other libraries); a
-    revision already downloaded is not fetched again. Nothing is unpickled:
-    see :func:`~specauth.hub.load_pretrained`.
+    Only the files a model folder consists of are downloaded
+    (``config.json``, ``arrays.npz``, ``network.keras``, ``network_<n>.keras``
+    and the model card ``README.md``); anything else in the repository is
+    left on the Hub. Files go to the Hugging Face cache (shared with other
+    libraries); a revision already downloaded is not fetched again. Nothing
+    is unpickled: see :func:`~specauth.hub.load_pretrained`.
 
     Parameters
     ----------
@@ -303,7 +314,8 @@ def pull_from_hub(
     local_dir : str or path-like, default=None
         Also copy the downloaded folder (config, arrays, network, model card)
         here, as a folder that :func:`~specauth.hub.load_pretrained` and
-        ``specauth predict`` read.
+        ``specauth predict`` read. It must be new, empty or hold a specauth
+        model (whose parts are replaced; other files are kept).
 
     Returns
     -------
@@ -315,7 +327,9 @@ def pull_from_hub(
     ValueError
         If ``repo_id`` is malformed, the repository (or access to it) or
         ``revision`` is not found, the repository holds no ``config.json``,
-        or ``local_files_only=True`` and the revision is not cached.
+        ``local_files_only=True`` and the revision is not cached, a file is
+        damaged (see :func:`~specauth.hub.load_pretrained`), or ``local_dir``
+        is a non-empty folder that holds no specauth model.
     ConnectionError
         If the Hub cannot be reached and no cached copy exists.
 
@@ -332,6 +346,7 @@ def pull_from_hub(
     ...
     ValueError: `repo_id` must be 'namespace/name' ...
     """
+    from specauth.hub._folder_write import copy_parts, previous_parts
     from specauth.hub.pretrained import load_pretrained
 
     _check_repo_id(repo_id)
@@ -343,6 +358,10 @@ def pull_from_hub(
             raise TypeError(
                 f"`{name}` must be None or a path; got {type(value).__name__}."
             )
+    if local_dir is not None:  # refused before anything is downloaded
+        previous = previous_parts(
+            Path(local_dir), overwrite=False, argument="local_dir"
+        )
     endpoint = _resolve_endpoint(endpoint)
     where = endpoint or "the Hugging Face Hub"
     hub, errors = _import_hub()
@@ -358,9 +377,7 @@ def pull_from_hub(
         )
     model = load_pretrained(folder)
     if local_dir is not None:
-        import shutil
-
-        shutil.copytree(folder, local_dir, dirs_exist_ok=True)
+        copy_parts(Path(folder), Path(local_dir), previous)
     return model
 
 
@@ -374,6 +391,7 @@ def _download(hub, errors, repo_id, revision, cache_dir, token, endpoint, offlin
             token=token,
             endpoint=endpoint,
             local_files_only=offline,
+            allow_patterns=list(_MODEL_FILES),
         )
     except errors.LocalEntryNotFoundError as err:
         what = f"{repo_id!r} at revision {revision or 'main'!r}"

@@ -90,7 +90,7 @@ def test_config_records_data_shape_classes_and_versions(pipeline, data, tmp_path
     folder = save_pretrained(clf, tmp_path / "clf")
     np.testing.assert_array_equal(load_pretrained(folder).logits(Xt), clf.logits(Xt))
     config = json.loads((folder / "config.json").read_text())
-    assert config["format_version"] == 1
+    assert config["format_version"] == 2
     assert config["root"]["class"] == "specauth.estimators.CNNClassifier"
     assert config["versions"]["keras"] and config["versions"]["scikit-learn"]
     assert config["versions"]["python"].count(".") == 2
@@ -377,6 +377,18 @@ def _tamper(folder, edit):
     path.write_text(json.dumps(config))
 
 
+def _record_sha256(folder):
+    import hashlib
+
+    def edit(config):
+        for name, entry in config["files"].items():
+            content = (folder / name).read_bytes()
+            entry["sha256"] = hashlib.sha256(content).hexdigest()
+            entry["size"] = len(content)
+
+    _tamper(folder, edit)
+
+
 @pytest.fixture()
 def saved_pipeline(pipeline, tmp_path):
     return save_pretrained(pipeline, tmp_path / "t")
@@ -492,6 +504,9 @@ def test_network_with_a_lambda_layer_is_refused(saved_pipeline):
     inputs = keras.Input((60, 1))
     outputs = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
     keras.Model(inputs, outputs).save(saved_pipeline / "network.keras")
+    with pytest.raises(ValueError, match="network.keras does not match the sha256"):
+        load_pretrained(saved_pipeline)
+    _record_sha256(saved_pipeline)  # the safe mode refuses it all the same
     with pytest.raises(ValueError, match="in Keras safe mode.*Lambda"):
         load_pretrained(saved_pipeline)
 
@@ -535,3 +550,85 @@ def test_user_dict_shaped_like_a_marker_round_trips(data, tmp_path):
     det.extra_ = {"__array__": "a0", "n": np.int64(3)}
     loaded = _round_trip(det, tmp_path / "d")
     assert loaded.extra_ == {"__array__": "a0", "n": 3}
+
+
+# ------------------------------------------------ saving into existing folders
+def _contents(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_folder_that_is_not_a_model_is_refused_unless_overwrite(data, tmp_path):
+    X, _ = data
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "README.md").write_text("my notes")
+    (folder / "network_2.keras").write_bytes(b"my network")
+    before = _contents(folder)
+    with pytest.raises(ValueError, match=r"not empty and holds no specauth model.*"):
+        save_pretrained(Crop().fit(X), folder)
+    assert _contents(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no leftovers
+    save_pretrained(Crop().fit(X), folder, overwrite=True)
+    after = _contents(folder)
+    assert after["network_2.keras"] == b"my network"  # not written: kept
+    assert after["README.md"] != b"my notes"  # written by save_pretrained
+    assert isinstance(load_pretrained(folder), Crop)
+    with pytest.raises(TypeError, match="`overwrite` must be True or False"):
+        save_pretrained(Crop().fit(X), folder, overwrite="yes")
+
+
+def test_resaving_a_model_removes_only_its_own_stale_parts(clf, pipeline, tmp_path):
+    from sklearn.pipeline import Pipeline
+
+    holder = Pipeline([("a", clf), ("c", pipeline[-1])])
+    folder = save_pretrained(holder, tmp_path / "m")
+    assert (folder / "network_1.keras").is_file()
+    (folder / "network_5.keras").write_bytes(b"not recorded by the model")
+    (folder / "notes.txt").write_text("kept")
+    save_pretrained(clf, folder)  # one network now: network_1 was the model's
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.md",
+        "arrays.npz",
+        "config.json",
+        "network.keras",
+        "network_5.keras",
+        "notes.txt",
+    ]
+    assert (folder / "network_5.keras").read_bytes() == b"not recorded by the model"
+    assert load_pretrained(folder).classes_.tolist() == clf.classes_.tolist()
+
+
+def test_a_failed_save_leaves_the_previous_model_intact(clf, pipeline, data, tmp_path):
+    from sklearn.pipeline import Pipeline
+
+    X, _ = data
+    holder = Pipeline([("a", clf), ("c", pipeline[-1])])
+    folder = save_pretrained(holder, tmp_path / "m")  # two networks
+    before = _contents(folder)
+    det = ood.MaxLogit().fit(X[:, :3])
+    det.extra_ = object()  # has no JSON form: fails while writing
+    with pytest.raises(TypeError, match="Cannot save attribute `extra_`"):
+        save_pretrained(det, folder)
+    assert _contents(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary folder
+
+
+def test_saving_into_a_file_path_is_refused(data, tmp_path):
+    X, _ = data
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="`directory` .* is a file"):
+        save_pretrained(Crop().fit(X), tmp_path / "file")
+
+
+def test_manifest_records_the_sha256_of_each_part(clf, tmp_path):
+    import hashlib
+
+    folder = save_pretrained(clf, tmp_path / "m")
+    files = json.loads((folder / "config.json").read_text())["files"]
+    assert sorted(files) == ["arrays.npz", "network.keras"]
+    for name, entry in files.items():
+        content = (folder / name).read_bytes()
+        assert entry == {
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "size": len(content),
+        }

@@ -290,3 +290,52 @@ def test_missing_huggingface_hub_names_the_extra(monkeypatch):
 def test_importing_specauth_hub_does_not_import_huggingface_hub():
     code = "import sys, specauth.hub; print('huggingface_hub' in sys.modules)"
     assert python_output(code) == "False"
+
+
+def test_pull_downloads_only_the_model_files(hub, normalizer, data, tmp_path):
+    X, _ = data
+    folder = save_pretrained(normalizer, tmp_path / "saved")
+    (folder / "notes.txt").write_text("not part of the model")
+    (folder / "data").mkdir()
+    (folder / "data" / "train.npy").write_bytes(b"big training data")
+    commit = push_to_hub(folder, "lab/extras", token=TOKEN, endpoint=hub.url)
+    assert {"notes.txt", "data/train.npy"} <= set(
+        hub.repos["lab/extras"]["commits"][commit.oid]["files"]
+    )
+    start = len(hub.requests)
+    cache = tmp_path / "cache"
+    loaded = pull_from_hub("lab/extras", endpoint=hub.url, cache_dir=cache)
+    np.testing.assert_array_equal(loaded.transform(X), normalizer.transform(X))
+    fetched = {path for method, path in hub.requests[start:] if "/resolve/" in path}
+    assert sorted(p.rsplit("/", 1)[-1] for p in fetched) == [
+        "README.md",
+        "arrays.npz",
+        "config.json",
+    ]
+    snapshot = cache / "models--lab--extras" / "snapshots" / commit.oid
+    assert sorted(p.name for p in snapshot.iterdir()) == [
+        "README.md",
+        "arrays.npz",
+        "config.json",
+    ]
+
+
+def test_pull_into_a_folder_that_is_not_a_model_is_refused(hub, normalizer, tmp_path):
+    push_to_hub(normalizer, "lab/into", token=TOKEN, endpoint=hub.url)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "README.md").write_text("my notes")
+    kwargs = {"endpoint": hub.url, "cache_dir": tmp_path / "c", "local_dir": mine}
+    with pytest.raises(ValueError, match="not empty and holds no specauth model"):
+        pull_from_hub("lab/into", **kwargs)
+    assert (mine / "README.md").read_text() == "my notes"
+    out = tmp_path / "out"
+    pull_from_hub("lab/into", **{**kwargs, "local_dir": out})
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
+        "arrays.npz",
+        "config.json",
+    ]
+    (out / "notes.txt").write_text("kept")
+    pull_from_hub("lab/into", **{**kwargs, "local_dir": out})  # a model: updated
+    assert (out / "notes.txt").read_text() == "kept"
