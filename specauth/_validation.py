@@ -27,6 +27,7 @@ booleans included, are never numbers.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
@@ -77,17 +78,24 @@ class Interval:
         Bounds; ``None`` means unbounded.
     closed : {"left", "right", "both", "neither"}
         Which bounds belong to the interval.
+    finite : bool, default=False
+        Refuse ``inf`` and ``-inf`` even where the interval is unbounded
+        (a learning rate or a class weight of ``inf`` is in ``(0, inf)``
+        for Python's comparison operators).
     """
 
     type: type[Any]
     left: float | None
     right: float | None
     closed: str = "both"
+    finite: bool = False
 
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, self.type):
             return False
         if value != value:  # NaN, of any float type
+            return False
+        if self.finite and value in (math.inf, -math.inf):
             return False
         left_ok = self.left is None or (
             value >= self.left if self.closed in ("left", "both") else value > self.left
@@ -100,7 +108,7 @@ class Interval:
         return left_ok and right_ok
 
     def __str__(self) -> str:
-        return self.describe()
+        return self.describe(finite=self.finite)
 
     def describe(self, *, plural: bool = False, finite: bool = False) -> str:
         """Say what the interval accepts: ``"an int in [1, inf)"``.

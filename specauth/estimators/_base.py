@@ -95,7 +95,7 @@ class BaseCNNEstimator(
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [
-            Interval(Real, 0, None, closed="neither"),
+            Interval(Real, 0, None, closed="neither", finite=True),
             Options(str, {"find"}),
         ],
         "optimizer": [str, type, object],

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 
+import numpy as np
+
 from specauth.estimators._routing import route
 from specauth.estimators._seeding import keras_seed, seed_from_random_state
 from specauth.training.unfrozen import UNFROZEN_DEFAULTS
@@ -47,7 +49,20 @@ class NetworkFittingMixin:
         }
 
     def _fit_network(self, X, targets, n_outputs, *, stratify=None):
-        """Build, optionally lr-find, and train a network; set fitted state."""
+        """Build, optionally lr-find, and train a network; set fitted state.
+
+        A fit that fails (a diverging loss, an interrupt) leaves the estimator
+        unfitted rather than holding the state of a half-finished fit.
+        """
+        try:
+            return self._train_network(X, targets, n_outputs, stratify=stratify)
+        except BaseException:
+            for name in [k for k in vars(self) if k.endswith("_")]:
+                if not name.startswith("__"):
+                    delattr(self, name)
+            raise
+
+    def _train_network(self, X, targets, n_outputs, *, stratify=None):
         from specauth.training.loop import fit_network, split_validation
         from specauth.training.unfrozen import check_unfreezable, fit_unfrozen
 
@@ -93,7 +108,28 @@ class NetworkFittingMixin:
         self._set_network(network)
         self.learning_rate_ = float(lr)
         self.history_ = history
+        self._check_inference_agreement(train)
         return self
+
+    def _check_inference_agreement(self, train):
+        """Warn when ``predict`` disagrees with the training accuracy.
+
+        The history's accuracy is measured in training mode (batch statistics,
+        Dropout active); ``predict`` runs in inference mode. A network whose
+        inference-mode accuracy on its own training data is far below the last
+        epoch's is broken however good its history looks.
+        """
+        from specauth.training.batch_norm import check_inference_agreement
+
+        if "accuracy" not in self.history_:
+            return
+        x, targets = train
+        predicted = self._run(self.network_, x).argmax(axis=-1)
+        check_inference_agreement(
+            self.history_["accuracy"][-1],
+            float(np.mean(predicted == np.asarray(targets).ravel())),
+            what=type(self).__name__,
+        )
 
     def _find_learning_rate(self, network, X, targets, seed):
         from specauth.training import lr_find

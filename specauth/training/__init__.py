@@ -10,7 +10,12 @@
 - :func:`fine_tune` (with :func:`freeze_base`, :func:`unfreeze_base`,
   :func:`discriminative_optimizer`, :func:`layer_rate_factors`) -- train the
   head of a pretrained-base network, then unfreeze it with discriminative
-  learning rates.
+  learning rates,
+- :func:`recompute_batch_norm`, :func:`check_inference_agreement`,
+  :class:`StopOnNonFiniteLoss`, :class:`TrainingDivergedError` -- what keeps
+  a fit on small data honest: BatchNorm statistics that match the trained
+  weights, a warning when ``predict`` disagrees with training, an error
+  instead of a network with NaN weights.
 
 Names are imported on first use, so ``import specauth.training`` does not load
 TensorFlow.
@@ -39,6 +44,11 @@ __all__ = [
     "unfreeze_base",
     "discriminative_optimizer",
     "layer_rate_factors",
+    "recompute_batch_norm",
+    "check_inference_agreement",
+    "InferenceMismatchWarning",
+    "StopOnNonFiniteLoss",
+    "TrainingDivergedError",
 ]
 
 _MODULES = {
@@ -60,6 +70,11 @@ _MODULES = {
     "unfreeze_base": "fine_tuning",
     "discriminative_optimizer": "discriminative",
     "layer_rate_factors": "discriminative",
+    "recompute_batch_norm": "batch_norm",
+    "check_inference_agreement": "batch_norm",
+    "InferenceMismatchWarning": "batch_norm",
+    "StopOnNonFiniteLoss": "divergence",
+    "TrainingDivergedError": "divergence",
 }
 
 

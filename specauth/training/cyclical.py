@@ -88,7 +88,7 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
         name: str = "CyclicalLearningRate",
     ) -> None:
         super().__init__()
-        positive = Interval(Real, 0, None, closed="neither")
+        positive = Interval(Real, 0, None, closed="neither", finite=True)
         check_scalar("base_lr", base_lr, positive)
         check_scalar("max_lr", max_lr, positive)
         if max_lr < base_lr:

@@ -321,7 +321,9 @@ def fine_tune(
 
     check_scalar("epochs", epochs, Interval(Integral, 1, None, closed="left"))
     check_scalar("freeze_epochs", freeze_epochs, Interval(Integral, 0, None, "left"))
-    check_scalar("learning_rate", learning_rate, Interval(Real, 0, None, "neither"))
+    check_scalar(
+        "learning_rate", learning_rate, Interval(Real, 0, None, "neither"), finite=True
+    )
     check_scalar("batch_size", batch_size, Interval(Integral, 1, None, closed="left"))
     options: dict[str, Any] = {
         "unfreeze": unfreeze,

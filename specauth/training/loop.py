@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 from specauth._validation import Interval, check_scalar
@@ -99,6 +99,7 @@ def fit_network(
     validation_data: tuple[Any, Any] | None = None,
     callbacks: Sequence[Any] = (),
     fit_options: Mapping[str, Any] | None = None,
+    refresh_batch_norm: bool = True,
     verbose: int = 0,
 ) -> dict[str, list[float]]:
     """Compile and train ``network`` under a per-batch learning-rate schedule.
@@ -141,6 +142,12 @@ def fit_network(
         Further ``Model.fit`` arguments (``shuffle``, ``sample_weight`` ...);
         those this function sets itself (``epochs``, ``batch_size`` ...) are
         refused.
+    refresh_batch_norm : bool, default=True
+        After training, set the running statistics of every trainable
+        BatchNorm layer from ``x``
+        (:func:`~specauth.training.batch_norm.recompute_batch_norm`), so that
+        inference uses the statistics the trained weights expect even when
+        training took few steps (small data, one batch per epoch).
     verbose : {0, 1, 2}, default=0
         0: silent; 1: one progress bar over the epochs; 2: a line per epoch.
 
@@ -149,6 +156,16 @@ def fit_network(
     history : dict of list of float
         Per-epoch metrics (``loss``, ``accuracy``, ``val_...``, ``lr``) and
         ``"lr_per_batch"``, the rate of every step.
+
+    Raises
+    ------
+    ValueError
+        For a learning rate or a class weight that is not a finite positive
+        number, or ``fit_options`` that set what this function sets.
+    TrainingDivergedError
+        When the loss or the weights became non-finite during training
+        (:mod:`specauth.training.divergence`): no half-trained network with
+        NaN weights is returned as if it were fine.
 
     Examples
     --------
@@ -160,11 +177,20 @@ def fit_network(
     >>> len(history["loss"]), len(history["lr_per_batch"])
     (2, 4)
     """
+    from specauth.training.batch_norm import recompute_batch_norm
+    from specauth.training.divergence import (
+        StopOnNonFiniteLoss,
+        check_trained_network,
+    )
     from specauth.training.optimizers import make_schedule
     from specauth.training.progress import EpochProgressBar
     from specauth.training.recorder import LearningRateRecorder
 
     epochs = check_scalar("epochs", epochs, Interval(Integral, 1, None, "left"))
+    learning_rate = check_scalar(
+        "learning_rate", learning_rate, Interval(Real, 0, None, "neither"), finite=True
+    )
+    _check_class_weight(class_weight)
     batch_size = check_scalar(
         "batch_size", batch_size, Interval(Integral, 1, None, "left")
     )
@@ -192,8 +218,8 @@ def fit_network(
         metrics=metrics,
         rate_factors=rate_factors,
     )
-    recorder = LearningRateRecorder()
-    all_callbacks = [*schedule_callbacks, recorder, *callbacks]
+    recorder, stop = LearningRateRecorder(), StopOnNonFiniteLoss()
+    all_callbacks = [*schedule_callbacks, recorder, stop, *callbacks]
     if verbose == 1:
         all_callbacks.append(EpochProgressBar(epochs))
     result = network.fit(
@@ -207,9 +233,25 @@ def fit_network(
         class_weight=class_weight,
         **fit_options,
     )
+    check_trained_network(network, stop, learning_rate)
+    if refresh_batch_norm:
+        recompute_batch_norm(network, x, batch_size=max(batch_size, 128))
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
     history["lr_per_batch"] = [float(v) for v in recorder.lrs]
     return history
+
+
+def _check_class_weight(class_weight):
+    """Refuse class weights that are not finite positive numbers."""
+    if class_weight is None:
+        return
+    for label, weight in class_weight.items():
+        check_scalar(
+            f"class_weight[{label!r}]",
+            weight,
+            Interval(Real, 0, None, "neither"),
+            finite=True,
+        )
 
 
 def split_validation(

@@ -151,7 +151,7 @@ def lr_find(
 def _check_sweep_params(
     start_lr, end_lr, num_it, batch_size, beta, stop_div, div_threshold, verbose
 ):
-    positive = Interval(Real, 0, None, closed="neither")
+    positive = Interval(Real, 0, None, closed="neither", finite=True)
     check_scalar("start_lr", start_lr, positive)
     check_scalar("end_lr", end_lr, positive)
     if end_lr <= start_lr:

@@ -79,7 +79,7 @@ class OneCycleSchedule(keras.optimizers.schedules.LearningRateSchedule):
         name: str = "OneCycleSchedule",
     ) -> None:
         super().__init__()
-        positive = Interval(Real, 0, None, closed="neither")
+        positive = Interval(Real, 0, None, closed="neither", finite=True)
         check_scalar("max_lr", max_lr, positive)
         check_scalar("total_steps", total_steps, Interval(Integral, 1, None))
         check_scalar("pct_start", pct_start, Interval(Real, 0, 1, closed="left"))

@@ -43,7 +43,7 @@ UNFROZEN_DEFAULTS: dict[str, Any] = {
 UNFROZEN_CONSTRAINTS: dict[str, list[Interval | Options | None]] = {
     "unfreeze": [Options(str, {"all"}), Interval(Integral, 1, None, closed="left")],
     "lr_mult": [Interval(Real, 1, None, closed="left")],
-    "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+    "learning_rate": [Interval(Real, 0, None, closed="neither", finite=True), None],
     "pct_start": [Interval(Real, 0, 1, closed="left")],
 }
 

@@ -42,6 +42,11 @@ def test_public_names():
         "unfreeze_base",
         "discriminative_optimizer",
         "layer_rate_factors",
+        "recompute_batch_norm",
+        "check_inference_agreement",
+        "InferenceMismatchWarning",
+        "StopOnNonFiniteLoss",
+        "TrainingDivergedError",
     }
     assert set(specauth.training.__all__) <= set(dir(specauth.training))
     for name in specauth.training.__all__:
