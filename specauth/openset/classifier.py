@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 from specauth._state import FittedStateMixin
 from specauth._validation import Interval, Options, check_is_fitted, check_params
+from specauth.estimators.classifier import check_class_labels
 from specauth.openset._cache import cached_fit
 
 if TYPE_CHECKING:
@@ -65,9 +66,10 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
     unknown_label : str or int, default="unknown"
         Label predicted for rejected samples; must not be a training label.
     known_classes : array-like, default=None
-        Classes to train on. Samples of other classes in ``y`` are left out of
-        training (they are "never-trained" classes for :meth:`score`).
-        ``None`` trains on every class in ``y``.
+        Classes to train on; each must be a class of ``y`` (a class that is
+        not is an error, not silently dropped). Samples of other classes in
+        ``y`` are left out of training (they are "never-trained" classes for
+        :meth:`score`). ``None`` trains on every class in ``y``.
     calibrate_on : {"train", "holdout"}, default="train"
         Data the detector's threshold is calibrated on (the detector always
         learns from the embedding of the spectra the classifier was trained
@@ -88,7 +90,11 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         Reuse a classifier already fitted, in this process, with identical
         parameters on identical data (see :mod:`specauth.openset._cache`). A
         grid search over detector parameters alone then trains one network
-        per fold instead of one per parameter combination.
+        per fold instead of one per parameter combination. Only seeded
+        classifiers are reused (``random_state=None`` always trains); a
+        builder passed as ``model`` is recognised by identity and code, so a
+        builder redefined in a notebook trains a new network. Each
+        OpenSetClassifier gets its own copy of a reused classifier.
     refit_detector_on : {"train", "holdout"}
         Deprecated alias of ``calibrate_on`` (it refits nothing). When given,
         it overrides ``calibrate_on`` and :meth:`fit` emits a
@@ -97,8 +103,8 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classifier_ : estimator
-        The fitted classifier (possibly shared with the cache: do not refit
-        it in place).
+        The fitted classifier (on a cache hit, an independent copy of the
+        cached one: never shared with another OpenSetClassifier).
     detector_ : detector
         The fitted detector.
     classes_ : ndarray of shape (n_known_classes,)
@@ -172,8 +178,8 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_points)
             Training spectra.
         y : array-like of shape (n_samples,)
-            Labels. With ``known_classes``, samples of other classes are not
-            used.
+            Labels, all of one type (strings or numbers; no None or NaN). With
+            ``known_classes``, samples of other classes are not used.
 
         Returns
         -------
@@ -241,22 +247,21 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         return X_a, y_a, X_b, y_b
 
     def _known_samples(self, X, y):
+        X = _check_X(X)
         if y is None:
             raise ValueError(
                 "OpenSetClassifier requires y to be passed, but the target y is None."
             )
+        check_class_labels(y)
         y = np.asarray(y)
         if y.ndim != 1:
             raise ValueError(f"`y` must be 1D; got shape {y.shape}.")
-        n = len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
-        if n != len(y):
+        if len(X) != len(y):
             raise ValueError(
-                f"`X` and `y` have inconsistent numbers of samples: {n} and {len(y)}."
+                f"`X` and `y` have inconsistent numbers of samples: {len(X)} and "
+                f"{len(y)}."
             )
-        present = np.unique(y)
-        known = (
-            present if self.known_classes is None else np.asarray(self.known_classes)
-        )
+        known = self._known_classes(y)
         if any(_same(label, self.unknown_label) for label in known.tolist()):
             raise ValueError(
                 f"`unknown_label={self.unknown_label!r}` is also a training class; "
@@ -269,8 +274,22 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
                 "`y` must hold at least 2 known classes to train an open-set "
                 f"classifier; got {found.tolist()}."
             )
-        X = np.asarray(X) if not hasattr(X, "iloc") else X.to_numpy()
         return X[mask], y[mask]
+
+    def _known_classes(self, y):
+        """``known_classes`` (all of them in ``y``), or the classes of ``y``."""
+        present = np.unique(y)
+        if self.known_classes is None:
+            return present
+        check_class_labels(self.known_classes, name="known_classes")
+        known = np.asarray(self.known_classes)
+        absent = [c for c in known.ravel().tolist() if not np.isin(c, present)]
+        if absent:
+            raise ValueError(
+                f"`known_classes` has classes {absent} that are not in `y`; the "
+                f"classes of `y` are {present.tolist()}."
+            )
+        return known
 
     def _make_classifier(self):
         if self.classifier is None:
@@ -451,6 +470,30 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = True
         return tags
+
+
+def _check_X(X):
+    """``X`` as a numpy array, with clear errors for None, sparse and scalars."""
+    import scipy.sparse
+
+    if X is None:
+        raise TypeError(
+            "`X` must be an array-like of spectra of shape (n_samples, n_points); "
+            "got None."
+        )
+    if scipy.sparse.issparse(X):
+        raise TypeError(
+            "OpenSetClassifier does not support sparse input `X`; got a "
+            f"{type(X).__name__} of shape {X.shape}. Pass a dense array, e.g. "
+            "`X.toarray()`."
+        )
+    X = X.to_numpy() if hasattr(X, "iloc") else np.asarray(X)
+    if X.ndim == 0:
+        raise ValueError(
+            "`X` must be an array-like of spectra of shape (n_samples, n_points); "
+            f"got a scalar {X!r}."
+        )
+    return X
 
 
 def _same(a, b):

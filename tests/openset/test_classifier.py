@@ -335,3 +335,95 @@ def test_pickle_from_before_calibrate_on_loads(data, fitted):
     assert loaded.get_params()["calibrate_on"] == "holdout"
     assert loaded.get_params()["refit_detector_on"] == "deprecated"
     np.testing.assert_array_equal(loaded.predict(X_test), fitted.predict(X_test))
+
+
+# ------------------------------------------------- labels and input types
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        (["a", None, "b", "a", "b", "a"], r"`y` has missing labels .* at \[1\]"),
+        (np.array(["a", 1, "b", 1, "a", "b"], dtype=object), "`y` mixes label types"),
+        (["a", 1, "b", 1, "a", "b"], "`y` mixes label types"),
+    ],
+)
+def test_missing_and_mixed_labels_get_one_clear_message(data, labels, match):
+    X = data[0][:6]
+    with pytest.raises(ValueError, match=match):
+        OpenSetClassifier(_clf(epochs=1), Energy()).fit(X, labels)
+
+
+def test_known_classes_absent_from_y_are_an_error(data):
+    X_train, _, y_train, *_ = data
+    known = [*sorted(set(y_train))[:2], "no-such-class"]
+    with pytest.raises(ValueError, match=r"`known_classes` has classes \['no-such"):
+        OpenSetClassifier(_clf(epochs=1), Energy(), known_classes=known).fit(
+            X_train, y_train
+        )
+    with pytest.raises(ValueError, match="`known_classes` mixes label types"):
+        OpenSetClassifier(_clf(epochs=1), Energy(), known_classes=["a", 1]).fit(
+            X_train, y_train
+        )
+
+
+def test_x_none_and_sparse_x_are_refused_by_name(data):
+    import scipy.sparse as sp
+
+    X_train, _, y_train, *_ = data
+    osc = OpenSetClassifier(_clf(epochs=1), Energy())
+    with pytest.raises(TypeError, match="`X` must be an array-like .* got None"):
+        osc.fit(None, y_train)
+    for kind in (sp.csr_matrix, sp.csr_array):
+        with pytest.raises(TypeError, match="OpenSetClassifier does not support sp"):
+            osc.fit(kind(X_train), y_train)
+    with pytest.raises(ValueError, match="`X` must be an array-like .* scalar"):
+        osc.fit(3.0, y_train)
+
+
+# ------------------------------------------------------ cache and sharing
+def test_cache_hits_are_not_shared_between_open_set_classifiers(data, monkeypatch):
+    X_train, X_test, y_train, *_ = data
+    clear_classifier_cache()
+    calls = []
+    original = CNNClassifier.fit
+    monkeypatch.setattr(
+        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
+    )
+    first = OpenSetClassifier(_clf(epochs=1), Energy()).fit(X_train, y_train)
+    second = OpenSetClassifier(_clf(epochs=1), Energy()).fit(X_train, y_train)
+    assert len(calls) == 1  # a hit ...
+    assert second.classifier_ is not first.classifier_  # ... but a copy
+    assert second.classifier_.network_ is not first.classifier_.network_
+    expected = first.classifier_.logits(X_test)
+    np.testing.assert_array_equal(second.classifier_.logits(X_test), expected)
+    np.testing.assert_array_equal(second.predict(X_test), first.predict(X_test))
+    # change the first one's network in place (as fine-tuning would) ...
+    network = first.classifier_.network_
+    network.set_weights([np.zeros_like(w) for w in network.get_weights()])
+    # ... the second one, and the next cache hit, keep the trained network
+    np.testing.assert_array_equal(second.classifier_.logits(X_test), expected)
+    third = OpenSetClassifier(_clf(epochs=1), Energy()).fit(X_train, y_train)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(third.classifier_.logits(X_test), expected)
+    # refitting one with other parameters leaves the others alone
+    second.set_params(classifier__batch_size=8).fit(X_train, y_train)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(third.classifier_.logits(X_test), expected)
+
+
+@pytest.mark.slow  # two trainings; test_cache.py checks the rule without networks
+def test_unseeded_classifiers_are_never_reused(data, monkeypatch):
+    X_train, _, y_train, *_ = data
+    clear_classifier_cache()
+    calls = []
+    original = CNNClassifier.fit
+    monkeypatch.setattr(
+        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
+    )
+    fits = [
+        OpenSetClassifier(_clf(epochs=1, random_state=None), Energy()).fit(
+            X_train, y_train
+        )
+        for _ in range(2)
+    ]
+    assert len(calls) == 2
+    assert fits[0].classifier_ is not fits[1].classifier_
