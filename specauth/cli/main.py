@@ -1,7 +1,11 @@
 """Entry point of the ``specauth`` command.
 
 Exit codes: 0 on success, 2 on a usage error (argparse), 1 on a data or
-model error, reported as one line (the traceback only with ``--debug``).
+model error, reported as one line (the traceback only with ``--debug``),
+130 when interrupted. A damaged input file is such an error, naming the
+option and the file; an output that is an input is refused before any work,
+and outputs are renamed into place only on success
+(:mod:`specauth.cli._files`, :mod:`specauth._safe_write`).
 """
 
 from __future__ import annotations
