@@ -237,6 +237,18 @@ class DIME(BaseDetector):
         self.noise_variance_ = self.residual_variance_ / n_discarded
         self.n_components_ = k
 
+    def set_fitted_state(self, state: dict[str, Any]) -> DIME:
+        """Restore a saved fitted state (from :meth:`get_fitted_state`); return self.
+
+        State saved before ``noise_variance_`` existed (specauth < 0.2) scaled
+        the residual by ``residual_variance_``; it keeps doing so, so that its
+        scores match the threshold saved with them.
+        """
+        return super().set_fitted_state(_with_noise_variance(state))
+
+    def __setstate__(self, state):
+        super().__setstate__(_with_noise_variance(state))
+
     def _fold_overrides(self):
         # The copies fitted on 9 folds keep the dimension of the final fit.
         return {"n_components": self.n_components_}
@@ -254,3 +266,10 @@ class DIME(BaseDetector):
         return dime_score(
             Z, self.mean_, self.components_, batch_size=self.batch_size, **extra
         )
+
+
+def _with_noise_variance(state):
+    """``state`` with the ``noise_variance_`` a state saved before it implies."""
+    if "residual_variance_" in state and "noise_variance_" not in state:
+        state = {**state, "noise_variance_": state["residual_variance_"]}
+    return state

@@ -154,3 +154,19 @@ def test_mahalanobis_residual_is_not_swamped_by_the_plane():
     r2 = np.sum((d - t @ vt[:6]) ** 2, axis=1)
     expected = -np.sqrt(np.sum(t**2 / variance[:6], 1) + r2 / variance[6:].mean())
     np.testing.assert_allclose(maha.score_samples(outliers), expected, rtol=1e-8)
+
+
+def test_state_saved_before_noise_variance_keeps_its_scores(data):
+    # Saved by specauth < 0.2: the residual was scaled by residual_variance_,
+    # and the saved threshold was set on those scores.
+    train, test = data
+    det = DIME(n_components=2, mahalanobis=True).fit(train)
+    state = det.get_fitted_state()
+    del state["noise_variance_"]
+    old = DIME(n_components=2, mahalanobis=True).set_fitted_state(state)
+    assert old.noise_variance_ == det.residual_variance_
+    mean, components, variance, _ = _svd_reference(train, 2)
+    t = (test - mean) @ components.T
+    r2 = np.sum(_residual(test, mean, components) ** 2, axis=1)
+    expected = -np.sqrt(np.sum(t**2 / variance[:2], 1) + r2 / variance[2:].sum())
+    np.testing.assert_allclose(old.score_samples(test), expected, rtol=1e-9)
