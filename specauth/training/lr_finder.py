@@ -81,7 +81,10 @@ def lr_find(
     div_threshold : float, default=4.0
         Divergence factor, > 1.
     random_state : int, RandomState instance or None, default=None
-        Seeds the shuffling; the same value gives the same curve.
+        Seeds the shuffling; the same value gives the same curve. ``None``
+        with an estimator uses the estimator's own ``random_state``, so that
+        ``lr_find(CNNClassifier(random_state=0), X, y)`` is reproducible as
+        its ``fit`` is.
     verbose : int, default=0
         Print one line per iteration if > 0.
 
@@ -128,6 +131,8 @@ def lr_find(
     _check_sweep_params(
         start_lr, end_lr, num_it, batch_size, beta, stop_div, div_threshold, verbose
     )
+    if random_state is None and not _is_keras_model(model_or_estimator):
+        random_state = getattr(model_or_estimator, "random_state", None)
     rng = check_random_state(random_state)
     model, X, y = _resolve_model(model_or_estimator, X, y)
     X, y = _check_data(X, y)
@@ -167,6 +172,12 @@ def _check_sweep_params(
     check_scalar("div_threshold", div_threshold, Interval(Real, 1, None, "neither"))
     if not isinstance(verbose, (bool, np.bool_)):
         check_scalar("verbose", verbose, Interval(Integral, 0, None))
+
+
+def _is_keras_model(obj):
+    from specauth._lazy import import_keras
+
+    return isinstance(obj, import_keras().Model)
 
 
 def _resolve_model(model_or_estimator, X, y):

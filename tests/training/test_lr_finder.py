@@ -301,6 +301,21 @@ def test_estimator_protocol():
     assert len(result.lrs) >= 2
 
 
+def test_an_estimator_seeds_the_sweep_with_its_random_state():
+    # issue 14: the batch order came from numpy's global state, so two calls
+    # on CNNClassifier(random_state=0) gave two different curves
+    from specauth.datasets import make_spectra
+    from specauth.estimators import CNNClassifier
+
+    data = make_spectra(n_classes=2, n_samples_per_class=12, length=64, random_state=0)
+    curves = []
+    for global_seed in (1, 2):
+        np.random.seed(global_seed)
+        clf = CNNClassifier("cnn1d_small", random_state=0)
+        curves.append(lr_find(clf, data.X, data.y, num_it=12, batch_size=8).losses)
+    np.testing.assert_array_equal(curves[0], curves[1])
+
+
 def test_batch_indices_cycle_and_reshuffle():
     rng = np.random.default_rng(0)
     batches = _batch_indices(10, 4, 7, rng)
