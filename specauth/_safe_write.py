@@ -320,20 +320,6 @@ def new_folders(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def _merge_old(old: Path, new: Path) -> None:
-    """Copy into ``new`` the entries of ``old`` that ``new`` does not hold."""
-    for entry in old.iterdir():
-        target = new / entry.name
-        if target.exists() or target.is_symlink():
-            if entry.is_dir() and target.is_dir() and not entry.is_symlink():
-                _merge_old(entry, target)
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.copytree(entry, target, symlinks=True)
-        else:
-            shutil.copy2(entry, target, follow_symlinks=False)
-
-
 def _swap_in(temporary: Path, final: Path) -> None:
     """Put the folder ``temporary`` at ``final`` (replacing a folder there)."""
     if not final.exists():
@@ -351,17 +337,21 @@ def _swap_in(temporary: Path, final: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield an empty temporary folder beside ``path``; move it there on success.
+    """Yield a temporary copy of folder ``path``; put it in place on success.
 
-    The block writes the new content into the temporary folder. When it
-    succeeds, the entries of an existing folder at ``path`` that the new
-    content does not replace are copied in (so no file the command did not
-    write is lost), and the folder is renamed to ``path``; the previous
-    folder is then removed. When the block raises (``KeyboardInterrupt``
-    included) the temporary folder is removed and ``path`` is left as it
-    was. Missing parents of ``path`` are created, and removed again on
-    failure. A ``path`` that is a symbolic link is resolved: the folder it
-    points to is replaced and the link stays.
+    The temporary folder, beside ``path``, starts as a copy of the folder at
+    ``path`` (symbolic links copied as links), or empty when there is none,
+    so the block updates it exactly as it would update ``path`` in place:
+    files it does not touch are kept. When the block succeeds the temporary
+    folder is renamed to ``path`` and the previous folder removed; when it
+    raises (``KeyboardInterrupt`` included) the temporary folder is removed
+    and ``path`` is left as it was. Missing parents of ``path`` are created,
+    and removed again on failure. A ``path`` that is a symbolic link is
+    resolved: the folder it points to is replaced and the link stays.
+
+    The copy is taken when the block starts: enter it once the content is
+    ready to write (after training, not before), so that the folder is not
+    left to change meanwhile.
 
     Parameters
     ----------
@@ -371,7 +361,7 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     Yields
     ------
     temporary : pathlib.Path
-        The (empty) folder to write.
+        The folder to write.
 
     Examples
     --------
@@ -382,6 +372,8 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     >>> _ = (out / "config.json").write_text("{}")
     >>> with atomic_folder(out) as tmp:
     ...     _ = (tmp / "config.json").write_text('{"new": 1}')
+    ...     (out / "config.json").read_text()
+    '{}'
     >>> sorted(p.name for p in out.iterdir()), (out / "config.json").read_text()
     (['config.json', 'notes.txt'], '{"new": 1}')
     """
@@ -391,10 +383,9 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     with new_folders(final.parent):
         temporary = _create(final, os.mkdir)
         try:
-            yield temporary
             if final.is_dir():
-                shutil.copymode(final, temporary)
-                _merge_old(final, temporary)
+                shutil.copytree(final, temporary, symlinks=True, dirs_exist_ok=True)
+            yield temporary
             _swap_in(temporary, final)
         except BaseException:
             _remove(temporary)

@@ -101,7 +101,7 @@ def test_failed_new_folder_leaves_nothing(tmp_path):
     assert _names(tmp_path) == []
 
 
-def test_folder_update_keeps_files_it_did_not_write(tmp_path):
+def test_folder_update_starts_from_a_copy_and_keeps_other_files(tmp_path):
     out = tmp_path / "model"
     (out / "sub").mkdir(parents=True)
     (out / "config.json").write_text("old")
@@ -109,9 +109,10 @@ def test_folder_update_keeps_files_it_did_not_write(tmp_path):
     (out / "sub" / "extra.txt").write_text("mine too")
     (out / "link").symlink_to(out / "notes.txt")
     with atomic_folder(out) as tmp:
+        assert _names(tmp) == ["config.json", "link", "notes.txt", "sub"]
         (tmp / "config.json").write_text("new")
-        (tmp / "sub").mkdir()
         (tmp / "sub" / "part.bin").write_bytes(b"\x00")
+        assert (out / "config.json").read_text() == "old"
     assert _names(out) == ["config.json", "link", "notes.txt", "sub"]
     assert (out / "config.json").read_text() == "new"
     assert (out / "notes.txt").read_text() == "mine"
@@ -124,10 +125,12 @@ def test_failed_folder_update_keeps_the_previous_folder(tmp_path):
     out = tmp_path / "model"
     out.mkdir()
     (out / "config.json").write_text("old")
+    (out / "notes.txt").write_text("mine")
     with pytest.raises(ValueError), atomic_folder(out) as tmp:
         (tmp / "config.json").write_text("new")
+        (tmp / "notes.txt").unlink()
         raise ValueError("failed")
-    assert _names(out) == ["config.json"]
+    assert _names(out) == ["config.json", "notes.txt"]
     assert (out / "config.json").read_text() == "old"
     assert _names(tmp_path) == ["model"]
 

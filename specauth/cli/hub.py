@@ -138,10 +138,10 @@ def run_pull(args: argparse.Namespace) -> str:
     """Pull, check that the model loads, and save it to ``--out``.
 
     ``--out`` is checked before the download (not the cache folder, nor
-    inside it or around it; writable; new, empty or a model folder). The
-    model is copied to a temporary folder beside ``--out`` and moved into
-    place once it loads; files of an existing ``--out`` that the pulled
-    model does not replace are kept.
+    inside it or around it; writable; new, empty or a model folder). An
+    existing ``--out`` is copied to a temporary folder beside it, the
+    model's files put there by ``pull_from_hub`` (other files are kept) and
+    the folder moved into place once the model loads.
     """
     from specauth._safe_write import atomic_folder
     from specauth.cli._files import check_output_folder

@@ -120,9 +120,9 @@ def run(args: argparse.Namespace) -> Path:
 
     ``--out`` is checked before anything is read or trained: it must not be
     an input, must be writable, and must be new, empty or a specauth model
-    folder. The model is saved to a temporary folder beside it, moved into
-    place only when complete; files of an existing ``--out`` that the new
-    model does not replace are kept.
+    folder. An existing ``--out`` is copied to a temporary folder beside it,
+    the model saved there by ``save_pretrained`` (which replaces only the
+    model's own files) and the folder moved into place only when complete.
     """
     from specauth._safe_write import atomic_folder
     from specauth.cli._files import check_output_folder, reading

@@ -464,6 +464,33 @@ def test_pull_refuses_a_folder_that_is_not_a_model(tmp_path, capsys, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_pull_into_a_model_folder_keeps_it_until_the_pull_succeeds(
+    saved, model_copy, data, tmp_path, capsys, monkeypatch
+):
+    from tests.hub.hf_server import FakeHub
+
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    (model_copy / "notes.txt").write_text("the user's notes")
+    before = _snapshot(model_copy)
+    with FakeHub(tokens=["hf_t"]) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        _run(["push", saved, "lab/m", "--token", "hf_t"], 0)
+        pull = ["pull", "lab/m", "--token", "hf_t", "--cache-dir", tmp_path / "c"]
+        _run([*pull, "--revision", "no-such-branch", "--out", model_copy], 1)
+        assert "no-such-branch" in _one_line_error(capsys)
+        assert _snapshot(model_copy) == before
+        (model_copy / "README.md").write_text("an old card")
+        _run([*pull, "--out", model_copy], 0)
+    assert (model_copy / "notes.txt").read_text() == "the user's notes"
+    assert (model_copy / "README.md").read_bytes() == (saved / "README.md").read_bytes()
+    np.testing.assert_array_equal(
+        load_pretrained(model_copy).predict(data.X),
+        load_pretrained(saved).predict(data.X),
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "model_copy"]
+
+
 # ----------------------------------------------------------- damaged inputs
 def _damaged_spectra(kind, folder, data):
     np.save(folder / "good.npy", data.X)
