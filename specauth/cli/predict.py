@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from specauth.cli._options import positive_int
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterator
 
 __all__ = ["add_parser", "run"]
 
@@ -87,7 +88,13 @@ def _write_chunk(writer, start, outputs):
     )
 
 
-def _write_csv(handle, first, chunks, args, model):
+def _write_csv(
+    handle: IO[str],
+    first: np.ndarray,
+    chunks: Iterator[np.ndarray],
+    args: argparse.Namespace,
+    model: Any,
+) -> int:
     """Write the header and every chunk's rows; return the number of spectra."""
     from specauth.cli._files import reading
     from specauth.cli._model import predict_outputs, split_model
