@@ -134,13 +134,14 @@ def check_output_folder(
 
 
 @contextlib.contextmanager
-def reading(option: str, path: str | os.PathLike[str]) -> Iterator[None]:
+def reading(option: str, path: str | os.PathLike[str] | None) -> Iterator[None]:
     """Turn an error reading an input into one line naming the option and file.
 
-    A ValueError or OSError whose message already names the file passes
-    unchanged; any other error of a damaged file (one that does not name
-    it, a BadZipFile, EOFError, RecursionError or MemoryError) becomes a
-    ValueError ``"cannot read OPTION PATH: ..."``.
+    A ValueError or OSError whose message already names the file or the
+    option passes unchanged; any other error of a damaged file (one that
+    names neither, a BadZipFile, EOFError, RecursionError or MemoryError)
+    becomes a ValueError ``"cannot read OPTION PATH: ..."``. With
+    ``path=None`` (an optional input not given) errors pass unchanged.
 
     Examples
     --------
@@ -150,12 +151,17 @@ def reading(option: str, path: str | os.PathLike[str]) -> Iterator[None]:
     ...
     ValueError: cannot read --x X.npy: EOFError: No data left in file
     """
+    if path is None:
+        yield
+        return
     try:
         yield
     except _READ_ERRORS as err:
         text = str(err).strip()
         message = text.splitlines()[0] if text else ""
-        named = os.fspath(path) in message or input_path(path) in message
+        named = any(
+            name in message for name in (os.fspath(path), input_path(path), option)
+        )
         if named and isinstance(err, (ValueError, OSError)):
             raise
         if not isinstance(err, (ValueError, OSError)) or not message:
