@@ -341,19 +341,24 @@ def check_network_file(network_file: Path) -> None:
                     f"{network_file} holds {info.filename} of {info.file_size} "
                     f"bytes, more than {MAX_PART_BYTES}."
                 )
-        info = infos.get("config.json")
-        if info is None or info.file_size > MAX_JSON_BYTES:
+        found = infos.get("config.json")
+        if found is None or found.file_size > MAX_JSON_BYTES:
             raise ValueError(
                 f"{network_file} has no config.json of at most {MAX_JSON_BYTES} "
                 "bytes: it is not a Keras model file."
             )
         try:
-            data = archive.read(info)
+            data = archive.read(found)
         except _ERRORS as err:
             raise ValueError(f"{network_file} cannot be read: {err}") from err
-    weights = infos.get("model.weights.h5")
+    # The weights (model.weights.h5 in Keras 3) and any assets: what is stored.
+    stored = sum(
+        info.file_size
+        for name, info in infos.items()
+        if name not in ("config.json", "metadata.json")
+    )
     config = read_json(data, f"{network_file} (its config.json)")
-    _check_network_config(config, network_file, weights.file_size if weights else 0)
+    _check_network_config(config, network_file, stored)
 
 
 # ------------------------------------------------ parts against each other

@@ -265,6 +265,19 @@ def save_pretrained(
     ['README.md', 'arrays.npz', 'config.json']
     >>> load_pretrained(folder).transform([[1.0, 3.0]])
     array([[0.25, 0.75]])
+
+    A folder holding other files is written only with ``overwrite=True``, and
+    keeps them:
+
+    >>> import pathlib
+    >>> mine = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (mine / "notes.txt").write_text("my notes")
+    >>> save_pretrained(norm, mine)
+    Traceback (most recent call last):
+    ...
+    ValueError: `directory` ... is not empty and holds no specauth model ...
+    >>> sorted(p.name for p in save_pretrained(norm, mine, overwrite=True).iterdir())
+    ['README.md', 'arrays.npz', 'config.json', 'notes.txt']
     """
     from specauth.hub.model_card import _check_metrics, _describe, make_model_card
 
