@@ -268,16 +268,19 @@ def _layers(config):
     return found
 
 
-def _numbers(value, key=None):
-    """``(key, number)`` of every int or float under ``value``, bools excepted."""
-    if isinstance(value, dict):
-        for name, item in value.items():
-            yield from _numbers(item, name)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _numbers(item, key)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield key, value
+def _numbers(config):
+    """``(layer name, key, number)`` of every int or float, bools excepted."""
+    stack = [(config, None, "the network")]
+    while stack:
+        value, key, layer = stack.pop()
+        if isinstance(value, dict):
+            if "class_name" in value and isinstance(value.get("config"), dict):
+                layer = value["config"].get("name", value["class_name"])
+            stack.extend((item, name, layer) for name, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, key, layer) for item in value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield layer, key, value
 
 
 def _is_size(value):
@@ -305,15 +308,15 @@ def _implied_weights(layer):
 
 
 def _check_network_config(config, where, weights_bytes):
+    for name, key, value in _numbers(config):
+        if key != "seed" and abs(value) > MAX_NETWORK_DIM:
+            raise ValueError(
+                f"{where}: layer {name!r} sets {key!r} to {value}; specauth "
+                f"loads networks whose sizes are at most {MAX_NETWORK_DIM}."
+            )
     total = 0
     for layer in _layers(config):
         name = layer["config"].get("name", layer["class_name"])
-        for key, value in _numbers(layer):
-            if key != "seed" and abs(value) > MAX_NETWORK_DIM:
-                raise ValueError(
-                    f"{where}: layer {name!r} sets {key!r} to {value}; specauth "
-                    f"loads networks whose sizes are at most {MAX_NETWORK_DIM}."
-                )
         weights = _implied_weights(layer)
         total += weights
         if total > weights_bytes:
