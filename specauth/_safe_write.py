@@ -10,9 +10,10 @@ inside an input folder, :func:`check_writable` an output that cannot be
 created.
 
 The temporary files are hidden (``.NAME.<random>.tmp``) and created with
-the permissions of an ordinary new file (``0o666`` less the umask). An
-output named through a symbolic link is written to the link's target, so
-the link stays a link.
+the permissions of an ordinary new file (``0o666`` less the umask); a
+replaced file keeps its permissions. An output named through a symbolic
+link is written to the link's target, so the link stays a link; a replaced
+file is a new file, so other hard links to the old one keep the old content.
 """
 
 from __future__ import annotations
