@@ -78,7 +78,8 @@ def check_class_labels(y: ArrayLike, *, name: str = "y") -> None:
             values = np.asarray(y, dtype=object).ravel()
         except (TypeError, ValueError):  # ragged input: reported by validation
             return
-        missing = [i for i, v in enumerate(values.tolist()) if _is_missing(v)]
+        flags = [_is_missing(v) for v in values.tolist()]
+        missing = np.flatnonzero(np.asarray(flags, dtype=bool))
     if len(missing):
         raise ValueError(
             f"`{name}` has missing labels (None or NaN) at "
