@@ -464,6 +464,7 @@ def check_scalar(
     """
     if value is None and allow_none:
         return None
+    finite = finite or interval.finite
     expected = _expected(interval, allow_none=allow_none, finite=finite)
     if _is_bool(value) or not isinstance(value, interval.type):
         raise _type_error(name, expected, value)

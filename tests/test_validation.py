@@ -408,3 +408,13 @@ def test_floats_is_the_one_definition():
     assert FLOATS == (np.float64, np.float32)
     for module in (_base, crop, log, normalize):
         assert not hasattr(module, "_FLOATS")
+
+
+def test_a_finite_interval_refuses_infinities_and_says_so():
+    # issue 14: CNNClassifier(learning_rate=float("inf")) was in (0, inf)
+    positive = Interval(Real, 0, None, closed="neither", finite=True)
+    assert positive.accepts(1e30) and not positive.accepts(float("inf"))
+    assert not Interval(Real, None, None, finite=True).accepts(float("-inf"))
+    assert str(positive) == "a finite number in (0, inf)"
+    with pytest.raises(ValueError, match=r"`lr` must be a finite number in \(0, inf\)"):
+        check_scalar("lr", float("inf"), positive)

@@ -108,7 +108,11 @@ def test_optimizer_evaluates_it_every_batch_and_keras_file_reloads(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(base_lr=-0.1), ValueError, "`base_lr` must be a number in \\(0, inf\\)"),
+        (
+            dict(base_lr=-0.1),
+            ValueError,
+            "`base_lr` must be a finite number in \\(0, inf\\)",
+        ),
         (dict(base_lr=0.0), ValueError, "`base_lr`"),
         (dict(max_lr=-1.0), ValueError, "`max_lr`"),
         (dict(base_lr=0.5, max_lr=0.1), ValueError, "`max_lr` must be >= `base_lr`"),
@@ -116,7 +120,7 @@ def test_optimizer_evaluates_it_every_batch_and_keras_file_reloads(tmp_path):
         (dict(mode="cosine"), ValueError, "`mode` must be one of 'triangular'"),
         (dict(mode="exp_range", gamma=1.5), ValueError, "`gamma` must be"),
         (dict(mode="exp_range", gamma=0.0), ValueError, "`gamma` must be"),
-        (dict(base_lr="0.1"), TypeError, "`base_lr` must be a number"),
+        (dict(base_lr="0.1"), TypeError, "`base_lr` must be a finite number"),
         (dict(step_size=True), TypeError, "`step_size`"),
         (dict(step_size=float("nan")), ValueError, "`step_size`"),
     ],

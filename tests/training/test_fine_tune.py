@@ -279,9 +279,17 @@ def test_fine_tune_without_frozen_phase_and_top_layers():
         ({"epochs": 0}, ValueError, r"`epochs` must be an int in \[1, inf\); got 0"),
         ({"epochs": 1.5}, TypeError, "`epochs` must be an int in .*; got 1.5"),
         ({"freeze_epochs": -1}, ValueError, r"`freeze_epochs` must be an int in \[0"),
-        ({"learning_rate": 0}, ValueError, r"`learning_rate` must be a number in \(0"),
+        (
+            {"learning_rate": 0},
+            ValueError,
+            r"`learning_rate` must be a finite number in \(0",
+        ),
         ({"learning_rate": float("nan")}, ValueError, "`learning_rate` .* got nan"),
-        ({"learning_rate": "1e-3"}, TypeError, "`learning_rate` must be a number"),
+        (
+            {"learning_rate": "1e-3"},
+            TypeError,
+            "`learning_rate` must be a finite number",
+        ),
         (
             {"lr_mult": 0.5},
             ValueError,

@@ -343,7 +343,11 @@ def compiled():
     [
         (dict(start_lr=1.0, end_lr=1.0), ValueError, "`end_lr` must be > `start_lr`"),
         (dict(start_lr=1.0, end_lr=0.1), ValueError, "`end_lr` must be > `start_lr`"),
-        (dict(start_lr=-1e-3), ValueError, "`start_lr` must be a number in \\(0"),
+        (
+            dict(start_lr=-1e-3),
+            ValueError,
+            "`start_lr` must be a finite number in \\(0",
+        ),
         (dict(num_it=1), ValueError, "`num_it` must be an int in \\[2"),
         (dict(num_it=10.0), TypeError, "`num_it`"),
         (dict(batch_size=0), ValueError, "`batch_size`"),

@@ -78,7 +78,11 @@ def test_keras_file_round_trip_in_safe_mode(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(max_lr=-0.1), ValueError, "`max_lr` must be a number in \\(0, inf\\)"),
+        (
+            dict(max_lr=-0.1),
+            ValueError,
+            "`max_lr` must be a finite number in \\(0, inf\\)",
+        ),
         (dict(total_steps=0), ValueError, "`total_steps` must be an int"),
         (dict(total_steps=10.5), TypeError, "`total_steps`"),
         (dict(pct_start=1.0), ValueError, "`pct_start` must be a number in \\[0, 1\\)"),
