@@ -177,6 +177,7 @@ def fit_network(
     >>> len(history["loss"]), len(history["lr_per_batch"])
     (2, 4)
     """
+    from specauth.training._traced_graphs import release_traced_graphs
     from specauth.training.batch_norm import recompute_batch_norm
     from specauth.training.divergence import (
         StopOnNonFiniteLoss,
@@ -222,17 +223,18 @@ def fit_network(
     all_callbacks = [*schedule_callbacks, recorder, stop, *callbacks]
     if verbose == 1:
         all_callbacks.append(EpochProgressBar(epochs))
-    result = network.fit(
-        x,
-        y,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_data=validation_data,
-        callbacks=all_callbacks,
-        verbose=2 if verbose == 2 else 0,
-        class_weight=class_weight,
-        **fit_options,
-    )
+    with release_traced_graphs():  # TensorFlow keeps every traced step
+        result = network.fit(
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            callbacks=all_callbacks,
+            verbose=2 if verbose == 2 else 0,
+            class_weight=class_weight,
+            **fit_options,
+        )
     check_trained_network(network, stop, learning_rate)
     if refresh_batch_norm:
         recompute_batch_norm(network, x, batch_size=max(batch_size, 128))

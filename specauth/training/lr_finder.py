@@ -139,7 +139,9 @@ def lr_find(
     lrs = start_lr * (end_lr / start_lr) ** (np.arange(num_it) / (num_it - 1))
     batches = _batch_indices(len(X), batch_size, num_it, rng)
     stop = div_threshold if stop_div else np.inf
-    with _preserved_training_state(model, X) as lr_variable:
+    from specauth.training._traced_graphs import release_traced_graphs
+
+    with _preserved_training_state(model, X) as lr_variable, release_traced_graphs():
         raw, smoothed, reason = _sweep(
             model, X, y, lrs, batches, lr_variable, beta, stop, verbose
         )

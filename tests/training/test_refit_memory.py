@@ -118,3 +118,15 @@ def test_release_keeps_registrations_made_before_the_block():
         pass
     assert _custom_gradients() == kept
     assert before <= kept
+
+
+def test_the_training_loop_and_lr_find_release_what_they_trace():
+    # issue 14 section 6: each fit kept ~17 MiB of traced graphs alive
+    from specauth.training import lr_find
+
+    data = _data()
+    before = _custom_gradients()
+    CNNClassifier("cnn1d_small", epochs=2, random_state=0).fit(data.X, data.y)
+    assert _custom_gradients() - before == set()
+    lr_find(CNNClassifier("cnn1d_small", random_state=0), data.X, data.y, num_it=5)
+    assert _custom_gradients() - before == set()
