@@ -28,6 +28,7 @@ Usage::
         [--sizes 5 10 20 50] [--batch-sizes 8 32 128]
         [--lengths 100 1000 5000] [--out benchmarks/results]
 
+The coffee set needs ``pip install -e ".[benchmarks]"`` (chemotools).
 Results are appended to the JSON file after every fit, so an interrupted run
 keeps what it measured; the table is printed at the end.
 """
@@ -57,7 +58,9 @@ def load_coffee():
     try:
         from chemotools.datasets import load_coffee as load
     except ImportError as err:
-        raise SystemExit("the coffee set needs `pip install chemotools`") from err
+        raise SystemExit(
+            'the coffee set needs chemotools: pip install -e ".[benchmarks]"'
+        ) from err
     X, y = load()
     return _snv(X.to_numpy()), np.asarray(y).ravel().astype(str)
 
