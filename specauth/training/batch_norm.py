@@ -36,7 +36,18 @@ MAX_STATISTICS_SAMPLES = 4096
 
 
 class InferenceMismatchWarning(UserWarning):
-    """The network's inference-mode predictions disagree with its training."""
+    """The network's inference-mode predictions disagree with its training.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     check_inference_agreement(1.0, 0.5)
+    False
+    >>> caught[0].category.__name__
+    'InferenceMismatchWarning'
+    """
 
 
 def _batch_norm_layers(model, keras):

@@ -26,7 +26,24 @@ __all__ = ["StopOnNonFiniteLoss", "TrainingDivergedError", "check_trained_networ
 
 
 class TrainingDivergedError(ValueError):
-    """Training produced a non-finite loss or non-finite weights."""
+    """Training produced a non-finite loss or non-finite weights.
+
+    A subclass of ``ValueError``: the value at fault is a parameter (most
+    often the learning rate) or the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from specauth.training import fit_network
+    >>> network = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    >>> x, y = np.full((8, 2), 1e20, "float32"), np.arange(8) % 2
+    >>> try:
+    ...     fit_network(network, x, y, epochs=2, learning_rate=1e30,
+    ...                 schedule="constant")
+    ... except TrainingDivergedError as err:
+    ...     print(str(err)[:18])
+    Training diverged:
+    """
 
 
 class StopOnNonFiniteLoss(keras.callbacks.Callback):
