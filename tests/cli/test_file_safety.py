@@ -328,6 +328,7 @@ def test_failed_train_creates_no_folder(inputs, tmp_path, capsys, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
+@pytest.mark.slow  # >= 10 s on 2 cores
 def test_train_over_a_model_replaces_it_and_keeps_other_files(
     model_copy, data, inputs, tmp_path, capsys
 ):

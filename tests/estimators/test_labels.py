@@ -142,6 +142,7 @@ def test_check_class_weight_maps_labels_to_output_indices():
         check_class_weight([1.0, 2.0], classes)
 
 
+@pytest.mark.slow  # >= 10 s on 2 cores
 def test_valid_class_weights_train(X, y):
     clf = CNNClassifier(**TINY, class_weight={"b": 2.5}).fit(X, y)
     assert clf._keras_class_weight(None) == {0: 1.0, 1: 2.5}

@@ -129,6 +129,7 @@ def _fit(X, y):
     )
 
 
+@pytest.mark.slow  # >= 10 s on 2 cores
 def test_one_batch_per_epoch_does_not_collapse(one_batch_per_epoch):
     X, y = one_batch_per_epoch
     with warnings.catch_warnings():
@@ -138,6 +139,7 @@ def test_one_batch_per_epoch_does_not_collapse(one_batch_per_epoch):
     assert clf.score(X, y) >= 0.9
 
 
+@pytest.mark.slow  # >= 10 s on 2 cores
 def test_the_collapse_is_detected_where_it_still_happens(
     one_batch_per_epoch, monkeypatch
 ):

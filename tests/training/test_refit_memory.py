@@ -71,6 +71,7 @@ def test_release_drops_the_registrations_and_frees_the_step_graph():
     assert graphs and all(g() is None for g in graphs)
 
 
+@pytest.mark.slow  # >= 10 s on 2 cores
 def test_release_keeps_predictions_bit_identical_to_a_plain_fit():
     data = _data()
     plain = CNNClassifier("cnn1d_small", epochs=2, random_state=3).fit(data.X, data.y)
@@ -80,6 +81,7 @@ def test_release_keeps_predictions_bit_identical_to_a_plain_fit():
     assert np.array_equal(plain.predict_proba(data.X), released.predict_proba(data.X))
 
 
+@pytest.mark.slow  # >= 10 s on 2 cores
 def test_two_live_estimators_keep_their_own_networks():
     data = _data()
     first = CNNClassifier("cnn1d_small", epochs=2, random_state=0)
@@ -120,6 +122,7 @@ def test_release_keeps_registrations_made_before_the_block():
     assert before <= kept
 
 
+@pytest.mark.slow  # >= 10 s on 2 cores
 def test_the_training_loop_and_lr_find_release_what_they_trace():
     # issue 14 section 6: each fit kept ~17 MiB of traced graphs alive
     from specauth.training import lr_find
