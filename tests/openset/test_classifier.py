@@ -23,6 +23,17 @@ def _clf(**kw):
     return CNNClassifier("cnn1d_small", **{**params, **kw})
 
 
+@pytest.fixture
+def fit_calls(monkeypatch):
+    """A list that grows by one at every ``CNNClassifier.fit``."""
+    calls = []
+    original = CNNClassifier.fit
+    monkeypatch.setattr(
+        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
+    )
+    return calls
+
+
 @pytest.fixture(scope="module")
 def data():
     d = make_spectra(
@@ -189,14 +200,10 @@ def test_alpha_only_search_trains_one_network_per_fold(data, monkeypatch):
     assert len(calls) == 4
 
 
-def test_cache_can_be_disabled(data, monkeypatch):
+def test_cache_can_be_disabled(data, fit_calls):
     X_train, _, y_train, *_ = data
     clear_classifier_cache()
-    calls = []
-    original = CNNClassifier.fit
-    monkeypatch.setattr(
-        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
-    )
+    calls = fit_calls
     for _ in range(2):
         OpenSetClassifier(_clf(epochs=1), Energy(), cache=False).fit(X_train, y_train)
     assert len(calls) == 2
@@ -380,14 +387,10 @@ def test_x_none_and_sparse_x_are_refused_by_name(data):
 
 
 # ------------------------------------------------------ cache and sharing
-def test_cache_hits_are_not_shared_between_open_set_classifiers(data, monkeypatch):
+def test_cache_hits_are_not_shared_between_open_set_classifiers(data, fit_calls):
     X_train, X_test, y_train, *_ = data
     clear_classifier_cache()
-    calls = []
-    original = CNNClassifier.fit
-    monkeypatch.setattr(
-        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
-    )
+    calls = fit_calls
     first = OpenSetClassifier(_clf(epochs=1), Energy()).fit(X_train, y_train)
     second = OpenSetClassifier(_clf(epochs=1), Energy()).fit(X_train, y_train)
     assert len(calls) == 1  # a hit ...
@@ -411,14 +414,10 @@ def test_cache_hits_are_not_shared_between_open_set_classifiers(data, monkeypatc
 
 
 @pytest.mark.slow  # two trainings; test_cache.py checks the rule without networks
-def test_unseeded_classifiers_are_never_reused(data, monkeypatch):
+def test_unseeded_classifiers_are_never_reused(data, fit_calls):
     X_train, _, y_train, *_ = data
     clear_classifier_cache()
-    calls = []
-    original = CNNClassifier.fit
-    monkeypatch.setattr(
-        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
-    )
+    calls = fit_calls
     fits = [
         OpenSetClassifier(_clf(epochs=1, random_state=None), Energy()).fit(
             X_train, y_train
