@@ -27,6 +27,13 @@ Usage::
     python benchmarks/small_data.py [--sets coffee pgaa synthetic] [--seeds 10]
         [--sizes 5 10 20 50] [--batch-sizes 8 32 128]
         [--lengths 100 1000 5000] [--out benchmarks/results]
+        [--shard K/N] [--threads T]
+    python benchmarks/small_data.py --merge results/small_data.shard-*.json
+
+On a machine with few cores, ``--shard 0/2 --threads 1`` and ``--shard 1/2
+--threads 1`` in two processes share the grid (every N-th fit from the K-th)
+and write ``small_data.shard-K.json``; ``--merge`` prints the table of all the
+shards together and writes it to ``small_data.json``.
 
 The coffee set needs ``pip install -e ".[benchmarks]"`` (chemotools).
 Results are appended to the JSON file after every fit, so an interrupted run
@@ -202,6 +209,38 @@ def print_table(table):
     )
 
 
+def parse_shard(text):
+    """``"K/N"`` -> ``(K, N)``, with a clear error for anything else."""
+    try:
+        shard, n_shards = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise SystemExit(f"--shard must look like K/N (e.g. 0/2), got {text!r}")
+    if not 0 <= shard < n_shards:
+        raise SystemExit(f"--shard K/N needs 0 <= K < N, got {text!r}")
+    return shard, n_shards
+
+
+def merge(paths, path):
+    """Print and write the table of the rows of several result files."""
+    rows, seconds = [], 0.0
+    for name in paths:
+        result = json.loads(Path(name).read_text())
+        rows.extend(result["rows"])
+        seconds = max(seconds, result["seconds"])
+    table = summarise(rows)
+    print_table(table)
+    result = {
+        "machine": platform.platform(),
+        "seconds": seconds,
+        "merged_from": [str(name) for name in paths],
+        "rows": rows,
+        "table": table,
+    }
+    path.write_text(json.dumps(result, indent=1))
+    print(f"wrote {path}")
+    return table
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=["coffee", "pgaa", "synthetic"])
@@ -210,11 +249,32 @@ def main(argv=None):
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=[8, 32, 128])
     parser.add_argument("--lengths", nargs="+", type=int, default=[100, 1000, 5000])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument(
+        "--shard",
+        default="0/1",
+        help="K/N: run only every N-th fit of the grid, starting at the K-th",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="TensorFlow threads (0: its default)"
+    )
+    parser.add_argument(
+        "--merge", nargs="+", metavar="JSON", help="print the table of these files"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "small_data.json"
+    if args.merge:
+        return merge(args.merge, out / "small_data.json")
+    shard, n_shards = parse_shard(args.shard)
+    if args.threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    name = "small_data.json" if n_shards == 1 else f"small_data.shard-{shard}.json"
+    path = out / name
     rows = []
+    position = -1
     t0 = time.perf_counter()
     for name, length, X, y in data_sets(args):
         smallest = np.unique(y, return_counts=True)[1].min()
@@ -224,6 +284,9 @@ def main(argv=None):
                 continue
             for batch in args.batch_sizes:
                 for seed in range(args.seeds):
+                    position += 1
+                    if position % n_shards != shard:
+                        continue
                     train, test = sample_split(y, n, seed)
                     row = fit_both_ways(
                         X[train], y[train], X[test], y[test], batch, seed

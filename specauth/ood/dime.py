@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from specauth._validation import Interval
+from sklearn.utils.validation import column_or_1d
+
+from specauth._validation import Interval, Options
 from specauth.ood._base import BaseDetector
 from specauth.ood._subspace import (
     cap_to_samples,
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["DIME", "dime_score"]
+
+AUTO_VARIANCE = 0.95
+"""Explained-variance fraction ``n_components="auto"`` keeps at least."""
 
 
 def dime_score(
@@ -132,10 +137,21 @@ class DIME(BaseDetector):
 
     Parameters
     ----------
-    n_components : int or float, default=0.95
-        Dimension of the hyperplane: an int in ``[1, n_features - 1]``, or a
+    n_components : "auto", int or float, default="auto"
+        Dimension of the hyperplane: an int in ``[1, n_features - 1]``; a
         float in (0, 1], the smallest number of components explaining at
-        least that fraction of the variance (at most ``n_features - 1``).
+        least that fraction of the variance (at most ``n_features - 1``); or
+        ``"auto"``: the larger of the number explaining 95% of the variance
+        and twice the number of classes (the classes of ``y``, or of
+        ``model`` when ``y`` is not given), lowered silently to what the
+        training data support. A trained classifier gathers each class near
+        its mean, so the class means alone span ``n_classes - 1`` directions
+        that carry most of the variance of its embedding: a hyperplane
+        without all of them measures which class a sample is nearest, not
+        whether it is new. On the PGAA spectra (10 known classes, 128
+        features) 95% of the variance took 8 components and the unknown
+        spectra sat as close to that plane as the known ones (AUROC 0.78--0.83,
+        none rejected at ``alpha=0.05``); with 20 components AUROC was 1.0.
     mahalanobis : bool, default=False
         Add the Mahalanobis distance within the hyperplane (see above).
     batch_size : int, default=1024
@@ -196,6 +212,7 @@ class DIME(BaseDetector):
     _parameter_constraints = {
         **BaseDetector._parameter_constraints,
         "n_components": [
+            Options(str, {"auto"}),
             Interval(Integral, 1, None, closed="left"),
             Interval(Real, 0, 1, closed="right"),
         ],
@@ -206,7 +223,7 @@ class DIME(BaseDetector):
     def __init__(
         self,
         *,
-        n_components: int | float = 0.95,
+        n_components: str | int | float = "auto",
         mahalanobis: bool = False,
         batch_size: int = 1024,
         model: Any = None,
@@ -219,14 +236,37 @@ class DIME(BaseDetector):
 
     _cross_fit = True
 
+    def _fit_targets(self, X, y, n_samples):
+        if y is None:
+            return None
+        y = column_or_1d(y)
+        if y.shape[0] != n_samples:
+            raise ValueError(
+                f"`y` must hold one label per training sample ({n_samples}); "
+                f"got {y.shape[0]} labels."
+            )
+        return y
+
+    def _n_classes(self, y):
+        """Classes the embedding was trained to separate (0 when unknown)."""
+        if y is not None:
+            return int(np.unique(y).size)
+        classes = getattr(self.model, "classes_", None)
+        return 0 if classes is None else len(classes)
+
     def _fit(self, Z, y):
         n_samples, n_features = Z.shape
         mean = Z.mean(axis=0)
         values, vectors = sorted_eigh(scatter_matrix(Z, mean, self.batch_size))
         top = max(n_features - 1, 1)
-        k = resolve_n_components(self.n_components, values, top, "DIME")
+        limit = max(n_samples - 2, 0)
+        if isinstance(self.n_components, str):  # "auto"
+            k = resolve_n_components(AUTO_VARIANCE, values, top, "DIME")
+            k = min(max(k, 2 * self._n_classes(y)), top, limit)
+        else:
+            k = resolve_n_components(self.n_components, values, top, "DIME")
         k = min(k, n_features - 1)  # width 1: the "hyperplane" is the mean
-        k = cap_to_samples(k, max(n_samples - 2, 0), n_samples, n_features, "DIME")
+        k = cap_to_samples(k, limit, n_samples, n_features, "DIME")
         total = values.sum()
         self.mean_ = mean
         self.components_ = np.ascontiguousarray(vectors[:, :k].T)

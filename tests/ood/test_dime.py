@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -170,3 +172,71 @@ def test_state_saved_before_noise_variance_keeps_its_scores(data):
     r2 = np.sum(_residual(test, mean, components) ** 2, axis=1)
     expected = -np.sqrt(np.sum(t**2 / variance[:2], 1) + r2 / variance[2:].sum())
     np.testing.assert_allclose(old.score_samples(test), expected, rtol=1e-9)
+
+
+def _collapsed_embedding(rng, n_classes=8, per_class=40, width=48):
+    """A trained classifier's embedding: tight classes around far-apart means.
+
+    The class means span ``n_classes - 1`` directions and carry almost all
+    the variance; the spread within a class is isotropic and small. The
+    unknown spectra sit between the classes (on the plane of the means),
+    moved off it by a few within-class standard deviations.
+    """
+    basis = np.linalg.qr(rng.normal(size=(width, width)))[0]
+    means = rng.normal(size=(n_classes, n_classes - 1)) * 30.0
+    means = means @ basis[:, : n_classes - 1].T
+    y = np.repeat(np.arange(n_classes), per_class)
+    train = means[y] + rng.normal(size=(y.size, width))
+    test = means[y] + rng.normal(size=(y.size, width))
+    mix = rng.dirichlet(np.ones(n_classes), size=60) @ means
+    unknown = mix + rng.normal(size=(60, width)) + 1.5 * rng.normal(
+        size=(60, width)
+    ) @ basis[:, n_classes - 1 :] @ basis[:, n_classes - 1 :].T
+    return train, y, test, unknown
+
+
+def test_auto_components_keep_every_class_direction():
+    # Reproduces DIME on PGAA (issue 14): with 95% of the variance the plane
+    # missed some directions between the class means, the residual of known
+    # samples was dominated by them, and no unknown sample was rejected.
+    rng = np.random.default_rng(0)
+    train, y, test, unknown = _collapsed_embedding(rng)
+    old = DIME(n_components=0.95).fit(train, y)
+    assert old.n_components_ < 7  # the variance rule misses class directions
+    det = DIME().fit(train, y)
+    assert det.n_components == "auto"
+    assert det.n_components_ == 16  # 2 x 8 classes > the 95%-variance count
+    rejected = np.mean(det.predict(unknown) == -1)
+    assert rejected > 0.9
+    assert np.mean(old.predict(unknown) == -1) < 0.5
+    assert np.mean(det.predict(test) == 1) > 0.85
+
+
+def test_auto_components_without_labels():
+    rng = np.random.default_rng(1)
+    train, y, _, _ = _collapsed_embedding(rng)
+    expected = DIME(n_components=0.95).fit(train).n_components_
+    assert DIME().fit(train).n_components_ == expected  # no classes known
+
+    class Model:  # a fitted classifier: classes_ and its embedding
+        classes_ = np.arange(8)
+
+        def transform(self, X):
+            return np.asarray(X)
+
+    assert DIME(model=Model()).fit(train).n_components_ == 16
+
+
+def test_auto_components_are_lowered_silently_to_what_the_data_support():
+    rng = np.random.default_rng(2)
+    train = rng.normal(size=(12, 30))
+    y = np.arange(12) % 6  # 6 classes: 12 components asked, 10 supported
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        det = DIME().fit(train, y)
+    assert det.n_components_ == 10
+
+
+def test_labels_must_match_the_training_samples():
+    with pytest.raises(ValueError, match=r"`y` must hold one label per training"):
+        DIME().fit(np.zeros((10, 4)) + np.arange(10)[:, None], np.arange(9))
