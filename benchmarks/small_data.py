@@ -80,12 +80,13 @@ def load_pgaa_largest(n_classes=5):
     from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
 
     data = load_pgaa(PGAA)
-    labels, counts = np.unique(data.y, return_counts=True)
-    keep = np.isin(data.y, labels[np.argsort(counts)[::-1][:n_classes]])
+    labels, counts = np.unique(data.target, return_counts=True)
+    keep = np.isin(data.target, labels[np.argsort(counts)[::-1][:n_classes]])
     prep = make_pipeline(
         Crop(0, PGAA_CNN_BINS), SpectrumNormalizer("sum"), LogTransform()
     )
-    return prep.fit_transform(data.X[keep]), np.asarray(data.y[keep]).astype(str)
+    X = prep.fit_transform(data.data[keep])
+    return X, np.asarray(data.target[keep]).astype(str)
 
 
 def sample_split(y, n_per_class, seed, max_test_per_class=20):
