@@ -215,7 +215,9 @@ def parse_shard(text):
     try:
         shard, n_shards = (int(part) for part in text.split("/"))
     except ValueError:
-        raise SystemExit(f"--shard must look like K/N (e.g. 0/2), got {text!r}")
+        raise SystemExit(
+            f"--shard must look like K/N (e.g. 0/2), got {text!r}"
+        ) from None
     if not 0 <= shard < n_shards:
         raise SystemExit(f"--shard K/N needs 0 <= K < N, got {text!r}")
     return shard, n_shards

@@ -6,7 +6,6 @@ from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from sklearn.utils.validation import column_or_1d
 
 from specauth._validation import Interval, Options

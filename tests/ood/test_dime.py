@@ -189,9 +189,14 @@ def _collapsed_embedding(rng, n_classes=8, per_class=40, width=48):
     train = means[y] + rng.normal(size=(y.size, width))
     test = means[y] + rng.normal(size=(y.size, width))
     mix = rng.dirichlet(np.ones(n_classes), size=60) @ means
-    unknown = mix + rng.normal(size=(60, width)) + 1.5 * rng.normal(
-        size=(60, width)
-    ) @ basis[:, n_classes - 1 :] @ basis[:, n_classes - 1 :].T
+    unknown = (
+        mix
+        + rng.normal(size=(60, width))
+        + 1.5
+        * rng.normal(size=(60, width))
+        @ basis[:, n_classes - 1 :]
+        @ basis[:, n_classes - 1 :].T
+    )
     return train, y, test, unknown
 
 
