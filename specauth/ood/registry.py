@@ -20,11 +20,18 @@ __all__ = ["register_detector", "list_detectors", "get_detector", "make_detector
 #: The built-in detectors: name -> (module, class). Looked up by path, so that
 #: listing the names (``specauth --help``) imports none of them.
 BUILTIN_DETECTORS = {
+    "ash": ("specauth.ood.ash", "ASH"),
     "dime": ("specauth.ood.dime", "DIME"),
     "energy": ("specauth.ood.energy", "Energy"),
+    "fdbd": ("specauth.ood.fdbd", "FDBD"),
+    "gen": ("specauth.ood.gen", "GEN"),
     "knn": ("specauth.ood.knn", "KNNDetector"),
     "mahalanobis": ("specauth.ood.mahalanobis", "Mahalanobis"),
     "maxlogit": ("specauth.ood.max_logit", "MaxLogit"),
+    "nnguide": ("specauth.ood.nnguide", "NNGuide"),
+    "react": ("specauth.ood.react", "ReAct"),
+    "rmd": ("specauth.ood.rmd", "RMD"),
+    "scale": ("specauth.ood.scale", "SCALE"),
     "softmax": ("specauth.ood.max_softmax", "MaxSoftmax"),
     "vim": ("specauth.ood.vim", "ViM"),
 }
@@ -87,8 +94,9 @@ def list_detectors() -> list[str]:
     Examples
     --------
     >>> from specauth.ood import list_detectors
-    >>> list_detectors()
-    ['dime', 'energy', 'knn', 'mahalanobis', 'maxlogit', 'softmax', 'vim']
+    >>> list_detectors()  # doctest: +NORMALIZE_WHITESPACE
+    ['ash', 'dime', 'energy', 'fdbd', 'gen', 'knn', 'mahalanobis', 'maxlogit',
+     'nnguide', 'react', 'rmd', 'scale', 'softmax', 'vim']
     """
     return sorted({*BUILTIN_DETECTORS, *_DETECTORS})
 

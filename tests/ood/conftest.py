@@ -6,25 +6,36 @@ import numpy as np
 import pytest
 from sklearn.utils import Bunch
 
-from specauth.ood import (
-    DIME,
-    Energy,
-    KNNDetector,
-    Mahalanobis,
-    MaxLogit,
-    MaxSoftmax,
-    ViM,
-)
+import specauth.ood
 
 DETECTOR_NAMES = [
     "Energy",
     "MaxSoftmax",
     "MaxLogit",
+    "GEN",
     "DIME",
     "Mahalanobis",
+    "RMD",
     "KNNDetector",
     "ViM",
+    "FDBD",
+    "ReAct",
+    "ASH",
+    "SCALE",
+    "NNGuide",
 ]
+
+#: Detectors that also read the last Dense layer (``weight`` and ``bias``).
+HEAD_DETECTORS = {"ViM", "FDBD", "ReAct", "ASH", "SCALE", "NNGuide"}
+
+#: Detectors that need non-negative (post-ReLU) features; the toy gives them
+#: ``relu_features`` and ``relu_weight`` (same logits, see ``make_toy``).
+NON_NEGATIVE = {"ASH", "SCALE"}
+
+
+def relu_lift(features):
+    """``[max(z, 0), max(-z, 0)]``: non-negative, and ``@ [W; -W]`` gives ``z @ W``."""
+    return np.hstack([np.maximum(features, 0.0), np.maximum(-features, 0.0)])
 
 
 def make_toy(n_per_class=40, n_features=8, n_classes=3, n_ood=60, seed=0):
@@ -33,6 +44,11 @@ def make_toy(n_per_class=40, n_features=8, n_classes=3, n_ood=60, seed=0):
     The "classifier" is a prototype classifier: ``logits = features @ weight
     + bias`` with ``weight`` the class means / 4, so in-distribution samples
     get large logits and the OOD samples (around the origin) small ones.
+
+    ``relu_features`` (width ``2 * n_features``) is the same data as a
+    ReLU layer would give it to the detectors that need non-negative
+    activations: ``relu_lift(features)``, with ``relu_weight = [W; -W]`` so
+    that ``relu_features @ relu_weight + bias`` are the same logits.
     """
     rng = np.random.default_rng(seed)
     means = rng.normal(size=(n_classes, n_features))
@@ -50,29 +66,30 @@ def make_toy(n_per_class=40, n_features=8, n_classes=3, n_ood=60, seed=0):
         logits=features @ weight + bias,
         ood_features=ood,
         ood_logits=ood @ weight + bias,
+        relu_features=relu_lift(features),
+        relu_ood_features=relu_lift(ood),
+        relu_weight=np.vstack([weight, -weight]),
     )
 
 
 def make_detector(name, toy, **params):
-    """Return an unfitted detector called ``name`` set up for the toy problem."""
-    if name == "ViM":
-        params = {"weight": toy.weight, "bias": toy.bias, **params}
-    factories = {
-        "Energy": Energy,
-        "MaxSoftmax": MaxSoftmax,
-        "MaxLogit": MaxLogit,
-        "DIME": DIME,
-        "Mahalanobis": Mahalanobis,
-        "KNNDetector": KNNDetector,
-        "ViM": ViM,
-    }
-    return factories[name](**params)
+    """Return an unfitted detector called ``name`` set up for the toy problem.
+
+    With ``toy=None`` the detectors of ``HEAD_DETECTORS`` get no last layer
+    (for ``model=...``, which provides it).
+    """
+    if name in HEAD_DETECTORS and toy is not None:
+        weight = toy.relu_weight if name in NON_NEGATIVE else toy.weight
+        params = {"weight": weight, "bias": toy.bias, **params}
+    return getattr(specauth.ood, name)(**params)
 
 
 def inputs_of(detector, toy, ood=False):
     """The toy features or logits that ``detector`` works on."""
     if detector.input_kind == "logits":
         return toy.ood_logits if ood else toy.logits
+    if type(detector).__name__ in NON_NEGATIVE:
+        return toy.relu_ood_features if ood else toy.relu_features
     return toy.ood_features if ood else toy.features
 
 

@@ -12,9 +12,15 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
-from specauth.ood import DIME, Energy, KNNDetector, Mahalanobis, MaxLogit, ViM
+from specauth.ood import DIME, Energy, KNNDetector, Mahalanobis, MaxLogit
 from specauth.ood._base import batched_call
-from tests.ood.conftest import DETECTOR_NAMES, fit_toy, inputs_of, make_detector
+from tests.ood.conftest import (
+    DETECTOR_NAMES,
+    HEAD_DETECTORS,
+    fit_toy,
+    inputs_of,
+    make_detector,
+)
 
 # ------------------------------------------------------------------ threshold
 
@@ -29,14 +35,16 @@ def test_every_detector_rejects_floor_alpha_n_training_points(toy, name, alpha):
     assert det.calibration_scores_.dtype == np.float64
     assert np.all(np.diff(det.calibration_scores_) >= 0)
     rejected = (det.predict(inputs_of(det, toy)) == -1).sum()
-    if name == "KNNDetector":
+    if name in ("KNNDetector", "NNGuide"):
         # Training scores are leave-one-out; each point finds itself when
         # scored again, so it can only score higher.
         assert rejected <= expected
-    elif name in ("Energy", "MaxSoftmax", "MaxLogit"):
+    elif name in ("Energy", "MaxSoftmax", "MaxLogit", "GEN", "ReAct", "ASH", "SCALE"):
+        # In-sample training scores: predict rejects exactly those points.
         assert rejected == expected
-    # Mahalanobis, DIME and ViM set it on out-of-fold scores, which the final
-    # fit need not reproduce on its own training points (test_cross_fit.py).
+    # Mahalanobis, RMD, DIME, ViM and FDBD set it on out-of-fold scores, which
+    # the final fit need not reproduce on its own training points
+    # (test_cross_fit.py).
 
 
 def test_alpha_rounding_is_robust():
@@ -185,13 +193,14 @@ def _weights(model):
 def test_model_mode_equals_precomputed_inputs(fitted_cnn, spectra, name):
     X, y = spectra.X, spectra.y
     before = _weights(fitted_cnn)
-    det = make_detector(name, None) if name != "ViM" else ViM()
+    det = make_detector(name, None)
     det.set_params(model=fitted_cnn)
     det.fit(X, y)
     Z = fitted_cnn.logits(X) if det.input_kind == "logits" else fitted_cnn.transform(X)
-    if name == "ViM":
-        weight, bias = fitted_cnn.network_.layers[-1].get_weights()
-        reference = ViM(weight=weight, bias=bias).fit(Z, y)  # y: same folds
+    if name in HEAD_DETECTORS:
+        weight, bias = fitted_cnn.head_weights()
+        reference = make_detector(name, None, weight=weight, bias=bias)
+        reference.fit(Z, y)  # y: same folds
     else:
         reference = make_detector(name, None).fit(Z, y)
     np.testing.assert_allclose(det.score_samples(X), reference.score_samples(Z))

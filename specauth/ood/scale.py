@@ -1,0 +1,168 @@
+"""SCALE: energy of logits sharpened by the activation profile (Xu et al., 2024)."""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from specauth._validation import Interval
+from specauth.ood._head import HeadDetector
+from specauth.ood._shaping import check_non_negative, n_kept, top_activations
+from specauth.ood.energy import energy_score
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+__all__ = ["SCALE", "scale_score"]
+
+
+def scale_score(
+    features: ArrayLike, weight: np.ndarray, bias: np.ndarray, percentile: float = 90
+) -> np.ndarray:
+    """Return the energy of the logits of the SCALE-rescaled features.
+
+    Each row is multiplied by ``exp(s1 / s2)``, with ``s1`` the sum of all
+    its activations and ``s2`` the sum of its ``k = n - round(n * percentile
+    / 100)`` largest ones (at least 1; a row of zeros stays zero); nothing is
+    pruned. The score is ``logsumexp(scaled @ weight + bias)``.
+
+    Parameters
+    ----------
+    features : array-like of shape (n_samples, n_features)
+        Non-negative embeddings (inputs of the last Dense layer).
+    weight : ndarray of shape (n_features, n_classes)
+        Kernel of the last Dense layer.
+    bias : ndarray of shape (n_classes,)
+        Its bias.
+    percentile : float, default=90
+        Sets the ``k`` largest activations summed in ``s2``, in [0, 100).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        Higher means more in-distribution.
+
+    Raises
+    ------
+    ValueError
+        If ``features`` holds a negative value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # k = 1 of 2: [3, 1] -> [3, 1] * exp(4 / 3)
+    >>> scale_score(np.array([[3.0, 1.0]]), np.eye(2), np.zeros(2), 50).round(4)
+    array([11.3815])
+    """
+    features = np.asarray(features, dtype=np.float64)
+    check_non_negative(features, "SCALE")
+    mask = top_activations(features, n_kept(features.shape[1], percentile))
+    total = features.sum(axis=1)
+    kept_total = np.where(mask, features, 0.0).sum(axis=1)
+    ratio = np.divide(total, kept_total, out=np.zeros_like(total), where=kept_total > 0)
+    return energy_score(features * np.exp(ratio)[:, None] @ weight + bias)
+
+
+class SCALE(HeadDetector):
+    """SCALE: rescale each sample's logits by its activation profile, then energy.
+
+    Each sample's embedding is multiplied by ``exp(s1 / s2)``, where ``s1``
+    is the sum of all its activations and ``s2`` the sum of its ``k =
+    n_features - round(n_features * percentile / 100)`` largest (at least 1).
+    Unlike :class:`ASH`, nothing is pruned: the shaping only rescales, so
+    the predicted class is unchanged. In-distribution samples spread more of
+    their activation outside the largest values, so ``s1 / s2`` -- and the
+    sharpened logits -- are larger. The score is the energy
+    ``logsumexp(scaled @ W + b)`` of the logits recomputed through the last
+    Dense layer ``W, b``; **higher = more in-distribution**.
+
+    The activations must be non-negative (the output of a ReLU, as the
+    embedding of a ``CNNClassifier`` is); negative features raise a
+    ``ValueError``.
+
+    The last Dense layer comes from ``model.head_weights()`` when a model
+    is given, else from ``weight`` and ``bias`` (which
+    :class:`~specauth.openset.OpenSetClassifier` sets from its classifier).
+
+    Inputs: with ``model=None``, ``X`` is the embedding ``(n_samples,
+    n_features)`` and ``weight``/``bias`` are required; with ``model=clf`` (a
+    fitted ``CNNClassifier``), ``X`` holds spectra and the detector calls
+    ``clf.transform`` in batches of 1024 rows, without modifying ``clf``.
+
+    The rescaling is per sample and learns nothing from the training points
+    (only the threshold), so the training scores are used as they are.
+
+    %(threshold_rule)s
+
+    Parameters
+    ----------
+    percentile : float, default=90
+        Sets the number ``k`` of largest activations summed in ``s2``, in
+        [0, 100).
+    weight : array-like of shape (n_features, n_classes) or None, default=None
+        Kernel of the last Dense layer, when ``model`` is None.
+    bias : array-like of shape (n_classes,) or None, default=None
+        Its bias, when ``model`` is None.
+    model : estimator or None, default=None
+        Fitted classifier providing the embedding and the last layer, or
+        ``None`` when ``X`` is the embedding.
+    %(alpha)s
+
+    Attributes
+    ----------
+    weight_ : ndarray of shape (n_features, n_classes)
+        Kernel of the last layer used.
+    bias_ : ndarray of shape (n_classes,)
+        Bias of the last layer used.
+    %(threshold_attributes)s
+    n_features_in_ : int
+        Width of the embedding.
+
+    See Also
+    --------
+    ASH : prunes the small activations before rescaling.
+    ReAct : clips the large activations instead.
+
+    References
+    ----------
+    .. [1] K. Xu, R. Chen, G. Franchi, A. Yao, "Scaling for Training Time and
+       Post-hoc Out-of-distribution Detection Enhancement", ICLR 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from specauth.ood import SCALE
+    >>> rng = np.random.default_rng(0)
+    >>> means = np.kron(np.eye(2), np.ones(5)) * 2.0  # 2 classes, 10 units
+    >>> noise = rng.normal(size=(100, 10)) * 0.5
+    >>> features = np.abs(means[np.arange(100) % 2] + noise)
+    >>> det = SCALE(percentile=80, weight=means.T, bias=np.zeros(2)).fit(features)
+    >>> spike = np.array([3.0, 0, 0, 0, 0, 3.0, 0, 0, 0, 0])  # two lone units
+    >>> det.predict([features[0], spike])
+    array([ 1, -1])
+    """
+
+    _parameter_constraints = {
+        **HeadDetector._parameter_constraints,
+        "percentile": [Interval(Real, 0, 100, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        percentile: float = 90,
+        weight: ArrayLike | None = None,
+        bias: ArrayLike | None = None,
+        model: Any = None,
+        alpha: float = 0.05,
+    ) -> None:
+        super().__init__(weight=weight, bias=bias, model=model, alpha=alpha)
+        self.percentile = percentile
+
+    def _fit(self, Z, y):
+        self._fit_head(Z.shape[1])
+
+    def _score(self, Z):
+        return scale_score(Z, self.weight_, self.bias_, self.percentile)
