@@ -9,7 +9,7 @@ detector sets its threshold the same way: the ``floor(alpha * n)`` lowest
 training scores are rejected, and ``threshold_`` lies halfway between the
 last rejected and the first kept training score. Detectors whose fit adapts
 to the training points score them out-of-sample for this (KNNDetector and
-NNGuide leave-one-out; Mahalanobis, RMD, DIME, ViM and FDBD out-of-fold), so
+NNGuide leave-one-out; Mahalanobis, RMD, DIME and ViM out-of-fold), so
 that about ``alpha`` of new in-distribution samples are rejected too.
 
 Each detector is registered under a short name (the one the command line

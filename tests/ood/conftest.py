@@ -38,6 +38,13 @@ def relu_lift(features):
     return np.hstack([np.maximum(features, 0.0), np.maximum(-features, 0.0)])
 
 
+def _toy_means(seed, n_classes, n_features):
+    """The toy's class means (norm 8) and the generator that drew them."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(size=(n_classes, n_features))
+    return means * 8.0 / np.linalg.norm(means, axis=1, keepdims=True), rng
+
+
 def make_toy(n_per_class=40, n_features=8, n_classes=3, n_ood=60, seed=0):
     """Three Gaussian blobs (unit noise) far from the origin, and OOD near it.
 
@@ -50,9 +57,7 @@ def make_toy(n_per_class=40, n_features=8, n_classes=3, n_ood=60, seed=0):
     activations: ``relu_lift(features)``, with ``relu_weight = [W; -W]`` so
     that ``relu_features @ relu_weight + bias`` are the same logits.
     """
-    rng = np.random.default_rng(seed)
-    means = rng.normal(size=(n_classes, n_features))
-    means *= 8.0 / np.linalg.norm(means, axis=1, keepdims=True)
+    means, rng = _toy_means(seed, n_classes, n_features)
     y = np.repeat(np.arange(n_classes), n_per_class)
     features = means[y] + rng.normal(size=(y.size, n_features))
     weight = means.T / 4.0
@@ -70,6 +75,35 @@ def make_toy(n_per_class=40, n_features=8, n_classes=3, n_ood=60, seed=0):
         relu_ood_features=relu_lift(ood),
         relu_weight=np.vstack([weight, -weight]),
     )
+
+
+def draw_toy(n, seed, n_features=8, n_classes=3, toy_seed=0):
+    """``(features, y)``: ``n`` fresh in-distribution samples of the toy problem.
+
+    The same blobs as ``make_toy(seed=toy_seed)``, new noise drawn with
+    ``seed``; classes in turn.
+    """
+    means, _ = _toy_means(toy_seed, n_classes, n_features)
+    y = np.arange(n) % n_classes
+    noise = np.random.default_rng(seed).normal(size=(n, n_features))
+    return means[y] + noise, y
+
+
+def held_out_false_rejection(name, toy, alpha, n_train=1000, n_test=4000, **params):
+    """Fraction of fresh toy samples that detector ``name`` fitted on others rejects.
+
+    The detector is fitted on ``n_train`` samples of the toy distribution and
+    tested on ``n_test`` new ones (its features, ReLU features or logits).
+    """
+    det = make_detector(name, toy, alpha=alpha, **params)
+    train, y = draw_toy(n_train, seed=1)
+    test, _ = draw_toy(n_test, seed=2)
+    if det.input_kind == "logits":
+        train, test = train @ toy.weight + toy.bias, test @ toy.weight + toy.bias
+    elif name in NON_NEGATIVE:
+        train, test = relu_lift(train), relu_lift(test)
+    det.fit(train, y)
+    return float(np.mean(det.predict(test) == -1))
 
 
 def make_detector(name, toy, **params):

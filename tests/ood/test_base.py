@@ -24,6 +24,9 @@ from tests.ood.conftest import (
 
 # ------------------------------------------------------------------ threshold
 
+#: Detectors whose threshold is set on their in-sample training scores.
+IN_SAMPLE = ("Energy", "MaxSoftmax", "MaxLogit", "GEN", "FDBD", "ReAct", "ASH", "SCALE")
+
 
 @pytest.mark.parametrize("name", DETECTOR_NAMES)
 @pytest.mark.parametrize("alpha", [0.05, 0.1, 0.29, 0.5])
@@ -39,12 +42,11 @@ def test_every_detector_rejects_floor_alpha_n_training_points(toy, name, alpha):
         # Training scores are leave-one-out; each point finds itself when
         # scored again, so it can only score higher.
         assert rejected <= expected
-    elif name in ("Energy", "MaxSoftmax", "MaxLogit", "GEN", "ReAct", "ASH", "SCALE"):
+    elif name in IN_SAMPLE:
         # In-sample training scores: predict rejects exactly those points.
         assert rejected == expected
-    # Mahalanobis, RMD, DIME, ViM and FDBD set it on out-of-fold scores, which
-    # the final fit need not reproduce on its own training points
-    # (test_cross_fit.py).
+    # Mahalanobis, RMD, DIME and ViM set it on out-of-fold scores, which the
+    # final fit need not reproduce on its own training points (test_cross_fit.py).
 
 
 def test_alpha_rounding_is_robust():
