@@ -13,11 +13,18 @@ from specauth.ood import (
 from tests.conftest import python_output
 
 BUILTIN = {
+    "ash": "ASH",
     "dime": "DIME",
     "energy": "Energy",
+    "fdbd": "FDBD",
+    "gen": "GEN",
     "knn": "KNNDetector",
     "mahalanobis": "Mahalanobis",
     "maxlogit": "MaxLogit",
+    "nnguide": "NNGuide",
+    "react": "ReAct",
+    "rmd": "RMD",
+    "scale": "SCALE",
     "softmax": "MaxSoftmax",
     "vim": "ViM",
 }
@@ -27,6 +34,17 @@ def test_every_builtin_detector_is_listed_under_its_command_line_name():
     assert list_detectors() == sorted(BUILTIN)
     for name, class_name in BUILTIN.items():
         assert get_detector(name) is getattr(ood, class_name)
+
+
+def test_package_exports_every_builtin_class_and_registry_function():
+    # __all__ is the detector classes plus the registry's functions, each
+    # loaded lazily from its own module.
+    expected = {*BUILTIN.values(), *registry.__all__}
+    assert set(ood.__all__) == expected
+    assert len(ood.__all__) == len(expected)
+    for name in ood.__all__:
+        assert getattr(ood, name).__name__ == name
+    assert set(dir(ood)) >= expected
 
 
 def test_make_detector_returns_a_fresh_instance_with_the_parameters():
@@ -39,7 +57,7 @@ def test_make_detector_returns_a_fresh_instance_with_the_parameters():
 def test_unknown_name_lists_the_valid_ones_and_suggests_one():
     with pytest.raises(ValueError, match=r"Unknown detector 'energi'; did you mean"):
         get_detector("energi")
-    with pytest.raises(ValueError, match="Valid names: dime, energy, knn, "):
+    with pytest.raises(ValueError, match="Valid names: ash, dime, energy, fdbd, "):
         make_detector("energi")
     with pytest.raises(TypeError, match="detector name must be a str; got 3"):
         get_detector(3)
