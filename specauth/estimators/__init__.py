@@ -1,6 +1,8 @@
 """scikit-learn estimators around Keras networks.
 
 - :class:`CNNClassifier` -- classify spectra (any label type).
+- :class:`PLSDAClassifier` -- PLS-DA, the chemometrics reference for small
+  spectral sets, with the same embedding/head contract as the networks.
 - :class:`BaseCNNEstimator` -- their shared base and the public contract other
   packages use: :meth:`~BaseCNNEstimator.validate_input`,
   :meth:`~BaseCNNEstimator.head_weights`, ``transform`` (the embedding) and
@@ -14,5 +16,6 @@ from __future__ import annotations
 
 from specauth.estimators._base import BaseCNNEstimator
 from specauth.estimators.classifier import CNNClassifier
+from specauth.estimators.pls_da import PLSDAClassifier
 
-__all__ = ["BaseCNNEstimator", "CNNClassifier"]
+__all__ = ["BaseCNNEstimator", "CNNClassifier", "PLSDAClassifier"]

@@ -64,6 +64,7 @@ SKLEARN_CLASSES = (
     "sklearn.preprocessing.Normalizer",
     "sklearn.preprocessing.LabelEncoder",
     "sklearn.decomposition.PCA",
+    "sklearn.linear_model.LogisticRegression",
 )
 """scikit-learn classes that can be saved (besides ``Pipeline``): their fitted
 state is numbers and arrays, rebuilt without pickle."""

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.metaestimators import available_if
 
 from specauth._state import FittedStateMixin
 from specauth._validation import Interval, Options, check_is_fitted, check_params
 from specauth.estimators.classifier import check_class_labels
+from specauth.openset import _outputs as outputs
 from specauth.openset._cache import cached_fit
 
 if TYPE_CHECKING:
@@ -23,19 +25,48 @@ __all__ = ["OpenSetClassifier"]
 _METRICS = ("TEFF", "TSNS", "TSPS", "ACC")
 _CALIBRATE_ON = {"train", "holdout"}
 _DEPRECATED = "deprecated"
+_LOGIT_SOURCES = {"head", "decision_function", "predict_proba"}
 
 
 class OpenSetPrediction(NamedTuple):
     """What :meth:`OpenSetClassifier.predict_details` returns."""
 
     labels: np.ndarray
-    proba: np.ndarray
+    proba: np.ndarray | None
     scores: np.ndarray
     accepted: np.ndarray
 
 
-def _embed(classifier: Any, X: ArrayLike) -> np.ndarray:
-    return np.asarray(classifier.transform(X), dtype=np.float64)
+def _training_outputs(classifier: Any, X: ArrayLike) -> np.ndarray:
+    """What the cache keeps of a fit: the embedding, else the logits."""
+    if outputs.capabilities(classifier).embedding:
+        return outputs.embedding(classifier, X)
+    return outputs.logits(classifier, X)
+
+
+def _needs(detector: Any) -> tuple[str, bool]:
+    """The input a detector reads and whether it needs the linear head."""
+    params = detector.get_params()
+    return detector.input_kind, "weight" in params and "bias" in params
+
+
+def _softmax_of_head(classifier: Any, linear: Any) -> bool:
+    """Whether the classifier's probabilities are the softmax of its head.
+
+    True for the specauth networks (``head_weights`` and ``predict_proba``):
+    their probabilities are then computed from logits already at hand.
+    """
+    return (
+        linear is not None
+        and callable(getattr(classifier, "head_weights", None))
+        and callable(getattr(classifier, "predict_proba", None))
+    )
+
+
+def _classifier_has_proba(osc: Any) -> bool:
+    """``predict_proba`` is offered when the classifier has one."""
+    classifier = osc.classifier
+    return classifier is None or callable(getattr(classifier, "predict_proba", None))
 
 
 class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
@@ -53,10 +84,21 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     classifier : estimator, default=None
-        An (unfitted) classifier with ``transform`` (embedding) and a Keras
-        ``network_`` whose last layer is the logits Dense layer, e.g.
-        :class:`~specauth.estimators.CNNClassifier`. ``None`` uses
-        ``CNNClassifier()``. It is cloned, never fitted in place.
+        An (unfitted) scikit-learn classifier. ``None`` uses
+        ``CNNClassifier()``. It is cloned, never fitted in place. Any
+        classifier works whose outputs the detector can read: an embedding
+        for the feature detectors (its ``transform``, as
+        :class:`~specauth.estimators.CNNClassifier` and
+        :class:`~specauth.estimators.PLSDAClassifier` have, or the output of
+        the steps of a ``Pipeline`` before its final classifier), class scores
+        for the logit detectors (a network's logits, ``decision_function``,
+        or the log of ``predict_proba``), and for ViM and the other detectors
+        with ``weight`` and ``bias`` a last linear layer from the embedding to
+        the class scores (``head_weights()``, or a Pipeline's final linear
+        classifier's ``coef_`` and ``intercept_``, checked on the training
+        data). A detector that cannot be served is refused with a
+        ``TypeError`` saying what is missing, before anything is trained when
+        that can be known.
     detector : detector, default=None
         A :mod:`specauth.ood` detector instance (its ``model`` must be
         ``None``: it receives precomputed embeddings or logits). ``None``
@@ -111,6 +153,10 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         The known classes.
     n_features_in_ : int
         Points per spectrum.
+    logits_from_ : {"head", "decision_function", "predict_proba"} or None
+        Where the class scores come from: the linear head applied to the
+        embedding, the classifier's ``decision_function``, the log of its
+        ``predict_proba``, or nowhere (feature detectors only).
 
     See Also
     --------
@@ -190,22 +236,27 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         X_fit, y_fit, X_det, y_det = self._split_for_detector(
             X_known, y_known, calibrate_on
         )
-        classifier, features, _ = cached_fit(
-            self._make_classifier(),
-            X_fit,
-            y_fit,
-            featurize=_embed,
-            enabled=self.cache,
+        detector = self._make_detector()
+        classifier = self._make_classifier(detector)
+        classifier, trained, _ = cached_fit(
+            classifier, X_fit, y_fit, featurize=_training_outputs, enabled=self.cache
         )
         self.classifier_ = classifier
         self.classes_ = classifier.classes_
         self.n_features_in_ = classifier.n_features_in_
-        self.detector_ = self._make_detector()
-        self.detector_.fit(self._detector_inputs(features), y_fit)
+        features = trained if outputs.capabilities(classifier).embedding else None
+        self.logits_from_ = self._logits_source(features, X_fit)
+        self.detector_ = self._with_head(detector)
+        self.detector_.fit(self._detector_inputs(X_fit, features, trained), y_fit)
         if X_det is not None:
-            held_out = self._detector_inputs(_embed(classifier, X_det))
-            self.detector_.calibrate(held_out)
+            self.detector_.calibrate(self._detector_inputs(X_det))
         return self
+
+    def _logits_source(self, features, X_fit):
+        """Where logits come from (see ``_outputs``), the head checked on data."""
+        if features is not None and outputs.head(self.classifier_, features, X_fit):
+            return "head"
+        return outputs.capabilities(self.classifier_).logits
 
     def _check_params(self):
         """Validate the parameters; return the effective ``calibrate_on``.
@@ -291,17 +342,43 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
             )
         return known
 
-    def _make_classifier(self):
+    def _make_classifier(self, detector):
+        """A clone of ``classifier``, checked against what ``detector`` reads."""
         if self.classifier is None:
             from specauth.estimators import CNNClassifier
 
             return CNNClassifier()
-        if not hasattr(self.classifier, "fit") or not hasattr(
-            self.classifier, "transform"
+        name = type(self.classifier).__name__
+        if not callable(getattr(self.classifier, "fit", None)) or not callable(
+            getattr(self.classifier, "predict", None)
         ):
             raise TypeError(
-                "`classifier` must be an estimator with fit and transform (such "
-                f"as CNNClassifier); got {type(self.classifier).__name__}."
+                "`classifier` must be a scikit-learn classifier with fit and "
+                f"predict (such as CNNClassifier or PLSDAClassifier); got {name}."
+            )
+        caps = outputs.capabilities(self.classifier)
+        kind, _ = _needs(detector)
+        detector_name = type(detector).__name__
+        if kind != "logits" and not caps.embedding:
+            raise TypeError(
+                f"{detector_name} reads an embedding, and `classifier` ({name}) "
+                "has none: it needs a `transform` method, or must be a Pipeline "
+                "whose steps before the final classifier transform the inputs. "
+                "Use a logit detector (Energy, MaxSoftmax) or wrap the "
+                "classifier in such a Pipeline."
+            )
+        if kind == "logits" and caps.logits is None:
+            raise TypeError(
+                f"{detector_name} reads class scores, and `classifier` ({name}) "
+                "has neither `decision_function` nor `predict_proba`."
+            )
+        if caps.logits == "predict_proba" and detector_name in outputs.SCALE_DETECTORS:
+            raise TypeError(
+                f"{detector_name} reads the scale of the logits, and `classifier` "
+                f"({name}) gives only probabilities (`predict_proba`): their "
+                "log-sum-exp is 0 for every sample, so it would accept "
+                "everything. Use MaxSoftmax, or a classifier with "
+                "`decision_function`."
             )
         return clone(self.classifier)
 
@@ -321,26 +398,54 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
                 "`detector.model` must be None inside OpenSetClassifier: the "
                 "detector receives the classifier's embedding directly."
             )
-        params = detector.get_params()
-        if "weight" in params and "bias" in params:
-            weight, bias = self.classifier_.head_weights()
-            detector.set_params(weight=weight, bias=bias)
         return detector
 
-    def _detector_inputs(self, features, logits=None):
-        """Embedding or logits, whichever the detector reads."""
+    def _with_head(self, detector):
+        """``detector`` given the classifier's linear head, if it takes one."""
+        if not _needs(detector)[1]:
+            return detector
+        linear = self._linear_head()
+        if linear is None:
+            raise TypeError(
+                f"{type(detector).__name__} needs the classifier's last linear "
+                f"layer, and {type(self.classifier_).__name__} has none that "
+                "maps its embedding to its class scores: a specauth network or "
+                "PLSDAClassifier (`head_weights()`), or a Pipeline ending in a "
+                "linear classifier (`coef_`, `intercept_`), has one."
+            )
+        weight, bias = linear
+        return detector.set_params(weight=weight, bias=bias)
+
+    def _linear_head(self):
+        if getattr(self, "logits_from_", "head") != "head":
+            return None
+        return outputs.head(self.classifier_, check=False)
+
+    def _detector_inputs(self, X, features=None, trained=None):
+        """Embedding or logits of ``X``, whichever the detector reads.
+
+        ``features`` is the embedding of ``X`` when already computed;
+        ``trained`` what the cache holds for it (the logits when the
+        classifier has no embedding).
+        """
         if self.detector_.input_kind != "logits":
-            return features
-        return self._logits(features) if logits is None else logits
+            return self._features(X) if features is None else features
+        if features is None and trained is not None:
+            return trained  # no embedding: the cache holds the logits
+        return self._logits(X, features)
 
     # ------------------------------------------------------------- predict
     def _features(self, X):
         check_is_fitted(self, "detector_")
-        return _embed(self.classifier_, X)
+        return outputs.embedding(self.classifier_, X)
 
-    def _logits(self, features):
-        weight, bias = self.classifier_.head_weights()
-        return features @ weight + bias
+    def _logits(self, X, features=None):
+        linear = self._linear_head()
+        if linear is not None and features is None:
+            features = self._features(X)
+        return outputs.logits(
+            self.classifier_, X, features=features, linear_head=linear
+        )
 
     def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Detector score of each spectrum (higher = more like the known classes).
@@ -353,21 +458,26 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        return self.detector_.score_samples(self._detector_inputs(self._features(X)))
+        check_is_fitted(self, "detector_")
+        return self.detector_.score_samples(self._detector_inputs(X))
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Detector score minus its threshold (negative = rejected as unknown)."""
-        return self.detector_.decision_function(
-            self._detector_inputs(self._features(X))
-        )
+        check_is_fitted(self, "detector_")
+        return self.detector_.decision_function(self._detector_inputs(X))
 
+    @available_if(_classifier_has_proba)
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probabilities of the known classes (columns follow ``classes_``).
 
         They do not include the unknown answer: use :meth:`predict` or
-        :meth:`score_samples` for that.
+        :meth:`score_samples` for that. Available when the classifier gives
+        probabilities (``predict_proba``, or a specauth network's softmax).
         """
-        return softmax(self._logits(self._features(X)), axis=1)
+        check_is_fitted(self, "detector_")
+        if _softmax_of_head(self.classifier_, self._linear_head()):
+            return softmax(self._logits(X), axis=1)
+        return np.asarray(self.classifier_.predict_proba(X), dtype=np.float64)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Return a known class label, or ``unknown_label``, for each spectrum.
@@ -398,20 +508,36 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         prediction : OpenSetPrediction
             A named tuple ``(labels, proba, scores, accepted)``: a known class
             or ``unknown_label`` per spectrum, the known-class probabilities
-            (n_samples, n_classes), the detector scores (higher = more like
+            (n_samples, n_classes; None when the classifier gives none, as
+            PLS-DA does), the detector scores (higher = more like
             the known classes) and whether the detector accepted each
             spectrum.
         """
-        features = self._features(X)
-        logits = self._logits(features)
-        scores = np.asarray(
-            self.detector_.score_samples(self._detector_inputs(features, logits))
-        )
+        check_is_fitted(self, "detector_")
+        linear = self._linear_head()
+        reads_logits = self.detector_.input_kind == "logits"
+        features = None
+        if linear is not None or not reads_logits:
+            features = self._features(X)
+        logits = None
+        if linear is not None or reads_logits:
+            logits = self._logits(X, features)
+        inputs = logits if reads_logits else features
+        scores = np.asarray(self.detector_.score_samples(inputs))
         accepted = self.detector_.accepts(scores)
-        labels = self.classes_[np.argmax(logits, axis=1)]
+        if linear is not None and logits is not None:
+            labels = self.classes_[np.argmax(logits, axis=1)]
+        else:
+            labels = np.asarray(self.classifier_.predict(X))
+        if logits is not None and _softmax_of_head(self.classifier_, linear):
+            proba = softmax(logits, axis=1)
+        elif callable(getattr(self.classifier_, "predict_proba", None)):
+            proba = np.asarray(self.classifier_.predict_proba(X), dtype=np.float64)
+        else:
+            proba = None
         return OpenSetPrediction(
             labels=_with_unknown(labels, accepted, self.unknown_label),
-            proba=softmax(logits, axis=1),
+            proba=proba,
             scores=scores,
             accepted=accepted,
         )
@@ -444,6 +570,12 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         the parameters they were cloned from (any estimator where the
         parameter is None); a ``ValueError`` says which is not.
         """
+        source = state.get("logits_from_")
+        if source is not None and source not in _LOGIT_SOURCES:
+            raise ValueError(
+                f"fitted attribute 'logits_from_' of {type(self).__name__} must be "
+                f"one of {sorted(_LOGIT_SOURCES)} or None; got {source!r}."
+            )
         for key in ("classifier_", "detector_"):
             if key not in state:
                 continue

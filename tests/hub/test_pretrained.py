@@ -529,8 +529,8 @@ def test_newer_format_and_missing_files_are_clear_errors(saved_pipeline, tmp_pat
 
 
 def test_unsaveable_estimators_are_refused(data, tmp_path):
+    from sklearn.ensemble import RandomForestClassifier
     from sklearn.exceptions import NotFittedError
-    from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import FunctionTransformer
 
     X, y = data
@@ -540,11 +540,22 @@ def test_unsaveable_estimators_are_refused(data, tmp_path):
         save_pretrained(
             make_pipeline(FunctionTransformer(np.log1p), Crop()).fit(X), tmp_path / "b"
         )
-    with pytest.raises(TypeError, match="Cannot save .*LogisticRegression"):
-        save_pretrained(LogisticRegression().fit(X, y), tmp_path / "c")
+    with pytest.raises(TypeError, match="Cannot save .*RandomForestClassifier"):
+        save_pretrained(RandomForestClassifier(3).fit(X, y), tmp_path / "c")
     with pytest.raises(TypeError, match="`metrics` must be a dict"):
         save_pretrained(Crop().fit(X), tmp_path / "d", metrics=[0.9])
     assert not (tmp_path / "d").exists()
+
+
+def test_logistic_regression_round_trips(data, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X, y)
+    loaded = load_pretrained(save_pretrained(pipe, tmp_path / "lr"))
+    assert np.array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    assert loaded[-1].get_params() == pipe[-1].get_params()
 
 
 def test_user_dict_shaped_like_a_marker_round_trips(data, tmp_path):

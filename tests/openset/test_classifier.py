@@ -426,3 +426,178 @@ def test_unseeded_classifiers_are_never_reused(data, fit_calls):
     ]
     assert len(calls) == 2
     assert fits[0].classifier_ is not fits[1].classifier_
+
+
+# ------------------------------------------------- any scikit-learn classifier
+@pytest.fixture(scope="module")
+def open_data():
+    return make_spectra(
+        n_classes=4,
+        n_samples_per_class=30,
+        length=128,
+        n_unknown_classes=2,
+        random_state=0,
+    )
+
+
+def _pls_da():
+    from sklearn.preprocessing import StandardScaler
+
+    from specauth.estimators import PLSDAClassifier
+
+    return make_pipeline(StandardScaler(), PLSDAClassifier(6))
+
+
+@pytest.mark.parametrize("detector", [DIME(), Energy(), MaxSoftmax(), "ViM", "KNN"])
+def test_pls_da_pipeline_with_every_kind_of_detector(open_data, detector):
+    from specauth.ood import KNNDetector, ViM
+
+    detector = {"ViM": ViM(), "KNN": KNNDetector()}.get(detector, detector)
+    d = open_data
+    osc = OpenSetClassifier(_pls_da(), detector).fit(d.X, d.y)
+    reference = _pls_da().fit(d.X, d.y)
+    details = osc.predict_details(d.X)
+    # Accepted spectra get the PLS-DA's own label; the rest the unknown label.
+    assert np.array_equal(
+        details.labels[details.accepted], reference.predict(d.X)[details.accepted]
+    )
+    assert np.all(details.labels[~details.accepted] == "unknown")
+    assert details.proba is None and not hasattr(osc, "predict_proba")
+    if isinstance(detector, (DIME, ViM, KNNDetector)):  # far-OOD on the scores
+        assert np.mean(osc.predict(d.X_unknown) == "unknown") > 0.9
+
+
+def test_pls_da_detectors_read_the_pls_outputs(open_data):
+    from specauth.ood import ViM
+
+    d = open_data
+    osc = OpenSetClassifier(_pls_da(), ViM()).fit(d.X, d.y)
+    reference = _pls_da().fit(d.X, d.y)
+    scores = reference.transform(d.X_unknown)
+    weight, bias = reference[-1].head_weights()
+    assert osc.logits_from_ == "head"
+    assert osc.detector_.weight == pytest.approx(weight)
+    expected = ViM(weight=weight, bias=bias).fit(reference.transform(d.X), d.y)
+    assert osc.score_samples(d.X_unknown) == pytest.approx(
+        expected.score_samples(scores)
+    )
+    energy = OpenSetClassifier(_pls_da(), Energy()).fit(d.X, d.y)
+    logits = scores @ weight + bias
+    assert energy.score_samples(d.X_unknown) == pytest.approx(
+        Energy().fit(reference.transform(d.X) @ weight + bias).score_samples(logits)
+    )
+
+
+def test_logistic_regression_pipeline(open_data):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    d = open_data
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    osc = OpenSetClassifier(pipe, MaxSoftmax(alpha=0.1)).fit(d.X, d.y)
+    fitted = clone(pipe).fit(d.X, d.y)
+    assert osc.logits_from_ == "head"  # coef_ checked against decision_function
+    assert osc.predict_proba(d.X) == pytest.approx(fitted.predict_proba(d.X))
+    assert osc.score_samples(d.X) == pytest.approx(
+        fitted.predict_proba(d.X).max(axis=1)
+    )
+
+
+def test_classifier_without_embedding_serves_logit_detectors_only(open_data):
+    from sklearn.linear_model import LogisticRegression
+
+    d = open_data
+    osc = OpenSetClassifier(LogisticRegression(max_iter=2000), Energy()).fit(d.X, d.y)
+    assert osc.logits_from_ == "decision_function"
+    fitted = LogisticRegression(max_iter=2000).fit(d.X, d.y)
+    expected = Energy().fit(fitted.decision_function(d.X))
+    assert osc.score_samples(d.X_unknown) == pytest.approx(
+        expected.score_samples(fitted.decision_function(d.X_unknown))
+    )
+
+
+class _FitFails:
+    """A classifier that must never be fitted (fit raises)."""
+
+    def __init__(self, with_proba=False):
+        self.with_proba = with_proba
+
+    def get_params(self, deep=True):
+        return {"with_proba": self.with_proba}
+
+    def set_params(self, **params):
+        self.with_proba = params.get("with_proba", self.with_proba)
+        return self
+
+    def fit(self, X, y):
+        raise AssertionError("fitted although the detector cannot be served")
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+class _ProbaOnly(_FitFails):
+    def predict_proba(self, X):
+        return np.full((len(X), 2), 0.5)
+
+
+@pytest.mark.parametrize(
+    "classifier, detector, message",
+    [
+        (_FitFails(), DIME(), "DIME reads an embedding, and `classifier`"),
+        (_FitFails(), Energy(), "has neither `decision_function` nor"),
+        (_ProbaOnly(), Energy(), "gives only probabilities"),
+    ],
+)
+def test_detectors_that_cannot_be_served_are_refused_before_training(
+    open_data, classifier, detector, message
+):
+    with pytest.raises(TypeError, match=message):
+        OpenSetClassifier(classifier, detector).fit(open_data.X, open_data.y)
+
+
+def test_head_detector_without_a_linear_head(open_data):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from specauth.ood import ViM
+
+    forest = make_pipeline(StandardScaler(), RandomForestClassifier(10, random_state=0))
+    with pytest.raises(TypeError, match="ViM needs the classifier's last linear"):
+        OpenSetClassifier(forest, ViM()).fit(open_data.X, open_data.y)
+
+
+def test_not_a_classifier_is_refused(open_data):
+    with pytest.raises(TypeError, match="with fit and predict"):
+        OpenSetClassifier(object()).fit(open_data.X, open_data.y)
+
+
+@pytest.mark.parametrize("kind", ["pls_da", "logistic"])
+def test_sklearn_classifier_save_load_round_trip(open_data, tmp_path, kind):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from specauth.hub import load_pretrained, save_pretrained
+    from specauth.ood import ViM
+
+    d = open_data
+    if kind == "pls_da":
+        classifier = _pls_da()
+    else:
+        classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    osc = OpenSetClassifier(classifier, ViM(alpha=0.1)).fit(d.X, d.y)
+    save_pretrained(osc, tmp_path / "model")
+    loaded = load_pretrained(tmp_path / "model")
+    X = np.vstack([d.X, d.X_unknown])
+    assert np.array_equal(loaded.predict(X), osc.predict(X))
+    assert np.array_equal(loaded.score_samples(X), osc.score_samples(X))
+    assert loaded.logits_from_ == osc.logits_from_ == "head"
+
+
+def test_tampered_logit_source_is_refused(open_data):
+    osc = OpenSetClassifier(_pls_da(), Energy()).fit(open_data.X, open_data.y)
+    state = osc.get_fitted_state()
+    with pytest.raises(ValueError, match="'logits_from_'"):
+        OpenSetClassifier(_pls_da(), Energy()).set_fitted_state(
+            {**state, "logits_from_": "eval"}
+        )
