@@ -23,17 +23,6 @@ def _clf(**kw):
     return CNNClassifier("cnn1d_small", **{**params, **kw})
 
 
-@pytest.fixture
-def fit_calls(monkeypatch):
-    """A list that grows by one at every ``CNNClassifier.fit``."""
-    calls = []
-    original = CNNClassifier.fit
-    monkeypatch.setattr(
-        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
-    )
-    return calls
-
-
 @pytest.fixture(scope="module")
 def data():
     d = make_spectra(

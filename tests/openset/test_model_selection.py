@@ -358,19 +358,6 @@ def test_grid_search_turns_a_fold_without_unknowns_into_error_score():
 
 
 # ------------------------------------------------------ with a real network
-@pytest.fixture
-def fit_calls(monkeypatch):
-    """A list that grows by one at every ``CNNClassifier.fit``."""
-    from specauth.estimators import CNNClassifier
-
-    calls = []
-    original = CNNClassifier.fit
-    monkeypatch.setattr(
-        CNNClassifier, "fit", lambda self, X, y: calls.append(1) or original(self, X, y)
-    )
-    return calls
-
-
 @pytest.mark.slow
 def test_detector_search_trains_one_network_per_split(fit_calls):
     from specauth.datasets import make_spectra
