@@ -20,8 +20,7 @@ def fdbd_score(
     bias: np.ndarray,
     center: np.ndarray,
 ) -> np.ndarray:
-    """Return the mean distance to the decision boundaries over the distance to
-    ``center``.
+    """Return the mean distance to the decision boundaries over that to ``center``.
 
     With ``logits = features @ weight + bias`` and ``c`` the predicted class
     (largest logit), the distance of ``z`` to the boundary between ``c`` and

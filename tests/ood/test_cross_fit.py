@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.linalg import solve
 
-from specauth.ood import DIME, Mahalanobis, ViM
+from specauth.ood import DIME, RMD, Mahalanobis, ViM
 from specauth.ood._crossfit import fold_ids
 
 N_CLASSES = 4
@@ -33,13 +33,15 @@ def _detector(name, weight, bias, alpha):
         return ViM(weight=weight, bias=bias, alpha=alpha)
     if name == "DIME(mahalanobis)":
         return DIME(mahalanobis=True, alpha=alpha)
-    return {"DIME": DIME, "Mahalanobis": Mahalanobis}[name](alpha=alpha)
+    return {"DIME": DIME, "Mahalanobis": Mahalanobis, "RMD": RMD}[name](alpha=alpha)
 
 
-@pytest.mark.parametrize("name", ["Mahalanobis", "ViM", "DIME", "DIME(mahalanobis)"])
+@pytest.mark.parametrize(
+    "name", ["Mahalanobis", "RMD", "ViM", "DIME", "DIME(mahalanobis)"]
+)
 def test_held_out_false_rejection_is_near_alpha(name):
     # On the in-sample scores, Mahalanobis rejected 0.3 of new data at
-    # alpha=0.1 here, ViM 0.2 and DIME 0.14.
+    # alpha=0.1 here, RMD 0.25, ViM 0.2 and DIME 0.14.
     sample, weight, bias = _clusters(24)
     rates = []
     for seed in range(3):
