@@ -1,9 +1,10 @@
 """Keras network builders for 1D spectra and their registry.
 
-Every builder -- :func:`cnn1d`, :func:`resnet1d` and the variants listed by
-:func:`list_models` -- has the signature ``builder(input_shape, n_classes, *,
-seed=None, **options)``, with ``input_shape = (length, channels)``, and returns
-an uncompiled functional ``keras.Model`` such that
+Every builder -- :func:`cnn1d`, :func:`resnet1d`, :func:`inception_time`,
+:func:`lite` and the variants listed by :func:`list_models` -- has the signature
+``builder(input_shape, n_classes, *, seed=None, **options)``, with ``input_shape
+= (length, channels)``, and returns an uncompiled functional ``keras.Model``
+such that
 
 - the output is **logits** (no softmax): the last layer is
   ``Dense(n_classes, name="logits")`` and its input is the embedding
@@ -23,11 +24,12 @@ an uncompiled functional ``keras.Model`` such that
 builder under its name (``get_model("mobilenetv2")``), taking spectra with
 ``imaging="gasf"`` or images ``(height, width, channels)``.
 
-The 1D networks (:func:`cnn1d`, :func:`resnet1d`) and the 2D networks of
-:class:`CNNFactory` taking images are made of built-in Keras layers only
-(the position ramp, the channel adapter and the pixel scaling are frozen or
-learned ``EinsumDense`` layers): their saved ``.keras`` file loads with plain
-``keras.saving.load_model(path)`` (safe mode) without specauth. Only a 2D
+The 1D networks (:func:`cnn1d`, :func:`resnet1d`, :func:`inception_time`,
+:func:`lite`, whose hand-crafted filters are frozen ``Conv1D`` layers) and the
+2D networks of :class:`CNNFactory` taking images are made of built-in Keras
+layers only (the position ramp, the channel adapter and the pixel scaling are
+frozen or learned ``EinsumDense`` layers): their saved ``.keras`` file loads
+with plain ``keras.saving.load_model(path)`` (safe mode) without specauth. Only a 2D
 network that images spectra on the device (``imaging="gasf"`` or ``"gadf"``)
 holds a custom layer, the
 :class:`~specauth.models.layers.GramianAngularLayer`; its file loads once
@@ -40,12 +42,16 @@ from __future__ import annotations
 from specauth.models.applications import list_bases
 from specauth.models.cnn1d import cnn1d
 from specauth.models.factory import CNNFactory
+from specauth.models.inception_time import inception_time
+from specauth.models.lite import lite
 from specauth.models.registry import get_model, list_models, register_model
 from specauth.models.resnet1d import resnet1d
 
 __all__ = [
     "CNNFactory",
     "cnn1d",
+    "inception_time",
+    "lite",
     "list_bases",
     "get_model",
     "list_models",
