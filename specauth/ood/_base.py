@@ -199,8 +199,8 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
     read the logits). A detector whose fit adapts to its training points
     would score them higher than new samples and reject far more than
     ``alpha`` of new data; it sets the threshold on scores that do not see
-    the point they score: leave-one-out (KNNDetector) or out-of-fold
-    (Mahalanobis, DIME, ViM: 10 folds, dealt round-robin in order of class,
+    the point they score: leave-one-out (KNNDetector, NNGuide) or out-of-fold
+    (Mahalanobis, RMD, DIME, ViM: 10 folds, dealt round-robin in order of class,
     each scored by a copy of the detector fitted on the others). The
     final detector is still fitted on all the data, and the threshold is
     deterministic (no random folds). The scores the threshold was set on are

@@ -1,6 +1,7 @@
 """Out-of-fold training scores, the calibration scores of adaptive detectors.
 
-A detector whose fit adapts to its training points (Mahalanobis, DIME, ViM)
+A detector whose fit adapts to its training points (Mahalanobis, RMD, DIME,
+ViM)
 scores those points higher than new samples of the same distribution, so a
 threshold set on its in-sample scores rejects far more than ``alpha`` of new
 data. These detectors set their threshold on *out-of-fold* scores instead:

@@ -205,8 +205,9 @@ class Mahalanobis(BaseDetector):
         covariance += self.reg * (ridge if ridge > 0 else 1.0) * np.eye(Z.shape[1])
         if Z.shape[0] - classes.size < Z.shape[1]:
             warnings.warn(
-                f"Mahalanobis: {Z.shape[0]} training samples in {classes.size} "
-                f"classes leave the covariance of {Z.shape[1]} features singular; "
+                f"{type(self).__name__}: {Z.shape[0]} training samples in "
+                f"{classes.size} classes leave the covariance of {Z.shape[1]} "
+                "features singular; "
                 "only `reg` makes it invertible and the distances depend on it. "
                 "Use more samples or a smaller embedding.",
                 UserWarning,
