@@ -11,11 +11,12 @@
   :func:`discriminative_optimizer`, :func:`layer_rate_factors`) -- train the
   head of a pretrained-base network, then unfreeze it with discriminative
   learning rates,
-- :func:`recompute_batch_norm`, :func:`check_inference_agreement`,
-  :class:`StopOnNonFiniteLoss`, :class:`TrainingDivergedError` -- what keeps
-  a fit on small data honest: BatchNorm statistics that match the trained
-  weights, a warning when ``predict`` disagrees with training, an error
-  instead of a network with NaN weights.
+- :func:`recompute_batch_norm`, :func:`frozen_batch_norm`,
+  :func:`check_inference_agreement`, :class:`StopOnNonFiniteLoss`,
+  :class:`TrainingDivergedError` -- what keeps a fit on small data honest:
+  BatchNorm statistics that match the trained weights, weights that match
+  them (training with BatchNorm frozen), a warning when ``predict``
+  disagrees with training, an error instead of a network with NaN weights.
 
 Names are imported on first use, so ``import specauth.training`` does not load
 TensorFlow.
@@ -45,6 +46,7 @@ __all__ = [
     "discriminative_optimizer",
     "layer_rate_factors",
     "recompute_batch_norm",
+    "frozen_batch_norm",
     "check_inference_agreement",
     "InferenceMismatchWarning",
     "StopOnNonFiniteLoss",
@@ -71,6 +73,7 @@ _MODULES = {
     "discriminative_optimizer": "discriminative",
     "layer_rate_factors": "discriminative",
     "recompute_batch_norm": "batch_norm",
+    "frozen_batch_norm": "batch_norm",
     "check_inference_agreement": "batch_norm",
     "InferenceMismatchWarning": "batch_norm",
     "StopOnNonFiniteLoss": "divergence",

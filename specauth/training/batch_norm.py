@@ -16,11 +16,22 @@ statistics the trained weights expect, whatever the batch size or the number
 of steps. :func:`check_inference_agreement` compares the accuracy the network
 reached in training with its inference-mode accuracy on the same data and
 warns when they disagree.
+
+Exact statistics are not always enough: with a few spectra per batch the
+weights learn to lean on *batch* statistics (5 spectra of 5 classes in a
+batch of 5 normalise each other), and inference with population statistics,
+however exact, then misclassifies some training spectra. Training a few more
+epochs inside :func:`frozen_batch_norm` (BatchNorm layers in inference mode,
+their statistics fixed) adapts the weights to the statistics ``predict``
+uses; the estimators do so when ``predict`` disagrees with the training
+accuracy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -28,6 +39,7 @@ import numpy as np
 __all__ = [
     "InferenceMismatchWarning",
     "check_inference_agreement",
+    "frozen_batch_norm",
     "recompute_batch_norm",
 ]
 
@@ -165,6 +177,55 @@ def recompute_batch_norm(
         layer.moving_variance.assign(variance.astype(dtype))
         updated += 1
     return updated
+
+
+@contextlib.contextmanager
+def frozen_batch_norm(network: Any) -> Iterator[int]:
+    """Run every trainable BatchNorm of ``network`` in inference mode, for a while.
+
+    Inside the block the layers are frozen (``trainable=False``: Keras then
+    normalises with the running statistics and never updates them, in
+    training as in inference); on leaving it they are trainable again.
+    Training inside the block (compile it there: Keras reads ``trainable``
+    when compiling) fits the other weights to the statistics ``predict``
+    uses.
+
+    Parameters
+    ----------
+    network : keras.Model
+        A functional or ``Sequential`` network; nested models are followed.
+
+    Yields
+    ------
+    n_layers : int
+        How many BatchNorm layers were frozen (0: nothing to do).
+
+    Examples
+    --------
+    >>> import keras
+    >>> network = keras.Sequential([keras.Input((3,)),
+    ...                             keras.layers.BatchNormalization()])
+    >>> with frozen_batch_norm(network) as n_frozen:
+    ...     print(n_frozen, network.layers[0].trainable)
+    1 False
+    >>> network.layers[0].trainable
+    True
+    """
+    from specauth._lazy import import_keras
+
+    keras = import_keras()
+    layers = (
+        [layer for _, layer in _batch_norm_layers(network, keras)]
+        if getattr(network, "inputs", None)
+        else []
+    )
+    for layer in layers:
+        layer.trainable = False
+    try:
+        yield len(layers)
+    finally:
+        for layer in layers:
+            layer.trainable = True
 
 
 def check_inference_agreement(

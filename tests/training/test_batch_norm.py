@@ -143,9 +143,67 @@ def test_one_batch_per_epoch_does_not_collapse(one_batch_per_epoch):
 def test_the_collapse_is_detected_where_it_still_happens(
     one_batch_per_epoch, monkeypatch
 ):
-    # without recomputed statistics the same fit collapses: the check warns
+    # without recomputed statistics and without the settling phase the same
+    # fit collapses: the check warns
+    from specauth.estimators._fitting import NetworkFittingMixin
+
     monkeypatch.setattr(batch_norm, "recompute_batch_norm", lambda *a, **k: 0)
+    monkeypatch.setattr(NetworkFittingMixin, "_settle", lambda *a, **k: False)
     X, y = one_batch_per_epoch
     with pytest.warns(InferenceMismatchWarning, match="CNNClassifier"):
         clf = _fit(X, y)
     assert clf.score(X, y) < 0.9
+
+
+@pytest.mark.slow  # >= 10 s on 2 cores
+def test_a_disagreement_left_by_training_is_settled(one_batch_per_epoch, monkeypatch):
+    # Without recomputed statistics predict disagrees with training; the
+    # settling phase (BatchNorm frozen, a tenth of the rate) fits the weights
+    # to the statistics predict uses, and predict agrees again.
+    monkeypatch.setattr(batch_norm, "recompute_batch_norm", lambda *a, **k: 0)
+    X, y = one_batch_per_epoch
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InferenceMismatchWarning)
+        clf = _fit(X, y)
+    assert clf.history_["phase"] == ["train"] * 10 + ["settle"] * 10
+    assert len(clf.history_["loss"]) == 20
+    assert clf.score(X, y) >= 0.9
+    norms = [
+        layer
+        for layer in clf.network_.layers
+        if type(layer).__name__ == "BatchNormalization"
+    ]
+    assert norms and all(layer.trainable for layer in norms)  # given back
+
+
+def test_frozen_batch_norm_trains_the_rest_in_inference_mode(keras):
+    from specauth.training import fit_network, frozen_batch_norm
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(3.0, 2.0, size=(40, 4)).astype("float32")
+    y = (x[:, 0] > 3.0).astype("int32")
+    network = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(2),
+        ]
+    )
+    norm, dense = network.layers
+    mean, kernel = norm.moving_mean.numpy().copy(), dense.kernel.numpy().copy()
+    with frozen_batch_norm(network) as n_frozen:
+        assert n_frozen == 1 and not norm.trainable
+        fit_network(
+            network,
+            x,
+            y,
+            epochs=2,
+            batch_size=8,
+            learning_rate=1e-2,
+            schedule=None,
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            refresh_batch_norm=False,
+        )
+    assert norm.trainable  # given back
+    assert np.array_equal(norm.moving_mean.numpy(), mean)  # statistics kept
+    assert not np.allclose(dense.kernel.numpy(), kernel)  # the rest trained

@@ -43,6 +43,7 @@ def test_public_names():
         "discriminative_optimizer",
         "layer_rate_factors",
         "recompute_batch_norm",
+        "frozen_batch_norm",
         "check_inference_agreement",
         "InferenceMismatchWarning",
         "StopOnNonFiniteLoss",
