@@ -101,12 +101,21 @@ def sample_split(y, n_per_class, seed, max_test_per_class=20):
 
 
 def fit_both_ways(X_train, y_train, X_test, y_test, batch_size, seed):
-    """One fit; accuracies before and after recomputing BatchNorm statistics."""
+    """One fit; accuracies before and after what issue 14 added to ``fit``.
+
+    "before": the fit with the BatchNorm recompute and the settling phase
+    patched out (what ``fit`` did before issue 14, and its old warning);
+    "after": the same network after :func:`recompute_batch_norm` and, when
+    ``predict`` still disagrees with the training accuracy, the settling
+    phase -- what ``fit`` now does.
+    """
     import specauth.training.batch_norm as batch_norm
     from specauth.estimators import CNNClassifier
+    from specauth.estimators._fitting import NetworkFittingMixin
 
-    recompute = batch_norm.recompute_batch_norm
+    recompute, settle = batch_norm.recompute_batch_norm, NetworkFittingMixin._settle
     batch_norm.recompute_batch_norm = lambda *args, **kwargs: 0  # "before"
+    NetworkFittingMixin._settle = lambda *args, **kwargs: False
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", batch_norm.InferenceMismatchWarning)
@@ -114,19 +123,30 @@ def fit_both_ways(X_train, y_train, X_test, y_test, batch_size, seed):
             clf.fit(X_train, y_train)
     finally:
         batch_norm.recompute_batch_norm = recompute
-    warned = any(
-        issubclass(w.category, batch_norm.InferenceMismatchWarning) for w in caught
-    )
+        NetworkFittingMixin._settle = settle
     row = {
         "history_accuracy": float(clf.history_["accuracy"][-1]),
         "before_train": float(clf.score(X_train, y_train)),
         "before_test": float(clf.score(X_test, y_test)),
-        "before_warned": warned,
+        "before_warned": _warned(caught, batch_norm),
     }
-    recompute(clf.network_, clf.validate_input(X_train))
+    x = clf.validate_input(X_train)
+    recompute(clf.network_, x)
+    targets = np.searchsorted(clf.classes_, y_train)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", batch_norm.InferenceMismatchWarning)
+        clf._check_inference_agreement((x, targets), None, clf.learning_rate_)
+    row["settled"] = "settle" in clf.history_.get("phase", [])
+    row["after_warned"] = _warned(caught, batch_norm)
     row["after_train"] = float(clf.score(X_train, y_train))
     row["after_test"] = float(clf.score(X_test, y_test))
     return row
+
+
+def _warned(caught, batch_norm):
+    return any(
+        issubclass(w.category, batch_norm.InferenceMismatchWarning) for w in caught
+    )
 
 
 def collapsed(row, when):
@@ -173,6 +193,8 @@ def summarise(rows):
                 "collapses_before": sum(collapsed(r, "before") for r in group),
                 "collapses_after": sum(collapsed(r, "after") for r in group),
                 "warned_before": sum(r["before_warned"] for r in group),
+                "settled": sum(r.get("settled", False) for r in group),
+                "warned_after": sum(r.get("after_warned", False) for r in group),
                 "test_before": float(np.median([r["before_test"] for r in group])),
                 "test_after": float(np.median([r["after_test"] for r in group])),
                 "worse_after": sum(
@@ -189,6 +211,7 @@ def print_table(table):
     head = (
         f"{'set':16s} {'n/cls':>5s} {'batch':>5s} {'fits':>4s} "
         f"{'coll.before':>11s} {'coll.after':>10s} {'warned':>6s} "
+        f"{'settled':>7s} {'warned.after':>12s} "
         f"{'test before':>11s} {'test after':>10s} {'worse':>5s}"
     )
     print(head)
@@ -196,7 +219,8 @@ def print_table(table):
         print(
             f"{t['set']:16s} {t['n_per_class']:5d} {t['batch_size']:5d} "
             f"{t['fits']:4d} {t['collapses_before']:11d} {t['collapses_after']:10d} "
-            f"{t['warned_before']:6d} {t['test_before']:11.3f} "
+            f"{t['warned_before']:6d} {t['settled']:7d} {t['warned_after']:12d} "
+            f"{t['test_before']:11.3f} "
             f"{t['test_after']:10.3f} {t['worse_after']:5d}"
         )
     total = {
@@ -223,13 +247,28 @@ def parse_shard(text):
     return shard, n_shards
 
 
+def _key(row):
+    return (row["set"], row["n_per_class"], row["batch_size"], row["seed"])
+
+
+def _mismatched(paths):
+    """Keys of the fits whose recomputed predict still disagreed with training."""
+    keys = set()
+    for name in paths:
+        for row in json.loads(Path(name).read_text())["rows"]:
+            if row["history_accuracy"] - row["after_train"] > 0.05:
+                keys.add(_key(row))
+    return keys
+
+
 def merge(paths, path):
     """Print and write the table of the rows of several result files."""
-    rows, seconds = [], 0.0
+    by_key, seconds = {}, 0.0
     for name in paths:
         result = json.loads(Path(name).read_text())
-        rows.extend(result["rows"])
-        seconds = max(seconds, result["seconds"])
+        by_key.update((_key(row), row) for row in result["rows"])
+        seconds += result["seconds"]
+    rows = list(by_key.values())
     table = summarise(rows)
     print_table(table)
     result = {
@@ -261,7 +300,19 @@ def main(argv=None):
         "--threads", type=int, default=0, help="TensorFlow threads (0: its default)"
     )
     parser.add_argument(
-        "--merge", nargs="+", metavar="JSON", help="print the table of these files"
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="print the table of these files (a later file's row replaces an "
+        "earlier one of the same set, size, batch size and seed)",
+    )
+    parser.add_argument(
+        "--only-mismatched",
+        nargs="+",
+        metavar="JSON",
+        help="refit only the fits of these result files whose predict, after "
+        "recomputed statistics, disagreed with training by more than 0.05 "
+        "(results written before the settling phase existed)",
     )
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -274,8 +325,10 @@ def main(argv=None):
 
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    name = "small_data.json" if n_shards == 1 else f"small_data.shard-{shard}.json"
+    name = "small_data" + ("" if n_shards == 1 else f".shard-{shard}")
+    name += ".mismatched.json" if args.only_mismatched else ".json"
     path = out / name
+    wanted = _mismatched(args.only_mismatched) if args.only_mismatched else None
     rows = []
     position = -1
     t0 = time.perf_counter()
@@ -289,6 +342,8 @@ def main(argv=None):
                 for seed in range(args.seeds):
                     position += 1
                     if position % n_shards != shard:
+                        continue
+                    if wanted is not None and (name, n, batch, seed) not in wanted:
                         continue
                     train, test = sample_split(y, n, seed)
                     row = fit_both_ways(
