@@ -183,8 +183,14 @@ SETTLE_TOLERANCE = 0.05
 
 
 def settle_epochs(epochs):
-    """Epochs of the settling phase: a quarter of the fit's, at least 10."""
-    return max(10, epochs // 4)
+    """Epochs of the settling phase: a quarter of the fit's, at least 10.
+
+    A fit of fewer than 10 epochs settles as many epochs as it trained.
+
+    >>> settle_epochs(60), settle_epochs(10), settle_epochs(3)
+    (15, 10, 3)
+    """
+    return max(epochs // 4, min(epochs, 10))
 
 
 def _append_phase(history, extra, name):
