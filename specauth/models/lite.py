@@ -325,7 +325,7 @@ def lite_small(
     seed: int | None = None,
     **options: Any,
 ) -> keras.Model:
-    """:func:`lite` with ``n_filters=8, kernel_size=20``, for tests and tiny data.
+    """:func:`lite` with ``n_filters=16, kernel_size=20``, for tests and tiny data.
 
     Custom filter sizes ``(2, 4, 8, 16)``. Any :func:`lite` option can be
     passed and overrides these defaults.
@@ -334,10 +334,10 @@ def lite_small(
     --------
     >>> from specauth.models import get_model
     >>> get_model("lite_small")((64, 1), 3, seed=0).get_layer("gap").input.shape
-    (None, 64, 8)
+    (None, 64, 16)
     """
     options = {
-        "n_filters": 8,
+        "n_filters": 16,
         "kernel_size": 20,
         "custom_filter_sizes": (2, 4, 8, 16),
         "name": "lite_small",

@@ -264,7 +264,8 @@ def test_classifier_learns_synthetic_spectra():
     from specauth.estimators import CNNClassifier
 
     data = make_spectra(n_classes=3, n_samples_per_class=20, length=128, random_state=0)
-    clf = CNNClassifier("lite_small", epochs=15, random_state=0)
+    clf = CNNClassifier("lite_small", epochs=20, random_state=0)
     clf.fit(data.X, data.y)
-    # Chance is 1/3 (measured: 0.97 after 15 epochs, 0.45 after 10; about 4 s).
+    # Chance is 1/3 (measured with random_state 0 and 1: 0.97 to 1.0 after 15
+    # epochs, 1.0 after 30, on tensorflow and jax; about 4 s).
     assert clf.score(data.X, data.y) >= 0.8
