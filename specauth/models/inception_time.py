@@ -94,14 +94,14 @@ def inception_time(
     -> depth x inception module (a shortcut every 3 modules) ->
     GlobalAveragePooling1D("gap") -> [Dropout] -> Dense(n_classes, "logits")``.
 
-    An inception module (layers ``module<i>_*``, ``i`` from 1) is: a bottleneck
-    ``Conv1D(bottleneck_size, 1)``, then three parallel ``Conv1D(n_filters, k,
-    "same")`` with ``k = kernel_size, kernel_size // 2, kernel_size // 4`` (40,
-    20, 10 by default) on the bottleneck output; beside them a ``MaxPooling1D(3,
-    strides=1, "same")`` of the module input followed by a ``Conv1D(n_filters,
-    1)``. The four branches are concatenated (``4 * n_filters`` channels) and
-    pass through BatchNorm and ReLU. After
-    modules 3, 6, ... a shortcut (layers ``shortcut<i>_*``) adds a
+    An inception module (layers ``module<i>_*``, ``i`` from 1) is: a
+    bottleneck ``Conv1D(bottleneck_size, 1)``, then three parallel
+    ``Conv1D(n_filters, k, "same")`` with ``k = kernel_size, kernel_size // 2,
+    kernel_size // 4`` (40, 20, 10 by default) on the bottleneck output;
+    beside them a ``MaxPooling1D(3, strides=1, "same")`` of the module input
+    followed by a ``Conv1D(n_filters, 1)``. The four branches are
+    concatenated (``4 * n_filters`` channels) and pass through BatchNorm and
+    ReLU. After modules 3, 6, ... a shortcut (layers ``shortcut<i>_*``) adds a
     ``Conv1D(1) + BatchNorm`` projection of the input of the 3 modules and
     applies a ReLU. No layer pools with a stride, so the network keeps the
     full resolution and works on inputs of any length, 1 point included.
@@ -173,7 +173,8 @@ def inception_time(
     same structure. The convolutions have no bias (a BatchNorm follows each of
     them) and are initialised with He-uniform weights like the other specauth
     networks (the paper's Keras code used Glorot-uniform). Every BatchNorm uses
-    ``momentum=0.9``. The network runs at full resolution, so its cost grows
+    ``momentum=0.9``. With the defaults and 3 classes the network has
+    490,245 trainable parameters. The network runs at full resolution, so its cost grows
     linearly with the length: for spectra of tens of thousands of points
     :func:`~specauth.models.cnn1d` is much faster.
 
