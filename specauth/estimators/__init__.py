@@ -1,6 +1,9 @@
 """scikit-learn estimators around Keras networks.
 
 - :class:`CNNClassifier` -- classify spectra (any label type).
+- :class:`EnsembleClassifier` -- a deep ensemble of any classifier (mean of
+  the members' probabilities; their disagreement feeds
+  :class:`~specauth.ood.MutualInformation`).
 - :class:`PLSDAClassifier` -- PLS-DA, the chemometrics reference for small
   spectral sets, with the same embedding/head contract as the networks.
 - :class:`BaseCNNEstimator` -- their shared base and the public contract other
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from specauth.estimators._base import BaseCNNEstimator
 from specauth.estimators.classifier import CNNClassifier
+from specauth.estimators.ensemble import EnsembleClassifier
 from specauth.estimators.pls_da import PLSDAClassifier
 
-__all__ = ["BaseCNNEstimator", "CNNClassifier", "PLSDAClassifier"]
+__all__ = ["BaseCNNEstimator", "CNNClassifier", "EnsembleClassifier", "PLSDAClassifier"]

@@ -43,7 +43,12 @@ ASH            features + head  energy of the logits of pruned, rescaled
 SCALE          features + head  energy of the logits of rescaled features
 NNGuide        features + head  energy times the similarity to confident
                                 training neighbours
+MutualInform.  members          minus the disagreement of an ensemble's members
 =============  ===============  ================================================
+
+``MutualInformation`` reads the members of an
+:class:`~specauth.estimators.EnsembleClassifier`; it has no registry name
+(the command line trains single networks).
 """
 
 from specauth._lazy import lazy_exports
@@ -60,6 +65,7 @@ __all__ = [
     "Mahalanobis",
     "MaxLogit",
     "MaxSoftmax",
+    "MutualInformation",
     "NNGuide",
     "RMD",
     "ReAct",
@@ -76,6 +82,7 @@ __all__ = [
 _MODULES = {
     **{cls: module.rsplit(".", 1)[1] for module, cls in BUILTIN_DETECTORS.values()},
     **{name: "registry" for name in _registry.__all__},
+    "MutualInformation": "mutual_information",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())

@@ -43,7 +43,7 @@ _TRAIN_SCORES_RENAMED = (
 MODEL_BATCH_SIZE = 1024
 """Rows passed to the classifier at a time when a detector has a ``model``."""
 
-_METHODS = {"features": "transform", "logits": "logits"}
+_METHODS = {"features": "transform", "logits": "logits", "members": "member_proba"}
 
 _DetectorT = TypeVar("_DetectorT", bound="BaseDetector")
 
@@ -354,6 +354,8 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
             )
         method = _METHODS[self.input_kind]
         Z = self._model_call(method, X)
+        if np.ndim(Z) == 3:  # an ensemble's member probabilities, flattened
+            Z = np.reshape(Z, (np.shape(Z)[0], -1))
         Z = check_spectra(
             Z,
             name=f"model.{method}(X)",

@@ -246,7 +246,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         self.n_features_in_ = classifier.n_features_in_
         features = trained if outputs.capabilities(classifier).embedding else None
         self.logits_from_ = self._logits_source(features, X_fit)
-        self.detector_ = self._with_head(detector)
+        self.detector_ = self._with_head(self._with_members(detector))
         self.detector_.fit(self._detector_inputs(X_fit, features, trained), y_fit)
         if X_det is not None:
             self.detector_.calibrate(self._detector_inputs(X_det))
@@ -359,7 +359,15 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         caps = outputs.capabilities(self.classifier)
         kind, _ = _needs(detector)
         detector_name = type(detector).__name__
-        if kind != "logits" and not caps.embedding:
+        if kind == "members":
+            if not callable(getattr(self.classifier, "member_proba", None)):
+                raise TypeError(
+                    f"{detector_name} reads the members of an ensemble, and "
+                    f"`classifier` ({name}) has no `member_proba`: wrap it in "
+                    "specauth.estimators.EnsembleClassifier."
+                )
+            return clone(self.classifier)
+        if kind == "features" and not caps.embedding:
             raise TypeError(
                 f"{detector_name} reads an embedding, and `classifier` ({name}) "
                 "has none: it needs a `transform` method, or must be a Pipeline "
@@ -400,6 +408,13 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
             )
         return detector
 
+    def _with_members(self, detector):
+        """``detector`` told the ensemble's size, if it reads its members."""
+        params = detector.get_params()
+        if "n_members" in params and params["n_members"] is None:
+            detector.set_params(n_members=self.classifier_.n_estimators)
+        return detector
+
     def _with_head(self, detector):
         """``detector`` given the classifier's linear head, if it takes one."""
         if not _needs(detector)[1]:
@@ -428,6 +443,10 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         ``trained`` what the cache holds for it (the logits when the
         classifier has no embedding).
         """
+        if self.detector_.input_kind == "members":
+            check_is_fitted(self, "detector_")
+            proba = np.asarray(self.classifier_.member_proba(X), dtype=np.float64)
+            return proba.reshape(proba.shape[0], -1)
         if self.detector_.input_kind != "logits":
             return self._features(X) if features is None else features
         if features is None and trained is not None:
@@ -515,14 +534,16 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "detector_")
         linear = self._linear_head()
-        reads_logits = self.detector_.input_kind == "logits"
+        kind = self.detector_.input_kind
         features = None
-        if linear is not None or not reads_logits:
+        if linear is not None or kind == "features":
             features = self._features(X)
         logits = None
-        if linear is not None or reads_logits:
+        if linear is not None or kind == "logits":
             logits = self._logits(X, features)
-        inputs = logits if reads_logits else features
+        inputs = {"logits": logits, "features": features}.get(kind)
+        if inputs is None:
+            inputs = self._detector_inputs(X)
         scores = np.asarray(self.detector_.score_samples(inputs))
         accepted = self.detector_.accepts(scores)
         if linear is not None and logits is not None:

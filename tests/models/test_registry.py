@@ -14,7 +14,17 @@ from specauth.models import (
     resnet1d,
 )
 
-BUILT_IN = ["cnn1d", "cnn1d_flatten", "cnn1d_small", "resnet1d", "resnet1d_small"]
+BUILT_IN = [
+    "cnn1d",
+    "cnn1d_flatten",
+    "cnn1d_small",
+    "inception_time",
+    "inception_time_small",
+    "lite",
+    "lite_small",
+    "resnet1d",
+    "resnet1d_small",
+]
 
 
 @pytest.fixture
@@ -90,6 +100,8 @@ def test_public_names():
         "list_bases",
         "cnn1d",
         "resnet1d",
+        "inception_time",
+        "lite",
         "register_model",
         "list_models",
         "get_model",

@@ -590,3 +590,34 @@ def test_tampered_logit_source_is_refused(open_data):
         OpenSetClassifier(_pls_da(), Energy()).set_fitted_state(
             {**state, "logits_from_": "eval"}
         )
+
+
+def test_ensemble_disagreement_inside_open_set_classifier(open_data):
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from specauth.estimators import EnsembleClassifier
+    from specauth.ood import MutualInformation
+    from specauth.ood.mutual_information import mutual_information_score
+
+    d = open_data
+    member = make_pipeline(StandardScaler(), MLPClassifier((16,), max_iter=300))
+    ensemble = EnsembleClassifier(member, n_estimators=3, random_state=0)
+    osc = OpenSetClassifier(ensemble, MutualInformation(alpha=0.1)).fit(d.X, d.y)
+    assert osc.detector_.n_members == 3
+    fitted = clone(ensemble).fit(d.X, d.y)
+    assert osc.score_samples(d.X_unknown) == pytest.approx(
+        mutual_information_score(fitted.member_proba(d.X_unknown))
+    )
+    details = osc.predict_details(d.X_unknown)
+    assert details.proba == pytest.approx(fitted.predict_proba(d.X_unknown))
+    assert np.mean(~details.accepted) > 0.5
+
+
+def test_member_detector_needs_an_ensemble(open_data):
+    from specauth.ood import MutualInformation
+
+    with pytest.raises(TypeError, match="wrap it in specauth.estimators.Ensemble"):
+        OpenSetClassifier(_FitFails(), MutualInformation()).fit(
+            open_data.X, open_data.y
+        )
