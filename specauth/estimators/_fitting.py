@@ -182,7 +182,7 @@ class NetworkFittingMixin:
 SETTLE_TOLERANCE = 0.05
 
 
-def settle_epochs(epochs):
+def settle_epochs(epochs: int) -> int:
     """Epochs of the settling phase: a quarter of the fit's, at least 10.
 
     A fit of fewer than 10 epochs settles as many epochs as it trained.
