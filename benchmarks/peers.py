@@ -128,10 +128,14 @@ def make_method(name, seed):
         )
     except ImportError:
         return None
-    if name == "minirocket":
-        return MiniRocketClassifier(random_state=seed)
-    if name == "multirocket_hydra":
-        return MultiRocketHydraClassifier(random_state=seed)
+    try:
+        if name == "minirocket":
+            return MiniRocketClassifier(random_state=seed)
+        if name == "multirocket_hydra":  # Hydra needs torch (CPU build is enough)
+            return MultiRocketHydraClassifier(random_state=seed)
+    except ImportError as err:
+        print(f"  {name}: {err}")
+        return None
     raise SystemExit(f"unknown method {name!r}; choose from {METHODS} or cnn:<name>")
 
 
@@ -171,7 +175,7 @@ def run(args):
             for seed, (train, test) in enumerate(splitter.split(X, y)):
                 estimator = make_method(method, seed)
                 if estimator is None:
-                    print(f"  {method}: skipped (pip install aeon)")
+                    print(f"  {method}: skipped (pip install aeon; Hydra also torch)")
                     break
                 accuracy, fit_s, extra = _fit_score(
                     estimator, X[train], y[train], X[test], y[test]
