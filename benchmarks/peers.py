@@ -11,7 +11,10 @@ On real spectral sets available offline, the same stratified resamples
 - ``logreg``: ``StandardScaler`` + scikit-learn's ``LogisticRegression``;
 - ``minirocket``, ``multirocket_hydra``: aeon's ``MiniRocketClassifier`` and
   ``MultiRocketHydraClassifier`` (``pip install aeon``, a benchmark-only
-  dependency; skipped with a message without it).
+  dependency; Hydra also needs ``pip install torch==2.13.0+cpu``; skipped with
+  a message without them). aeon pins numpy below specauth's test
+  environment's, so run this script in a virtualenv of its own
+  (``pip install -e ".[benchmarks]"`` there).
 
 Data sets: ``pgaa`` (the 10 known PGAA classes, 304 spectra of 2631 bins,
 sum-normalised and log, as the open-set benchmark preprocesses them),
