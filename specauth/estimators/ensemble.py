@@ -11,6 +11,7 @@ from sklearn.utils.metaestimators import available_if
 
 from specauth._state import FittedStateMixin
 from specauth._validation import Interval, check_is_fitted, check_params
+from specauth.estimators._seeding import seed_from_random_state
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -168,14 +169,8 @@ class EnsembleClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         has_seed = bool(_seed_keys(self._template()))
         if not has_seed or self.random_state is None:
             return [None] * self.n_estimators
-        rng = self.random_state
-        if not isinstance(rng, (np.random.RandomState, np.random.Generator)):
-            rng = np.random.default_rng(rng)
-        if isinstance(rng, np.random.RandomState):
-            draws = rng.randint(0, 2**31 - 1, size=self.n_estimators)
-        else:
-            draws = rng.integers(0, 2**31 - 1, size=self.n_estimators)
-        return [int(seed) for seed in draws]
+        rng = np.random.default_rng(seed_from_random_state(self.random_state))
+        return [int(seed) for seed in rng.integers(0, 2**31 - 1, self.n_estimators)]
 
     def member_proba(self, X: ArrayLike) -> np.ndarray:
         """Every member's class probabilities.

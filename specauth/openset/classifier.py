@@ -542,15 +542,22 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         if linear is not None or kind == "logits":
             logits = self._logits(X, features)
         inputs = {"logits": logits, "features": features}.get(kind)
-        if inputs is None:
+        mean_proba = None
+        if inputs is None:  # an ensemble's members, read once for all three
             inputs = self._detector_inputs(X)
+            n_members = self.detector_.n_members_
+            mean_proba = inputs.reshape(len(inputs), n_members, -1).mean(axis=1)
         scores = np.asarray(self.detector_.score_samples(inputs))
         accepted = self.detector_.accepts(scores)
         if linear is not None and logits is not None:
             labels = self.classes_[np.argmax(logits, axis=1)]
+        elif mean_proba is not None:  # EnsembleClassifier.predict
+            labels = self.classes_[np.argmax(mean_proba, axis=1)]
         else:
             labels = np.asarray(self.classifier_.predict(X))
-        if logits is not None and _softmax_of_head(self.classifier_, linear):
+        if mean_proba is not None:  # EnsembleClassifier.predict_proba
+            proba = mean_proba
+        elif logits is not None and _softmax_of_head(self.classifier_, linear):
             proba = softmax(logits, axis=1)
         elif callable(getattr(self.classifier_, "predict_proba", None)):
             proba = np.asarray(self.classifier_.predict_proba(X), dtype=np.float64)

@@ -611,6 +611,8 @@ def test_ensemble_disagreement_inside_open_set_classifier(open_data):
     )
     details = osc.predict_details(d.X_unknown)
     assert details.proba == pytest.approx(fitted.predict_proba(d.X_unknown))
+    predicted = fitted.predict(d.X_unknown)
+    assert np.array_equal(details.labels[details.accepted], predicted[details.accepted])
     assert np.mean(~details.accepted) > 0.5
 
 
