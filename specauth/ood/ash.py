@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specauth._validation import Interval
-from specauth.ood._head import HeadDetector
-from specauth.ood._shaping import check_non_negative, n_kept, top_activations
+from specauth.ood._shaping import PercentileHeadDetector, rescaling
 from specauth.ood.energy import energy_score
 
 if TYPE_CHECKING:
@@ -57,16 +56,12 @@ def ash_score(
     >>> ash_score(np.array([[3.0, 1.0]]), np.eye(2), np.zeros(2), 50).round(4)
     array([11.381])
     """
-    features = np.asarray(features, dtype=np.float64)
-    check_non_negative(features, "ASH")
-    mask = top_activations(features, n_kept(features.shape[1], percentile))
+    features, mask, ratio = rescaling(features, percentile, "ASH")
     kept = np.where(mask, features, 0.0)
-    total, kept_total = features.sum(axis=1), kept.sum(axis=1)
-    ratio = np.divide(total, kept_total, out=np.zeros_like(total), where=kept_total > 0)
     return energy_score(kept * np.exp(ratio)[:, None] @ weight + bias)
 
 
-class ASH(HeadDetector):
+class ASH(PercentileHeadDetector):
     """ASH-S: prune each sample's small activations, rescale, then the energy.
 
     Activation shaping: each sample keeps the largest ``100 - percentile``
@@ -146,24 +141,9 @@ class ASH(HeadDetector):
     """
 
     _parameter_constraints = {
-        **HeadDetector._parameter_constraints,
+        **PercentileHeadDetector._parameter_constraints,
         "percentile": [Interval(Real, 0, 100, closed="left")],
     }
-
-    def __init__(
-        self,
-        *,
-        percentile: float = 90,
-        weight: ArrayLike | None = None,
-        bias: ArrayLike | None = None,
-        model: Any = None,
-        alpha: float = 0.05,
-    ) -> None:
-        super().__init__(weight=weight, bias=bias, model=model, alpha=alpha)
-        self.percentile = percentile
-
-    def _fit(self, Z, y):
-        self._fit_head(Z.shape[1])
 
     def _score(self, Z):
         return ash_score(Z, self.weight_, self.bias_, self.percentile)

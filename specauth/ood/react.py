@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specauth._validation import Interval
-from specauth.ood._head import HeadDetector
+from specauth.ood._shaping import PercentileHeadDetector
 from specauth.ood.energy import energy_score
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def react_score(
     return energy_score(clipped @ weight + bias)
 
 
-class ReAct(HeadDetector):
+class ReAct(PercentileHeadDetector):
     """ReAct: rectified activations, then the energy score, on the embedding.
 
     Out-of-distribution inputs often drive a few units of the embedding to
@@ -132,24 +132,12 @@ class ReAct(HeadDetector):
     """
 
     _parameter_constraints = {
-        **HeadDetector._parameter_constraints,
+        **PercentileHeadDetector._parameter_constraints,
         "percentile": [Interval(Real, 0, 100, closed="right")],
     }
 
-    def __init__(
-        self,
-        *,
-        percentile: float = 90,
-        weight: ArrayLike | None = None,
-        bias: ArrayLike | None = None,
-        model: Any = None,
-        alpha: float = 0.05,
-    ) -> None:
-        super().__init__(weight=weight, bias=bias, model=model, alpha=alpha)
-        self.percentile = percentile
-
     def _fit(self, Z, y):
-        self._fit_head(Z.shape[1])
+        super()._fit(Z, y)
         self.clip_ = float(np.percentile(Z, self.percentile))
 
     def _score(self, Z):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from specauth._validation import Interval
-from specauth.ood._head import HeadDetector
-from specauth.ood._shaping import check_non_negative, n_kept, top_activations
+from specauth.ood._shaping import PercentileHeadDetector, rescaling
 from specauth.ood.energy import energy_score
 
 if TYPE_CHECKING:
@@ -56,16 +55,11 @@ def scale_score(
     >>> scale_score(np.array([[3.0, 1.0]]), np.eye(2), np.zeros(2), 50).round(4)
     array([11.3815])
     """
-    features = np.asarray(features, dtype=np.float64)
-    check_non_negative(features, "SCALE")
-    mask = top_activations(features, n_kept(features.shape[1], percentile))
-    total = features.sum(axis=1)
-    kept_total = np.where(mask, features, 0.0).sum(axis=1)
-    ratio = np.divide(total, kept_total, out=np.zeros_like(total), where=kept_total > 0)
+    features, _, ratio = rescaling(features, percentile, "SCALE")
     return energy_score(features * np.exp(ratio)[:, None] @ weight + bias)
 
 
-class SCALE(HeadDetector):
+class SCALE(PercentileHeadDetector):
     """SCALE: rescale each sample's logits by its activation profile, then energy.
 
     Each sample's embedding is multiplied by ``exp(s1 / s2)``, where ``s1``
@@ -145,24 +139,9 @@ class SCALE(HeadDetector):
     """
 
     _parameter_constraints = {
-        **HeadDetector._parameter_constraints,
+        **PercentileHeadDetector._parameter_constraints,
         "percentile": [Interval(Real, 0, 100, closed="left")],
     }
-
-    def __init__(
-        self,
-        *,
-        percentile: float = 90,
-        weight: ArrayLike | None = None,
-        bias: ArrayLike | None = None,
-        model: Any = None,
-        alpha: float = 0.05,
-    ) -> None:
-        super().__init__(weight=weight, bias=bias, model=model, alpha=alpha)
-        self.percentile = percentile
-
-    def _fit(self, Z, y):
-        self._fit_head(Z.shape[1])
 
     def _score(self, Z):
         return scale_score(Z, self.weight_, self.bias_, self.percentile)
