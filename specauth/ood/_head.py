@@ -1,9 +1,9 @@
 """Detectors that read the classifier's last Dense layer as well as its features.
 
-fDBD, ReAct, ASH, SCALE and NNGuide score the embedding *and* the logits it
-produces, ``logits = features @ weight + bias``. :class:`HeadDetector` owns
-where that last layer comes from -- ``model.head_weights()`` when a fitted
-model is given, else the ``weight`` and ``bias`` parameters, which
+ViM, fDBD, ReAct, ASH, SCALE and NNGuide score the embedding *and* the logits
+it produces, ``logits = features @ weight + bias``. :class:`HeadDetector`
+owns where that last layer comes from -- ``model.head_weights()`` when a
+fitted model is given, else the ``weight`` and ``bias`` parameters, which
 :class:`~specauth.openset.OpenSetClassifier` sets from its classifier -- and
 checks its shape against the features.
 """
@@ -27,7 +27,9 @@ class HeadDetector(BaseDetector):
 
     ``_fit`` of a subclass calls :meth:`_fit_head` first, which sets
     ``weight_`` and ``bias_`` (float64 copies) from ``model.head_weights()``
-    or from the ``weight`` and ``bias`` parameters.
+    or from the ``weight`` and ``bias`` parameters. A subclass that needs the
+    layer before setting them (ViM) calls :meth:`_head_arrays` and
+    :meth:`_check_head` itself.
 
     Parameters
     ----------
@@ -72,6 +74,16 @@ class HeadDetector(BaseDetector):
     def _fit_head(self, n_features: int) -> None:
         """Set ``weight_`` and ``bias_`` and check them against the features."""
         weight, bias = self._head_arrays()
+        self._check_head(weight, bias, n_features)
+        if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
+            raise ValueError("`weight` and `bias` must be finite; got NaN or inf.")
+        self.weight_ = weight
+        self.bias_ = bias
+
+    def _check_head(
+        self, weight: np.ndarray, bias: np.ndarray, n_features: int
+    ) -> None:
+        """Raise a ValueError unless ``weight`` and ``bias`` fit the features."""
         if weight.ndim != 2 or weight.shape[0] != n_features:
             raise ValueError(
                 f"`weight` must have shape (n_features, n_classes) with n_features="
@@ -82,12 +94,13 @@ class HeadDetector(BaseDetector):
                 f"`bias` must have shape ({weight.shape[1]},) to match `weight`; "
                 f"got shape {bias.shape}."
             )
-        if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
-            raise ValueError("`weight` and `bias` must be finite; got NaN or inf.")
-        self.weight_ = weight
-        self.bias_ = bias
 
-    def _head_arrays(self):
+    def _head_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(weight, bias)`` as float64 copies, from the model or params.
+
+        A ``head_weights()`` giving the kernel alone (a head without a bias)
+        gets a zero bias.
+        """
         name = type(self).__name__
         given = self.weight is not None or self.bias is not None
         if self.model is not None:
@@ -102,7 +115,7 @@ class HeadDetector(BaseDetector):
                     "returns its last Dense layer, such as a CNNClassifier; got "
                     f"{type(self.model).__name__}."
                 )
-            weight, bias = self.model.head_weights()
+            arrays = self.model.head_weights()
         elif self.weight is None or self.bias is None:
             raise ValueError(
                 f"{name} needs the last Dense layer of the classifier: pass "
@@ -111,8 +124,11 @@ class HeadDetector(BaseDetector):
                 f"bias={_shape(self.bias)}."
             )
         else:
-            weight, bias = self.weight, self.bias
-        return np.array(weight, dtype=np.float64), np.array(bias, dtype=np.float64)
+            arrays = [self.weight, self.bias]
+        weight = np.array(arrays[0], dtype=np.float64)
+        if len(arrays) < 2:
+            return weight, np.zeros(weight.shape[-1])
+        return weight, np.array(arrays[1], dtype=np.float64)
 
     def _logits(self, Z: np.ndarray) -> np.ndarray:
         """Logits of the features ``Z`` through the fitted last layer."""

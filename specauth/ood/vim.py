@@ -11,7 +11,7 @@ from scipy.linalg import pinv
 from scipy.special import logsumexp
 
 from specauth._validation import Interval
-from specauth.ood._base import BaseDetector
+from specauth.ood._head import HeadDetector
 from specauth.ood._subspace import (
     cap_to_samples,
     resolve_n_components,
@@ -87,7 +87,7 @@ def vim_score(
     return logsumexp(logits, axis=1) - scale * residual
 
 
-class ViM(BaseDetector):
+class ViM(HeadDetector):
     """Virtual-logit matching (ViM) on the features and the last Dense layer.
 
     ViM combines the class evidence in the logits with how much of the
@@ -193,14 +193,12 @@ class ViM(BaseDetector):
     """
 
     _parameter_constraints = {
-        **BaseDetector._parameter_constraints,
+        **HeadDetector._parameter_constraints,
         "n_components": [
             Interval(Integral, 1, None, closed="left"),
             Interval(Real, 0, 1, closed="right"),
             None,
         ],
-        "weight": ["array-like", None],
-        "bias": ["array-like", None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -214,66 +212,21 @@ class ViM(BaseDetector):
         model: Any = None,
         alpha: float = 0.05,
     ) -> None:
-        super().__init__(model=model, alpha=alpha)
+        super().__init__(weight=weight, bias=bias, model=model, alpha=alpha)
         self.n_components = n_components
-        self.weight = weight
-        self.bias = bias
         self.batch_size = batch_size
 
-    def _last_layer(self):
-        """Return ``(weight, bias)`` as float64 arrays, from the model or params."""
-        given = self.weight is not None or self.bias is not None
-        if self.model is not None:
-            if given:
-                raise ValueError(
-                    "Pass either a fitted `model` or `weight` and `bias`, not both: "
-                    "with a model, ViM reads its last Dense layer."
-                )
-            if not callable(getattr(self.model, "head_weights", None)):
-                raise TypeError(
-                    "`model` must be a fitted classifier whose `head_weights()` "
-                    "returns its last Dense layer, such as a CNNClassifier; got "
-                    f"{type(self.model).__name__}."
-                )
-            arrays = self.model.head_weights()
-        elif self.weight is None or self.bias is None:
-            raise ValueError(
-                "ViM needs the last Dense layer of the classifier: pass `weight` "
-                "(n_features, n_classes) and `bias` (n_classes,), or a fitted "
-                f"`model`; got weight={_shape(self.weight)}, "
-                f"bias={_shape(self.bias)}."
-            )
-        else:
-            arrays = [self.weight, self.bias]
-        weight = np.array(arrays[0], dtype=np.float64)
-        bias = np.array(arrays[1], dtype=np.float64) if len(arrays) > 1 else None
-        if bias is None:
-            bias = np.zeros(weight.shape[-1])
-        return weight, bias
+    _cross_fit = True
 
-    def _check_layer(self, weight, bias, n_features):
-        if weight.ndim != 2 or weight.shape[0] != n_features:
-            raise ValueError(
-                f"`weight` must have shape (n_features, n_classes) with n_features="
-                f"{n_features}, the width of the features; got shape {weight.shape}."
-            )
-        if bias.shape != (weight.shape[1],):
-            raise ValueError(
-                f"`bias` must have shape ({weight.shape[1]},) to match `weight`; "
-                f"got shape {bias.shape}."
-            )
+    def _fit(self, Z, y):
+        weight, bias = self._head_arrays()
+        n_samples, n_features = Z.shape
+        self._check_head(weight, bias, n_features)
         if n_features < 2:
             raise ValueError(
                 "ViM needs features of width >= 2 (a principal subspace and a "
                 f"non-empty residual); got width {n_features}."
             )
-
-    _cross_fit = True
-
-    def _fit(self, Z, y):
-        weight, bias = self._last_layer()
-        n_samples, n_features = Z.shape
-        self._check_layer(weight, bias, n_features)
         origin = -pinv(weight.T, atol=0.0, rtol=PINV_RTOL) @ bias
         scatter = scatter_matrix(Z, origin, self.batch_size) / n_samples
         values, vectors = sorted_eigh(scatter)
@@ -319,7 +272,3 @@ class ViM(BaseDetector):
             self.residual_basis_,
             self.virtual_logit_scale_,
         )
-
-
-def _shape(value):
-    return None if value is None else np.shape(value)

@@ -110,6 +110,35 @@ def test_model_reads_the_last_dense_layer(fitted_cnn, spectra):
     )
 
 
+class _KernelOnlyModel:
+    """A fitted model whose ``head_weights()`` gives the kernel alone."""
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    def head_weights(self):
+        return [self.weight]
+
+    def transform(self, X):
+        return np.asarray(X, dtype=np.float64)
+
+
+def test_a_head_without_bias_gets_a_zero_bias(toy):
+    det = ViM(model=_KernelOnlyModel(toy.weight)).fit(toy.features)
+    np.testing.assert_array_equal(det.bias_, np.zeros(3))
+    reference = ViM(weight=toy.weight, bias=np.zeros(3)).fit(toy.features)
+    np.testing.assert_array_equal(
+        det.score_samples(toy.ood_features), reference.score_samples(toy.ood_features)
+    )
+
+
+def test_nan_in_the_head_is_refused(toy):
+    weight = toy.weight.copy()
+    weight[0, 0] = np.nan
+    with pytest.raises(ValueError):
+        ViM(weight=weight, bias=toy.bias).fit(toy.features)
+
+
 def _softmax_head(n_features, n_classes, seed=0):
     """A float32 head whose columns sum to zero, as softmax training leaves it."""
     rng = np.random.default_rng(seed)
