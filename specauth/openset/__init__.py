@@ -17,7 +17,8 @@ from specauth.openset._cache import clear_classifier_cache
 from specauth.openset.classifier import OpenSetClassifier
 from specauth.openset.detection_metrics import ood_metrics
 from specauth.openset.metrics import figures_of_merit
-from specauth.openset.model_selection import LeaveClassesOut, make_openset_scorer
+from specauth.openset.model_selection import LeaveClassesOut
+from specauth.openset.scoring import make_openset_scorer
 
 __all__ = [
     "OpenSetClassifier",
