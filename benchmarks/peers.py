@@ -5,7 +5,10 @@ On real spectral sets available offline, the same stratified resamples
 
 - ``cnn``: ``CNNClassifier()`` with its defaults (``random_state`` = resample);
 - ``cnn:<name>``: other specauth configurations (``CONFIGS`` below), the
-  candidates for "the best specauth configuration";
+  candidates for "the best specauth configuration"; ``cnn:std`` puts a
+  ``StandardScaler`` (per-point standardisation) in front of the default CNN,
+  ``cnn:std+<name>`` in front of a configuration, and ``cnn:ensemble<k>`` is
+  an :class:`~specauth.estimators.EnsembleClassifier` of ``k`` default CNNs;
 - ``plsda``: :class:`~specauth.estimators.PLSDAClassifier` with its number
   of components chosen by a 5-fold inner cross-validation (1 to 20);
 - ``logreg``: ``StandardScaler`` + scikit-learn's ``LogisticRegression``;
@@ -49,6 +52,7 @@ METHODS = ("cnn", "plsda", "logreg", "minirocket", "multirocket_hydra")
 
 #: specauth configurations compared with the defaults (``cnn:<name>``).
 CONFIGS: dict[str, dict] = {
+    "epochs60": {"epochs": 60},  # the defaults before issue 15
     "small_batch": {"batch_size": 8},
     "long": {"epochs": 200},
     "resnet1d": {"model": "resnet1d"},
@@ -110,10 +114,17 @@ def make_method(name, seed):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from specauth.estimators import CNNClassifier, PLSDAClassifier
+    from specauth.estimators import CNNClassifier, EnsembleClassifier, PLSDAClassifier
 
     if name == "cnn":
         return CNNClassifier(random_state=seed)
+    if name.startswith("cnn:std+"):  # per-point standardisation in front
+        return make_pipeline(StandardScaler(), make_method("cnn:" + name[8:], seed))
+    if name == "cnn:std":
+        return make_pipeline(StandardScaler(), CNNClassifier(random_state=seed))
+    if name.startswith("cnn:ensemble"):  # cnn:ensemble<k>: k default CNNs
+        k = int(name[len("cnn:ensemble") :] or 5)
+        return EnsembleClassifier(CNNClassifier(), n_estimators=k, random_state=seed)
     if name.startswith("cnn:"):
         return CNNClassifier(**{**CONFIGS[name[4:]], "random_state": seed})
     if name == "plsda":
@@ -150,6 +161,9 @@ def _fit_score(estimator, X_train, y_train, X_test, y_test):
         seconds = time.perf_counter() - start
         accuracy = float(np.mean(estimator.predict(X_test) == y_test))
     extra = {}
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    if hasattr(final, "epochs_"):
+        extra["epochs"] = int(final.epochs_)
     if hasattr(estimator, "best_params_"):
         extra["best_params"] = estimator.best_params_
     return accuracy, seconds, extra

@@ -50,7 +50,8 @@ def add_model_arguments(
         "--epochs",
         type=positive_int,
         default=epochs,
-        help="training epochs (default: the classifier's, 60)",
+        help="training epochs (default: the classifier's 'auto', at least 60 "
+        "epochs and 1000 optimizer steps)",
     )
     group.add_argument(
         "--batch-size",

@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     clf = osc.classifier_
     print(
         f"\ntimings: load {t_load:.2f} s, train + {len(rows)} detectors "
-        f"{t_fit:.1f} s ({clf.epochs} epochs, lr {clf.learning_rate_:.2g}), "
+        f"{t_fit:.1f} s ({clf.epochs_} epochs, lr {clf.learning_rate_:.2g}), "
         f"predict {t_pred * 1000:.0f} ms for {len(X_eval)} spectra"
     )
     clear_classifier_cache()

@@ -92,7 +92,7 @@ class BaseCNNEstimator(
 
     _parameter_constraints = {
         "model": [str, "callable"],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), Options(str, {"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [
             Interval(Real, 0, None, closed="neither", finite=True),
@@ -111,7 +111,7 @@ class BaseCNNEstimator(
         self,
         model: str | Callable[..., Any] = "cnn1d",
         *,
-        epochs: int = 60,
+        epochs: int | str = "auto",
         batch_size: int = 32,
         learning_rate: float | str = 3e-3,
         optimizer: Any = "adam",

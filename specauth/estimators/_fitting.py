@@ -86,10 +86,11 @@ class NetworkFittingMixin:
             train, valid = split_validation(
                 X, targets, self.validation_fraction, stratify=stratify, seed=seed
             )
+            epochs = self._epochs_for(len(train[0]))
             history = fit_network(
                 network,
                 *train,
-                epochs=self.epochs,
+                epochs=epochs,
                 learning_rate=lr,
                 schedule=self.schedule,
                 schedule_options=route(self.get_params(), "schedule"),
@@ -104,12 +105,21 @@ class NetworkFittingMixin:
                     **options,
                     **self._training_options(train, valid),
                 )
-                history = _merge_phases(history, tuned, self.epochs)
+                history = _merge_phases(history, tuned, epochs)
         self._set_network(network)
+        self.epochs_ = epochs
         self.learning_rate_ = float(lr)
         self.history_ = history
         self._check_inference_agreement(train, valid, float(lr))
         return self
+
+    def _epochs_for(self, n_train):
+        """Epochs of the head phase: ``epochs``, or :func:`auto_epochs`."""
+        from specauth.training.budget import auto_epochs
+
+        if self.epochs == "auto":
+            return auto_epochs(n_train, self.batch_size)
+        return int(self.epochs)
 
     def _inference_accuracy(self, x, targets):
         predicted = self._run(self.network_, x).argmax(axis=-1)
@@ -144,7 +154,7 @@ class NetworkFittingMixin:
         from specauth.training.loop import fit_network
 
         network = self.network_
-        epochs = settle_epochs(self.epochs)
+        epochs = settle_epochs(self.epochs_)
         with frozen_batch_norm(network) as n_frozen:
             if not n_frozen:
                 return False

@@ -176,8 +176,12 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         Their options (``model__weights``, ``model__image_size``,
         ``model__preprocessing``, ...) are those of ``CNNFactory``; an instance
         ``CNNFactory(...)`` works as ``model`` too.
-    epochs : int, default=60
-        Passes over the training data.
+    epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` trains long enough for the
+        data set: at least 60 epochs and at least 1000 optimizer steps
+        (:func:`specauth.training.auto_epochs`), so that 30 spectra in one
+        batch get 1000 steps rather than 60. The number used is
+        ``epochs_``.
     batch_size : int, default=32
         Mini-batch size.
     learning_rate : float or "find", default=3e-3
@@ -231,6 +235,9 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         epoch.
     learning_rate_ : float
         Learning rate actually used (the finder's suggestion with ``"find"``).
+    epochs_ : int
+        Epochs of the training phase (``epochs``, or what ``"auto"`` chose);
+        a settling phase or ``fine_tune_epochs`` may follow in ``history_``.
     input_shape_ : tuple
         Shape of one sample as the network sees it, e.g. ``(n_points, 1)``.
     n_features_in_ : int
@@ -275,7 +282,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         self,
         model: str | Callable[..., Any] = "cnn1d",
         *,
-        epochs: int = 60,
+        epochs: int | str = "auto",
         batch_size: int = 32,
         learning_rate: float | str = 3e-3,
         optimizer: Any = "adam",

@@ -11,6 +11,8 @@
   :func:`discriminative_optimizer`, :func:`layer_rate_factors`) -- train the
   head of a pretrained-base network, then unfreeze it with discriminative
   learning rates,
+- :func:`auto_epochs` -- how many epochs ``epochs="auto"`` trains: at least
+  1000 optimizer steps, so that small data sets train as long as large ones,
 - :func:`recompute_batch_norm`, :func:`frozen_batch_norm`,
   :func:`check_inference_agreement`, :class:`StopOnNonFiniteLoss`,
   :class:`TrainingDivergedError` -- what keeps a fit on small data honest:
@@ -51,6 +53,7 @@ __all__ = [
     "InferenceMismatchWarning",
     "StopOnNonFiniteLoss",
     "TrainingDivergedError",
+    "auto_epochs",
 ]
 
 _MODULES = {
@@ -78,6 +81,7 @@ _MODULES = {
     "InferenceMismatchWarning": "batch_norm",
     "StopOnNonFiniteLoss": "divergence",
     "TrainingDivergedError": "divergence",
+    "auto_epochs": "budget",
 }
 
 

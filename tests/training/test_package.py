@@ -48,6 +48,7 @@ def test_public_names():
         "InferenceMismatchWarning",
         "StopOnNonFiniteLoss",
         "TrainingDivergedError",
+        "auto_epochs",
     }
     assert set(specauth.training.__all__) <= set(dir(specauth.training))
     for name in specauth.training.__all__:
