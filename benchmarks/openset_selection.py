@@ -467,6 +467,20 @@ def _pick_text(pick):
 
 
 # ------------------------------------------------------------------ main
+def code_version():
+    """The commit, and the files of specauth/ changed since (being edited)."""
+    import subprocess
+
+    def git(*args):
+        done = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "specauth")
+    return {"commit": git("rev-parse", "HEAD"), "uncommitted": changed.splitlines()}
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=["pgaa", "coffee"])
@@ -512,6 +526,7 @@ def main(argv=None):
     cases = expand_cases(args.cases)
     result = {
         "machine": platform.platform(),
+        "code": code_version(),
         "seeds": seeds,
         "n_splits": args.n_splits,
         "alpha": ALPHA,
