@@ -45,6 +45,13 @@ DETECTORS = (
     "Mahalanobis",
     "KNNDetector",
     "ViM",
+    "GEN",
+    "FDBD",
+    "RMD",
+    "ReAct",
+    "ASH",
+    "SCALE",
+    "NNGuide",
 )
 
 
