@@ -53,6 +53,9 @@ METHODS = ("cnn", "plsda", "logreg", "minirocket", "multirocket_hydra")
 #: specauth configurations compared with the defaults (``cnn:<name>``).
 CONFIGS: dict[str, dict] = {
     "epochs60": {"epochs": 60},  # the defaults before issue 15
+    "batchnorm": {"model__input_norm": "batch", "model__derivative": False},
+    "standard": {"model__input_norm": "standard", "model__derivative": False},
+    "standard_d1": {"model__input_norm": "standard", "model__derivative": True},
     "small_batch": {"batch_size": 8},
     "long": {"epochs": 200},
     "resnet1d": {"model": "resnet1d"},

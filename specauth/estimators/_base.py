@@ -174,7 +174,9 @@ class BaseCNNEstimator(
         """Build a fresh, untrained network for ``(X, y)``, as ``fit`` would.
 
         The network is built with the seed ``fit`` would use for the same
-        ``random_state`` and compiled with the estimator's optimizer (at a
+        ``random_state``, its ``Normalization`` layers (``input_norm=
+        "standard"``) are set from the training part of ``X`` as in ``fit``,
+        and it is compiled with the estimator's optimizer (at a
         placeholder learning rate of 1e-7), so that
         :func:`specauth.training.lr_find` can sweep the learning rate over it.
         The estimator itself is not fitted or changed.
@@ -208,14 +210,19 @@ n_channels) or (n_samples, height, width, channels)
         >>> network.output.shape, X.shape, sorted(set(targets.tolist()))
         ((None, 2), (10, 64, 1), [0, 1])
         """
-        from specauth.training.loop import compile_network
+        from specauth.training.loop import compile_network, split_validation
+        from specauth.training.normalization import adapt_normalization
 
         self._check_params()
         clone = type(self)(**self.get_params(deep=False))
-        X, targets, n_outputs, _ = clone._prepare_fit(X, y)
+        X, targets, n_outputs, stratify = clone._prepare_fit(X, y)
         seed = seed_from_random_state(self.random_state)
         with keras_seed(seed):
             network = clone._build_network(n_outputs, seed)
+            train, _ = split_validation(
+                X, targets, self.validation_fraction, stratify=stratify, seed=seed
+            )
+            adapt_normalization(network, train[0])
             compile_network(network, 1e-7, **clone._compile_options())
         return network, X, targets
 

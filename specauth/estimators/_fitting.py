@@ -64,6 +64,7 @@ class NetworkFittingMixin:
 
     def _train_network(self, X, targets, n_outputs, *, stratify=None):
         from specauth.training.loop import fit_network, split_validation
+        from specauth.training.normalization import adapt_normalization
         from specauth.training.unfrozen import check_unfreezable, fit_unfrozen
 
         self.__dict__.pop("network_", None)
@@ -80,12 +81,13 @@ class NetworkFittingMixin:
                     what=f"`fine_tune_epochs={self.fine_tune_epochs}`",
                     name="fine_tune__unfreeze",
                 )
-            lr = self.learning_rate
-            if lr == "find":
-                lr = self._find_learning_rate(network, X, targets, seed)
             train, valid = split_validation(
                 X, targets, self.validation_fraction, stratify=stratify, seed=seed
             )
+            adapt_normalization(network, train[0])
+            lr = self.learning_rate
+            if lr == "find":
+                lr = self._find_learning_rate(network, X, targets, seed)
             epochs = self._epochs_for(len(train[0]))
             history = fit_network(
                 network,

@@ -106,6 +106,25 @@ def check_bool(value: object, name: str) -> bool:
     return _validation.check_bool(name, value)
 
 
+#: Accepted ``input_norm`` values: True is ``"batch"``, False no layer.
+INPUT_NORMS = ("batch", "standard")
+
+
+def check_input_norm(value: object) -> str | None:
+    """Return ``input_norm`` as ``"batch"``, ``"standard"`` or None (no layer).
+
+    >>> check_input_norm(True), check_input_norm("standard"), check_input_norm(False)
+    ('batch', 'standard', None)
+    """
+    if isinstance(value, bool):
+        return "batch" if value else None
+    if isinstance(value, str) and value in INPUT_NORMS:
+        return value
+    raise (ValueError if isinstance(value, str) else TypeError)(
+        f"`input_norm` must be 'batch' (or True), 'standard' or False; got {value!r}."
+    )
+
+
 def check_name(value: object) -> str:
     """Return ``value`` after checking it is a non-empty str.
 

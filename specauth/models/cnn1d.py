@@ -171,7 +171,8 @@ def cnn1d(
     head: str = "gap",
     dense_units: int | None = None,
     dropout: float = 0.25,
-    input_norm: bool = True,
+    input_norm: bool | str = True,
+    derivative: bool = False,
     position_channel: bool = True,
     position_frequencies: tuple[float, ...] | None = (1, 2, 4, 8, 16, 32),
     seed: int | None = None,
@@ -247,9 +248,20 @@ def cnn1d(
         logits; it then is the embedding (CAM needs Grad-CAM in that case).
     dropout : float, default=0.25
         Dropout rate just before the logits; 0 for none.
-    input_norm : bool, default=True
-        Whether the first layer is ``BatchNormalization(name="input_norm")``,
-        which standardises the raw input scale (counts or log-spectra alike).
+    input_norm : {"batch", "standard"} or bool, default=True
+        ``"batch"`` (or True): the first layer is
+        ``BatchNormalization(name="input_norm")``, which standardises the raw
+        input scale (counts or log-spectra alike). ``"standard"``: a
+        ``Normalization`` layer ``"input_std"`` standardises every point with
+        the training data's mean and standard deviation (scikit-learn's
+        ``StandardScaler`` inside the network; the estimators set its
+        statistics, see :func:`specauth.training.adapt_normalization`), which
+        brings out small differences on a large common shape. False: none.
+    derivative : bool, default=False
+        Whether to append the first derivative of each input channel as a
+        channel, before ``input_norm`` (frozen central differences, layer
+        ``"derivative"``; 0 at both ends). With ``input_norm="standard"`` it
+        lets the network see changes of slope that a common baseline hides.
     position_channel : bool, default=True
         Whether to append the normalised position as an extra input channel
         (layer ``"position"``, a frozen built-in ``EinsumDense`` from
@@ -338,7 +350,8 @@ def cnn1d(
     pool_size = _checks.check_int(pool_size, "pool_size")
     bn = _checks.check_bool(batch_norm, "batch_norm")
     dropout = _checks.check_rate(dropout, "dropout")
-    input_norm = _checks.check_bool(input_norm, "input_norm")
+    input_norm = _checks.check_input_norm(input_norm)
+    derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     frequencies = _check_frequencies(position_frequencies)
     seeds = SeedStream(_checks.check_seed(seed))
@@ -349,7 +362,7 @@ def cnn1d(
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel
+        keras, (length, channels), input_norm, position_channel, derivative
     )
     for i, (kernel, stride, pool) in enumerate(blocks):
         if i == len(plan) and frequencies and position_channel:

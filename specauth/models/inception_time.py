@@ -83,7 +83,8 @@ def inception_time(
     bottleneck_size: int | None = 32,
     use_residual: bool = True,
     dropout: float = 0.0,
-    input_norm: bool = True,
+    input_norm: bool | str = True,
+    derivative: bool = False,
     position_channel: bool = True,
     seed: int | None = None,
     name: str = "inception_time",
@@ -130,9 +131,20 @@ def inception_time(
         Whether to add a shortcut after every 3 modules.
     dropout : float, default=0.0
         Dropout rate between ``"gap"`` and the logits; 0 for none.
-    input_norm : bool, default=True
-        Whether the first layer is ``BatchNormalization(name="input_norm")``,
-        which standardises the raw input scale (counts or log-spectra alike).
+    input_norm : {"batch", "standard"} or bool, default=True
+        ``"batch"`` (or True): the first layer is
+        ``BatchNormalization(name="input_norm")``, which standardises the raw
+        input scale (counts or log-spectra alike). ``"standard"``: a
+        ``Normalization`` layer ``"input_std"`` standardises every point with
+        the training data's mean and standard deviation (scikit-learn's
+        ``StandardScaler`` inside the network; the estimators set its
+        statistics, see :func:`specauth.training.adapt_normalization`), which
+        brings out small differences on a large common shape. False: none.
+    derivative : bool, default=False
+        Whether to append the first derivative of each input channel as a
+        channel, before ``input_norm`` (frozen central differences, layer
+        ``"derivative"``; 0 at both ends). With ``input_norm="standard"`` it
+        lets the network see changes of slope that a common baseline hides.
     position_channel : bool, default=True
         Whether to append the normalised position as an extra input channel
         (layer ``"position"``, a frozen built-in ``EinsumDense`` from
@@ -205,7 +217,8 @@ def inception_time(
         bottleneck_size = _checks.check_int(bottleneck_size, "bottleneck_size")
     use_residual = _checks.check_bool(use_residual, "use_residual")
     dropout = _checks.check_rate(dropout, "dropout")
-    input_norm = _checks.check_bool(input_norm, "input_norm")
+    input_norm = _checks.check_input_norm(input_norm)
+    derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
@@ -213,7 +226,7 @@ def inception_time(
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel
+        keras, (length, channels), input_norm, position_channel, derivative
     )
     residual = x
     for index in range(1, depth + 1):

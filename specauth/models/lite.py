@@ -155,7 +155,8 @@ def lite(
     use_multiplexing: bool = True,
     use_dilation: bool = True,
     dropout: float = 0.0,
-    input_norm: bool = True,
+    input_norm: bool | str = True,
+    derivative: bool = False,
     position_channel: bool = True,
     seed: int | None = None,
     name: str = "lite",
@@ -216,9 +217,20 @@ def lite(
         Whether the separable modules have dilation rates 2 and 4 (else 1).
     dropout : float, default=0.0
         Dropout rate between ``"gap"`` and the logits; 0 for none.
-    input_norm : bool, default=True
-        Whether the first layer is ``BatchNormalization(name="input_norm")``,
-        which standardises the raw input scale (counts or log-spectra alike).
+    input_norm : {"batch", "standard"} or bool, default=True
+        ``"batch"`` (or True): the first layer is
+        ``BatchNormalization(name="input_norm")``, which standardises the raw
+        input scale (counts or log-spectra alike). ``"standard"``: a
+        ``Normalization`` layer ``"input_std"`` standardises every point with
+        the training data's mean and standard deviation (scikit-learn's
+        ``StandardScaler`` inside the network; the estimators set its
+        statistics, see :func:`specauth.training.adapt_normalization`), which
+        brings out small differences on a large common shape. False: none.
+    derivative : bool, default=False
+        Whether to append the first derivative of each input channel as a
+        channel, before ``input_norm`` (frozen central differences, layer
+        ``"derivative"``; 0 at both ends). With ``input_norm="standard"`` it
+        lets the network see changes of slope that a common baseline hides.
     position_channel : bool, default=True
         Whether to append the normalised position as an extra input channel
         (layer ``"position"``, a frozen built-in ``EinsumDense`` from
@@ -292,14 +304,15 @@ def lite(
     multiplexing = _checks.check_bool(use_multiplexing, "use_multiplexing")
     use_dilation = _checks.check_bool(use_dilation, "use_dilation")
     dropout = _checks.check_rate(dropout, "dropout")
-    input_norm = _checks.check_bool(input_norm, "input_norm")
+    input_norm = _checks.check_input_norm(input_norm)
+    derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel
+        keras, (length, channels), input_norm, position_channel, derivative
     )
     x = _multiplexing_module(
         keras, x, n_filters, kernel_size, (multiplexing, sizes), seeds

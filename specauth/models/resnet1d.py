@@ -106,7 +106,8 @@ def resnet1d(
     *,
     filters: tuple[int, ...] = (64, 128, 128),
     kernel_sizes: tuple[int, ...] = (8, 5, 3),
-    input_norm: bool = True,
+    input_norm: bool | str = True,
+    derivative: bool = False,
     position_channel: bool = True,
     dropout: float = 0.0,
     downsample: int | str | None = "auto",
@@ -135,9 +136,20 @@ def resnet1d(
         Filters of each residual block (one block per entry).
     kernel_sizes : tuple of int, default=(8, 5, 3)
         Kernel size of each convolution inside a block.
-    input_norm : bool, default=True
-        Whether the first layer is ``BatchNormalization(name="input_norm")``,
-        which standardises the raw input scale (counts or log-spectra alike).
+    input_norm : {"batch", "standard"} or bool, default=True
+        ``"batch"`` (or True): the first layer is
+        ``BatchNormalization(name="input_norm")``, which standardises the raw
+        input scale (counts or log-spectra alike). ``"standard"``: a
+        ``Normalization`` layer ``"input_std"`` standardises every point with
+        the training data's mean and standard deviation (scikit-learn's
+        ``StandardScaler`` inside the network; the estimators set its
+        statistics, see :func:`specauth.training.adapt_normalization`), which
+        brings out small differences on a large common shape. False: none.
+    derivative : bool, default=False
+        Whether to append the first derivative of each input channel as a
+        channel, before ``input_norm`` (frozen central differences, layer
+        ``"derivative"``; 0 at both ends). With ``input_norm="standard"`` it
+        lets the network see changes of slope that a common baseline hides.
     position_channel : bool, default=True
         Whether to append the normalised position as an extra input channel
         (layer ``"position"``, a frozen built-in ``EinsumDense`` from
@@ -200,7 +212,8 @@ def resnet1d(
     n_classes = _checks.check_n_classes(n_classes)
     filters = _checks.check_int_tuple(filters, "filters")
     kernel_sizes = _checks.check_int_tuple(kernel_sizes, "kernel_sizes")
-    input_norm = _checks.check_bool(input_norm, "input_norm")
+    input_norm = _checks.check_input_norm(input_norm)
+    derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     dropout = _checks.check_rate(dropout, "dropout")
     factor = _stem_factor(length, _check_downsample(downsample))
@@ -209,7 +222,7 @@ def resnet1d(
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel
+        keras, (length, channels), input_norm, position_channel, derivative
     )
     if factor > 1:
         x = _stem(keras, x, filters[0], factor, seeds)

@@ -13,6 +13,8 @@
   learning rates,
 - :func:`auto_epochs` -- how many epochs ``epochs="auto"`` trains: at least
   1000 optimizer steps, so that small data sets train as long as large ones,
+- :func:`adapt_normalization` -- per-point input standardisation
+  (``input_norm="standard"``) from the training data,
 - :func:`recompute_batch_norm`, :func:`frozen_batch_norm`,
   :func:`check_inference_agreement`, :class:`StopOnNonFiniteLoss`,
   :class:`TrainingDivergedError` -- what keeps a fit on small data honest:
@@ -54,6 +56,7 @@ __all__ = [
     "StopOnNonFiniteLoss",
     "TrainingDivergedError",
     "auto_epochs",
+    "adapt_normalization",
 ]
 
 _MODULES = {
@@ -82,6 +85,7 @@ _MODULES = {
     "StopOnNonFiniteLoss": "divergence",
     "TrainingDivergedError": "divergence",
     "auto_epochs": "budget",
+    "adapt_normalization": "normalization",
 }
 
 

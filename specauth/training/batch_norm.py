@@ -63,25 +63,36 @@ class InferenceMismatchWarning(UserWarning):
 
 
 def _batch_norm_layers(model, keras):
-    """``(chain, layer)`` for every trainable BatchNorm, in graph order.
+    """``(chain, layer)`` for every trainable BatchNorm, in graph order."""
+    return layers_where(
+        model,
+        keras,
+        lambda layer: (
+            isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
+        ),
+    )
 
-    ``chain`` is the list of nested models from ``model`` down to the model
-    that holds ``layer`` directly.
+
+def layers_where(model, keras, wanted):
+    """``(chain, layer)`` for every layer of ``model`` that ``wanted`` accepts.
+
+    In graph order; ``chain`` is the list of nested models from ``model`` down
+    to the model that holds ``layer`` directly (nested functional models are
+    followed).
     """
     found = []
     for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            if layer.trainable:
-                found.append(([model], layer))
+        if wanted(layer):
+            found.append(([model], layer))
         elif isinstance(layer, keras.Model) and hasattr(layer, "inputs"):
             found.extend(
                 ([model, *chain], inner)
-                for chain, inner in _batch_norm_layers(layer, keras)
+                for chain, inner in layers_where(layer, keras, wanted)
             )
     return found
 
 
-def _input_feed(chain, layer, keras):
+def input_feed(chain, layer, keras):
     """A function from the outer network's input to ``layer``'s input.
 
     ``layer.input`` (``keras.Operation.input``) is the tensor the layer was
@@ -169,7 +180,7 @@ def recompute_batch_norm(
         x = x[np.linspace(0, len(x) - 1, limit).round().astype(int)]
     updated = 0
     for chain, layer in _batch_norm_layers(network, keras):
-        feed = _input_feed(chain, layer, keras)
+        feed = input_feed(chain, layer, keras)
         ndim = len(keras.Operation.input.fget(layer).shape)
         mean, variance = _moments(feed, x, layer.axis % ndim, batch_size, keras)
         dtype = layer.moving_mean.dtype

@@ -107,7 +107,9 @@ def fit_network(
     The optimizer is built fresh (an instance given is copied), the schedule
     spans exactly ``epochs`` passes of ``ceil(len(x) / batch_size)`` steps,
     and a :class:`~specauth.training.LearningRateRecorder` records the rate
-    every step used.
+    every step used. A ``Normalization`` layer whose statistics were never
+    set (``input_norm="standard"``) is first set from ``x``
+    (:func:`~specauth.training.adapt_normalization`).
 
     Parameters
     ----------
@@ -183,6 +185,7 @@ def fit_network(
         StopOnNonFiniteLoss,
         check_trained_network,
     )
+    from specauth.training.normalization import adapt_normalization
     from specauth.training.optimizers import make_schedule
     from specauth.training.progress import EpochProgressBar
     from specauth.training.recorder import LearningRateRecorder
@@ -206,6 +209,7 @@ def fit_network(
         raise ValueError(
             f"`fit_options` must not set {reserved}: fit_network sets them itself."
         )
+    adapt_normalization(network, x, only_unset=True)
     steps = math.ceil(len(x) / batch_size) * epochs
     lr_or_schedule, schedule_callbacks = make_schedule(
         schedule, learning_rate, total_steps=steps, options=dict(schedule_options or {})

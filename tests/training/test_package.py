@@ -49,6 +49,7 @@ def test_public_names():
         "StopOnNonFiniteLoss",
         "TrainingDivergedError",
         "auto_epochs",
+        "adapt_normalization",
     }
     assert set(specauth.training.__all__) <= set(dir(specauth.training))
     for name in specauth.training.__all__:
