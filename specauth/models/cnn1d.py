@@ -350,7 +350,7 @@ def cnn1d(
     pool_size = _checks.check_int(pool_size, "pool_size")
     bn = _checks.check_bool(batch_norm, "batch_norm")
     dropout = _checks.check_rate(dropout, "dropout")
-    input_norm = _checks.check_input_norm(input_norm)
+    norm = _checks.check_input_norm(input_norm)
     derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     frequencies = _check_frequencies(position_frequencies)
@@ -362,7 +362,7 @@ def cnn1d(
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel, derivative
+        keras, (length, channels), norm, position_channel, derivative
     )
     for i, (kernel, stride, pool) in enumerate(blocks):
         if i == len(plan) and frequencies and position_channel:

@@ -217,7 +217,7 @@ def inception_time(
         bottleneck_size = _checks.check_int(bottleneck_size, "bottleneck_size")
     use_residual = _checks.check_bool(use_residual, "use_residual")
     dropout = _checks.check_rate(dropout, "dropout")
-    input_norm = _checks.check_input_norm(input_norm)
+    norm = _checks.check_input_norm(input_norm)
     derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     seeds = SeedStream(_checks.check_seed(seed))
@@ -226,7 +226,7 @@ def inception_time(
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel, derivative
+        keras, (length, channels), norm, position_channel, derivative
     )
     residual = x
     for index in range(1, depth + 1):

@@ -304,7 +304,7 @@ def lite(
     multiplexing = _checks.check_bool(use_multiplexing, "use_multiplexing")
     use_dilation = _checks.check_bool(use_dilation, "use_dilation")
     dropout = _checks.check_rate(dropout, "dropout")
-    input_norm = _checks.check_input_norm(input_norm)
+    norm = _checks.check_input_norm(input_norm)
     derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     seeds = SeedStream(_checks.check_seed(seed))
@@ -312,7 +312,7 @@ def lite(
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel, derivative
+        keras, (length, channels), norm, position_channel, derivative
     )
     x = _multiplexing_module(
         keras, x, n_filters, kernel_size, (multiplexing, sizes), seeds

@@ -212,7 +212,7 @@ def resnet1d(
     n_classes = _checks.check_n_classes(n_classes)
     filters = _checks.check_int_tuple(filters, "filters")
     kernel_sizes = _checks.check_int_tuple(kernel_sizes, "kernel_sizes")
-    input_norm = _checks.check_input_norm(input_norm)
+    norm = _checks.check_input_norm(input_norm)
     derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     dropout = _checks.check_rate(dropout, "dropout")
@@ -222,7 +222,7 @@ def resnet1d(
 
     keras = import_keras()
     inputs, x = _parts.spectrum_input(
-        keras, (length, channels), input_norm, position_channel, derivative
+        keras, (length, channels), norm, position_channel, derivative
     )
     if factor > 1:
         x = _stem(keras, x, filters[0], factor, seeds)
