@@ -318,6 +318,7 @@ def compare(chosen, rows, metric):
         "chosen_TEFF": rows[chosen]["TEFF"],
         "best": best,
         "best_value": ran[best],
+        "n_best": sum(v == ran[best] for v in ran.values()),
         "regret": ran[best] - ran[chosen],
         "rank": 1 + sum(v > ran[chosen] for v in ran.values()),
         "n_ran": len(ran),
@@ -357,19 +358,22 @@ def run_one(case, clf_name, seed, n_splits):
         "detector_fits": fits,
         "detector_seconds": seconds,
         "search": search,
-        "selection": {},
     }
-    if search["status"] == "ok":
-        for metric in SCORERS:
+    add_selection(result)
+    return result
+
+
+def add_selection(run):
+    """The search's choices, and the default detector's, vs hindsight."""
+    rows, search = run["detectors"], run["search"]
+    run["selection"] = {}
+    for metric in SCORERS:
+        if search["status"] == "ok":
             pick = compare(search["chosen"][metric], rows, metric)
             pick["spearman"] = ranking_agreement(search, rows, metric)
-            result["selection"][metric] = pick
-    else:
-        for metric in SCORERS:
-            result["selection"][f"default:{metric}"] = compare(
-                DEFAULT_DETECTOR, rows, metric
-            )
-    return result
+            run["selection"][metric] = pick
+    for metric in SCORERS:  # the package default, a choice without any search
+        run["selection"][f"default:{metric}"] = compare(DEFAULT_DETECTOR, rows, metric)
 
 
 def add_pgaa_transfer(results):
@@ -457,13 +461,51 @@ def _pick_text(pick):
         return f"chose {pick['chosen']}: {pick['error']}; best {pick['best']}"
     text = (
         f"chose {pick['chosen']:<11} (AUROC {pick['chosen_AUROC']:.3f}, TEFF "
-        f"{pick['chosen_TEFF']:.3f}); best {pick['best']:<11} "
+        f"{pick['chosen_TEFF']:.3f}); best {_best_text(pick):<15} "
         f"{pick['best_value']:.3f}; regret {pick['regret']:.3f}; rank "
         f"{pick['rank']}/{pick['n_ran']}"
     )
     if pick.get("spearman") is not None:
         text += f"; spearman {pick['spearman']:.2f}"
     return text
+
+
+def _best_text(pick):
+    tied = pick.get("n_best", 1) - 1
+    return pick["best"] + (f" (+{tied} tied)" if tied else "")
+
+
+def print_summary(cases):
+    """One line per case, classifier and choice rule, over the seeds."""
+    print(
+        "\n== summary: the choice vs the best in hindsight on the real unknowns "
+        "(per seed; rank 1 = best, ties share it)"
+    )
+    print(
+        f"  {'case':<16}{'classifier':<11}{'rule':<20}{'chosen per seed':<34}"
+        f"{'mean regret':>12}{'ranks':>12}{'fits':>8}{'seconds':>9}"
+    )
+    for case, per_clf in cases.items():
+        for clf_name, runs in per_clf.items():
+            for rule in runs[0]["selection"] if runs else ():
+                picks = [r["selection"][rule] for r in runs if rule in r["selection"]]
+                regrets = [p["regret"] for p in picks if "regret" in p]
+                ranks = ",".join(str(p.get("rank", "x")) for p in picks)
+                search = [
+                    r["search"]
+                    for r in runs
+                    if r["search"]["status"] == "ok" and rule in SCORERS
+                ]
+                fits = f"{np.mean([x['fits'] for x in search]):.0f}" if search else "-"
+                sec = (
+                    f"{np.mean([x['seconds'] for x in search]):.0f}" if search else "-"
+                )
+                chosen = ",".join(p["chosen"] for p in picks)
+                regret = f"{np.mean(regrets):.3f}" if regrets else "-"
+                print(
+                    f"  {case:<16}{clf_name:<11}{rule:<20}{chosen:<34}"
+                    f"{regret:>12}{ranks:>12}{fits:>8}{sec:>9}"
+                )
 
 
 # ------------------------------------------------------------------ main
@@ -509,12 +551,16 @@ def print_report(result):
             if runs:
                 print_detectors(case, clf_name, runs)
                 print_selection(runs)
+    print_summary(result["cases"])
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.report:
         result = json.loads(Path(args.report).read_text())
+        for runs in (r for c in result["cases"].values() for r in c.values()):
+            for run in runs:
+                add_selection(run)
         add_pgaa_transfer(result["cases"])
         print_report(result)
         return result
