@@ -1,7 +1,8 @@
 """Closed-set accuracy of specauth's CNN against the best peers (issue 15).
 
 On real spectral sets available offline, the same stratified resamples
-(75 % train / 25 % test) are given to every method **in the same run**:
+(75 % train / 25 % test, or a fixed training size) are given to every method
+**in the same run**:
 
 - ``cnn``: ``CNNClassifier()`` with its defaults (``random_state`` = resample);
 - ``cnn:<name>``: other specauth configurations (``CONFIGS`` below), the
@@ -22,16 +23,19 @@ On real spectral sets available offline, the same stratified resamples
 Data sets: ``pgaa`` (the 10 known PGAA classes, 304 spectra of 2631 bins,
 sum-normalised and log, as the open-set benchmark preprocesses them),
 ``coffee`` (60 ATR-FTIR spectra of 1841 points, 3 origins, shipped with
-chemotools; SNV) and ``corn`` (80 corn samples on three NIR instruments,
-700 points; the instrument is the class: 240 spectra; absorbance as given).
+chemotools; SNV), ``coffee30`` (the same, trained on 30 spectra -- one batch
+of 32, the issue's underfitting case -- and tested on the other 30) and
+``corn`` (80 corn samples on three NIR instruments, 700 points; the
+instrument is the class: 240 spectra; absorbance as given).
 
 Printed and written to ``peers.json``: mean and standard deviation of the
 test accuracy over the resamples, and the mean fit time, per set and method.
 
 Usage::
 
-    python benchmarks/peers.py [--sets pgaa coffee corn] [--resamples 5]
-        [--methods cnn plsda logreg minirocket multirocket_hydra cnn:steps]
+    python benchmarks/peers.py [--sets pgaa coffee corn coffee30]
+        [--resamples 5] [--methods cnn plsda logreg minirocket
+        multirocket_hydra cnn:standard_d1 cnn:ensemble3]
         [--out benchmarks/results]
 """
 
@@ -56,6 +60,7 @@ CONFIGS: dict[str, dict] = {
     "batchnorm": {"model__input_norm": "batch", "model__derivative": False},
     "standard": {"model__input_norm": "standard", "model__derivative": False},
     "standard_d1": {"model__input_norm": "standard", "model__derivative": True},
+    "batch_d1": {"model__input_norm": "batch", "model__derivative": True},
     "small_batch": {"batch_size": 8},
     "long": {"epochs": 200},
     "resnet1d": {"model": "resnet1d"},
@@ -107,7 +112,15 @@ def load_corn():
     return np.vstack(parts).astype(np.float64), np.array(labels)
 
 
-LOADERS = {"pgaa": load_pgaa, "coffee": load_coffee, "corn": load_corn}
+LOADERS = {
+    "pgaa": load_pgaa,
+    "coffee": load_coffee,
+    "corn": load_corn,
+    "coffee30": load_coffee,
+}
+#: Sets trained on a fixed number of spectra (the rest is the test part):
+#: ``coffee30`` is the issue's case of a training set that is one batch.
+TRAIN_SIZES = {"coffee30": 30}
 
 
 def make_method(name, seed):
@@ -186,9 +199,14 @@ def run(args):
             f"{len(np.unique(y))} classes",
             flush=True,
         )
-        splitter = StratifiedShuffleSplit(
-            args.resamples, test_size=0.25, random_state=0
-        )
+        if set_name in TRAIN_SIZES:
+            splitter = StratifiedShuffleSplit(
+                args.resamples, train_size=TRAIN_SIZES[set_name], random_state=0
+            )
+        else:
+            splitter = StratifiedShuffleSplit(
+                args.resamples, test_size=0.25, random_state=0
+            )
         rows = {}
         for method in args.methods:
             scores, seconds, extras = [], [], []
@@ -243,7 +261,9 @@ def print_table(result):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", nargs="+", default=list(LOADERS), choices=LOADERS)
+    parser.add_argument(
+        "--sets", nargs="+", default=["pgaa", "coffee", "corn"], choices=LOADERS
+    )
     parser.add_argument("--resamples", type=int, default=5)
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))

@@ -12,7 +12,12 @@ such that
 - a global-average-pooling head is the layer ``"gap"``, whose input is the last
   convolutional feature map (for class activation maps);
 - the layer after the ``Input`` is ``BatchNormalization(name="input_norm")``
-  unless ``input_norm=False``; then comes the layer ``"position"``
+  (``input_norm="batch"``, the default); ``input_norm="standard"``
+  standardises every point with the training data's statistics instead
+  (layer ``"input_std"``, set by
+  :func:`specauth.training.adapt_normalization`), False none;
+  ``derivative=True`` first appends each channel's first derivative; then
+  comes the layer ``"position"``
   (:func:`~specauth.models.layers.fixed_position_channel`, a frozen built-in
   layer appending a ``-1 -> 1`` position ramp as an extra channel) unless
   ``position_channel=False``;

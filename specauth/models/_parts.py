@@ -84,10 +84,11 @@ def spectrum_input(
     """Return ``(inputs, x)``: the ``Input``, its normalisation and position.
 
     ``derivative`` first appends each channel's first derivative
-    (:func:`derivative_channels`), which brings out small changes of shape on
-    a large common curve. ``input_norm="batch"``: ``BatchNormalization`` over
-    the channel axis standardises each channel with
-    statistics over the batch and all positions, so raw counts (values of
+    (:func:`derivative_channels`; not for inputs of fewer than 3 points),
+    which brings out small changes of shape on a large common curve.
+    ``input_norm="batch"``: ``BatchNormalization`` over the channel axis
+    standardises each channel with statistics over the batch and all
+    positions, so raw counts (values of
     thousands) and log-spectra (values around -10) reach the first convolution
     on the same scale. ``input_norm="standard"``: a ``Normalization`` layer
     over positions and channels, the per-point standardisation of
@@ -103,7 +104,7 @@ def spectrum_input(
     inputs = keras.Input(shape=input_shape, name="spectrum")
     length, channels = input_shape
     x = inputs
-    if derivative:
+    if derivative and length >= 3:  # central differences need 3 points
         x = derivative_channels(keras, x, channels)
         channels *= 2
     if input_norm == "batch":

@@ -143,8 +143,9 @@ def inception_time(
     derivative : bool, default=False
         Whether to append the first derivative of each input channel as a
         channel, before ``input_norm`` (frozen central differences, layer
-        ``"derivative"``; 0 at both ends). With ``input_norm="standard"`` it
-        lets the network see changes of slope that a common baseline hides.
+        ``"derivative"``; 0 at both ends; none below 3 points). With
+        ``input_norm="standard"`` it lets the network see changes of slope
+        that a common baseline hides.
     position_channel : bool, default=True
         Whether to append the normalised position as an extra input channel
         (layer ``"position"``, a frozen built-in ``EinsumDense`` from

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -73,7 +73,9 @@ def _batch_norm_layers(model, keras):
     )
 
 
-def layers_where(model, keras, wanted):
+def layers_where(
+    model: Any, keras: Any, wanted: Callable[[Any], bool]
+) -> list[tuple[list[Any], Any]]:
     """``(chain, layer)`` for every layer of ``model`` that ``wanted`` accepts.
 
     In graph order; ``chain`` is the list of nested models from ``model`` down
@@ -92,7 +94,7 @@ def layers_where(model, keras, wanted):
     return found
 
 
-def input_feed(chain, layer, keras):
+def input_feed(chain: list[Any], layer: Any, keras: Any) -> Callable[[Any], Any]:
     """A function from the outer network's input to ``layer``'s input.
 
     ``layer.input`` (``keras.Operation.input``) is the tensor the layer was
