@@ -38,6 +38,8 @@ __all__ = ["Capabilities", "capabilities", "embedding", "head", "logits"]
 SCALE_DETECTORS = ("Energy", "MaxLogit")
 #: Rows of the training data on which a linear head is checked.
 _HEAD_CHECK_ROWS = 64
+#: Tolerance of that check, relative to the largest decision value.
+_HEAD_RTOL = 1e-4
 
 
 class Capabilities(NamedTuple):
@@ -211,9 +213,12 @@ def head(
     first = X.iloc[:n] if hasattr(X, "iloc") else np.asarray(X)[:n]
     expected = _as_logits(np.asarray(classifier.decision_function(first), float))
     found = features[:n] @ weight + bias
+    # Loose enough for float32 inputs (sklearn then computes in float32: a
+    # relative error near 1e-6 on large spectra), tight enough to refuse a
+    # head that is not the classifier's (a one-vs-one SVC is off by O(1)).
     scale = max(float(np.abs(expected).max(initial=0.0)), 1.0)
     if expected.shape != found.shape or not np.allclose(
-        found, expected, rtol=1e-6, atol=1e-8 * scale
+        found, expected, rtol=_HEAD_RTOL, atol=_HEAD_RTOL * scale
     ):
         return None
     return weight, np.array(bias, dtype=np.float64)

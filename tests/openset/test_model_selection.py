@@ -265,6 +265,34 @@ def test_grid_search_turns_a_fold_without_unknowns_into_error_score():
         search.fit(X, y)
 
 
+def test_a_many_split_search_fits_one_classifier_per_split(monkeypatch):
+    # Issue 15: with room for 4 fitted classifiers, a 5-split search over
+    # detectors missed the cache at every fit (GridSearchCV runs all splits
+    # of a candidate before the next one).
+    from specauth.estimators import PLSDAClassifier
+    from specauth.ood import KNNDetector, Mahalanobis
+    from specauth.openset import OpenSetClassifier, clear_classifier_cache
+
+    calls = []
+    original = PLSDAClassifier.fit
+    monkeypatch.setattr(
+        PLSDAClassifier,
+        "fit",
+        lambda self, X, y: calls.append(1) or original(self, X, y),
+    )
+    X, y = _blobs(n_classes=12, n_per_class=8)
+    clear_classifier_cache()
+    cv = LeaveClassesOut(1, n_splits=12, random_state=0)
+    GridSearchCV(
+        OpenSetClassifier(PLSDAClassifier(n_components=2)),
+        {"detector": [KNNDetector(), Mahalanobis()]},
+        cv=cv,
+        scoring=make_openset_scorer("AUROC"),
+    ).fit(X, y)
+    assert len(calls) == cv.get_n_splits() + 1
+    clear_classifier_cache()
+
+
 # ------------------------------------------------------ with a real network
 @pytest.mark.slow
 def test_detector_search_trains_one_network_per_split(fit_calls):

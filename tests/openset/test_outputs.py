@@ -43,6 +43,33 @@ def test_pipeline_head_reproduces_the_decision_function(blobs, n_classes, final)
     assert np.array_equal(pipe.classes_[scores.argmax(axis=1)], pipe.predict(X))
 
 
+def test_float32_spectra_keep_the_pipeline_head(pgaa_npz):
+    # Reported by the issue-15 benchmark: float32 PGAA spectra through
+    # StandardScaler + LogisticRegression; sklearn computes in float32, and
+    # the old check (rtol 1e-6, atol 1e-8 x scale) refused the head.
+    from specauth.datasets import PGAA_CNN_BINS, load_pgaa, pgaa_open_set_split
+    from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
+
+    data = load_pgaa(pgaa_npz)
+    split = pgaa_open_set_split(data.data, data.target)
+    prep = make_pipeline(
+        Crop(0, PGAA_CNN_BINS), SpectrumNormalizer("sum"), LogTransform(1e-7)
+    )
+    X = prep.fit_transform(split.X_train)
+    assert X.dtype == np.float32
+    pipe = make_pipeline(
+        StandardScaler(), LogisticRegression(max_iter=5000, random_state=0)
+    ).fit(X, split.y_train)
+    features = embedding(pipe, X)
+    weight, bias = head(pipe, features, X)
+    np.testing.assert_allclose(
+        features @ weight + bias,
+        pipe.decision_function(X.astype(np.float64)),
+        rtol=1e-3,
+        atol=1e-3,
+    )
+
+
 def test_binary_logits_give_the_probabilities_back(blobs):
     X, y = blobs
     keep = y < 2
