@@ -119,6 +119,9 @@ def _uncompiled(network):
     except (NotImplementedError, TypeError, ValueError):
         return network  # a subclassed model without a config: save it whole
     copy.set_weights(network.get_weights())
+    from specauth.training.normalization import refresh_normalization
+
+    refresh_normalization(copy)  # set_weights alone leaves them at 0 / 1
     return copy
 
 

@@ -178,8 +178,11 @@ def _fingerprint(classifier, X, y):
 def _copy_value(value):
     keras = sys.modules.get("keras")  # no Keras model exists before its import
     if keras is not None and isinstance(value, keras.Model):
+        from specauth.training.normalization import refresh_normalization
+
         network = keras.models.clone_model(value)
         network.set_weights(value.get_weights())
+        refresh_normalization(network)  # set_weights alone leaves them at 0 / 1
         return network
     return copy.deepcopy(value)
 

@@ -29,7 +29,7 @@ from specauth.training.batch_norm import (
     layers_where,
 )
 
-__all__ = ["SD_FLOOR", "adapt_normalization"]
+__all__ = ["SD_FLOOR", "adapt_normalization", "refresh_normalization"]
 
 #: Smallest standard deviation a point is divided by, as a fraction of the
 #: median standard deviation of the points of its channel.
@@ -146,3 +146,55 @@ def _floored(variance):
     floor = SD_FLOOR * np.median(flat, axis=0)
     floor = np.where(floor > 0, floor, 1.0)
     return np.square(np.maximum(sd, floor if sd.ndim > 1 else floor[0]))
+
+
+def refresh_normalization(network: Any) -> int:
+    """Make every adapted ``Normalization`` layer use its stored statistics.
+
+    A Keras ``Normalization`` layer normalises with tensors it derives from
+    its ``mean``/``variance`` variables only in ``finalize_state()``;
+    ``set_weights`` (as in ``clone_model`` + ``set_weights``) updates the
+    variables but not those tensors, so a copied network would standardise
+    with mean 0 and variance 1. Call this after copying weights into a
+    network. Loading a ``.keras`` file does it already.
+
+    Parameters
+    ----------
+    network : keras.Model
+        A functional or ``Sequential`` network; nested models are followed.
+
+    Returns
+    -------
+    n_layers : int
+        How many layers were refreshed.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> network = keras.Sequential([keras.Input((2,)),
+    ...                             keras.layers.Normalization(axis=-1)])
+    >>> _ = adapt_normalization(network, np.array([[0.0, 10.0], [2.0, 30.0]]))
+    >>> copy = keras.models.clone_model(network)
+    >>> copy.set_weights(network.get_weights())
+    >>> refresh_normalization(copy)
+    1
+    >>> copy.predict(np.array([[1.0, 20.0]]), verbose=0).round(6) + 0.0
+    array([[0., 0.]], dtype=float32)
+    """
+    from specauth._lazy import import_keras
+
+    keras = import_keras()
+    if not getattr(network, "layers", None):
+        return 0
+
+    def adapted(layer):
+        return (
+            isinstance(layer, keras.layers.Normalization)
+            and getattr(layer, "input_mean", None) is None
+            and layer.built
+        )
+
+    found = layers_where(network, keras, adapted)
+    for _, layer in found:
+        layer.finalize_state()
+    return len(found)

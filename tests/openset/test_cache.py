@@ -248,3 +248,39 @@ def test_a_notebook_builder_redefined_gets_a_new_network(notebook):
         shapes.append((features.shape[1], fitted.transform(X).shape[1], hit))
     # the same builder again is a hit; the edited cell gets its own network
     assert shapes == [(3, 3, False), (3, 3, True), (5, 5, False)]
+
+
+def test_a_cached_network_keeps_its_input_standardisation():
+    # Issue 15: a cache hit cloned the network and set its weights, but a
+    # Keras Normalization layer only uses its statistics after
+    # finalize_state(): the copy standardised with mean 0, variance 1
+    # (accuracy 0.08 on PGAA) while the detector had been fitted on the
+    # original's embeddings; feature detectors fell below chance.
+    from specauth.datasets import make_spectra
+    from specauth.estimators import CNNClassifier
+    from specauth.ood import KNNDetector
+    from specauth.openset import OpenSetClassifier
+    from specauth.openset._cache import _copy_fitted
+
+    data = make_spectra(n_classes=3, n_samples_per_class=10, length=64, random_state=0)
+    X = data.X + 50.0  # far from mean 0: an unset standardisation shows
+    clf = CNNClassifier(
+        "cnn1d_small",
+        epochs=2,
+        random_state=0,
+        model__input_norm="standard",
+        model__derivative=True,
+    )
+    fitted = clf.fit(X, data.y)
+    copy = _copy_fitted(fitted)
+    np.testing.assert_allclose(copy.transform(X), fitted.transform(X), atol=1e-5)
+    clear_classifier_cache()
+    first = OpenSetClassifier(clf, KNNDetector()).fit(X, data.y)
+    second = OpenSetClassifier(clf, KNNDetector()).fit(X, data.y)  # a cache hit
+    np.testing.assert_allclose(
+        second.classifier_.transform(X), first.classifier_.transform(X), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        second.score_samples(X), first.score_samples(X), rtol=1e-4, atol=1e-6
+    )
+    clear_classifier_cache()
