@@ -30,6 +30,7 @@ accuracy.
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -114,20 +115,49 @@ def input_feed(chain: list[Any], layer: Any, keras: Any) -> Callable[[Any], Any]
     return feed
 
 
-def _moments(feed, x, axis, batch_size, keras):
-    """Mean and (biased) variance of ``feed(x)`` over all axes but ``axis``."""
-    total = total_sq = None
+def moments(
+    feed: Callable[[Any], Any],
+    x: Any,
+    keep: Callable[[int], tuple[int, ...]],
+    batch_size: int,
+    keras: Any,
+) -> tuple[Any, Any]:
+    """Mean and (biased) variance of ``feed(x)`` over all axes but ``keep``.
+
+    ``keep(ndim)`` names the axes kept (non-negative, increasing) for
+    outputs of ``ndim`` dimensions; sums run in float64, batch by batch.
+    """
+    total: Any = None
+    total_sq: Any = None
     count = 0
     for start in range(0, len(x), batch_size):
         values = keras.ops.convert_to_numpy(feed(x[start : start + batch_size]))
-        values = np.moveaxis(values.astype(np.float64), axis, -1)
-        values = values.reshape(-1, values.shape[-1])
-        batch_sum, batch_sq = values.sum(axis=0), np.square(values).sum(axis=0)
+        values = values.astype(np.float64)
+        kept = keep(values.ndim)
+        reduce = tuple(i for i in range(values.ndim) if i not in kept)
+        batch_sum = values.sum(axis=reduce)
+        batch_sq = np.square(values).sum(axis=reduce)
         total = batch_sum if total is None else total + batch_sum
         total_sq = batch_sq if total_sq is None else total_sq + batch_sq
-        count += len(values)
+        count += values.size // batch_sum.size
     mean = total / count
     return mean, np.maximum(total_sq / count - np.square(mean), 0.0)
+
+
+def _one_axis(axis: int, ndim: int) -> tuple[int, ...]:
+    return (axis % ndim,)
+
+
+def statistics_sample(x: Any, max_samples: int | None) -> np.ndarray:
+    """``x`` as an array, thinned to at most ``max_samples`` evenly spaced rows.
+
+    ``None``: :data:`MAX_STATISTICS_SAMPLES`.
+    """
+    x = np.asarray(x)
+    limit = MAX_STATISTICS_SAMPLES if max_samples is None else max_samples
+    if len(x) > limit:
+        x = x[np.linspace(0, len(x) - 1, limit).round().astype(int)]
+    return x
 
 
 def recompute_batch_norm(
@@ -176,15 +206,13 @@ def recompute_batch_norm(
     keras = import_keras()
     if not getattr(network, "inputs", None):
         return 0
-    x = np.asarray(x)
-    limit = MAX_STATISTICS_SAMPLES if max_samples is None else max_samples
-    if len(x) > limit:
-        x = x[np.linspace(0, len(x) - 1, limit).round().astype(int)]
+    x = statistics_sample(x, max_samples)
     updated = 0
     for chain, layer in _batch_norm_layers(network, keras):
         feed = input_feed(chain, layer, keras)
-        ndim = len(keras.Operation.input.fget(layer).shape)
-        mean, variance = _moments(feed, x, layer.axis % ndim, batch_size, keras)
+        mean, variance = moments(
+            feed, x, functools.partial(_one_axis, layer.axis), batch_size, keras
+        )
         dtype = layer.moving_mean.dtype
         layer.moving_mean.assign(mean.astype(dtype))
         layer.moving_variance.assign(variance.astype(dtype))

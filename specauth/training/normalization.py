@@ -19,14 +19,16 @@ at :data:`SD_FLOOR` times the median standard deviation of their channel.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from specauth.training.batch_norm import (
-    MAX_STATISTICS_SAMPLES,
     input_feed,
     layers_where,
+    moments,
+    statistics_sample,
 )
 
 __all__ = ["SD_FLOOR", "adapt_normalization", "refresh_normalization"]
@@ -92,22 +94,15 @@ def adapt_normalization(
     keras = import_keras()
     if not getattr(network, "inputs", None):
         return 0
-    x = np.asarray(x)
-    limit = MAX_STATISTICS_SAMPLES if max_samples is None else max_samples
-    if len(x) > limit:
-        x = x[np.linspace(0, len(x) - 1, limit).round().astype(int)]
-
-    def adaptable(layer):
-        return isinstance(layer, keras.layers.Normalization) and (
-            getattr(layer, "input_mean", None) is None
-        )
-
+    x = statistics_sample(x, max_samples)
     updated = 0
-    for chain, layer in layers_where(network, keras, adaptable):
+    for chain, layer in layers_where(network, keras, _adapted_layer(keras)):
         if only_unset and float(keras.ops.convert_to_numpy(layer.count)) > 0:
             continue
         feed = input_feed(chain, layer, keras)
-        mean, variance = _point_moments(feed, x, layer, batch_size, keras)
+        keep = functools.partial(_kept_axes, layer.axis)
+        mean, variance = moments(feed, x, keep, batch_size, keras)
+        variance = _floored(variance)
         layer.adapt_mean.assign(mean.astype(layer.adapt_mean.dtype))
         layer.adapt_variance.assign(variance.astype(layer.adapt_variance.dtype))
         layer.count.assign(len(x))
@@ -116,23 +111,9 @@ def adapt_normalization(
     return updated
 
 
-def _point_moments(feed, x, layer, batch_size, keras):
-    """Mean and floored variance of ``feed(x)`` per kept axis of ``layer``."""
-    total = total_sq = None
-    n = 0
-    for start in range(0, len(x), batch_size):
-        values = keras.ops.convert_to_numpy(feed(x[start : start + batch_size]))
-        values = values.astype(np.float64)
-        keep = {axis % values.ndim for axis in layer.axis}
-        reduce = tuple(i for i in range(values.ndim) if i not in keep)
-        batch_sum = values.sum(axis=reduce)
-        batch_sq = np.square(values).sum(axis=reduce)
-        total = batch_sum if total is None else total + batch_sum
-        total_sq = batch_sq if total_sq is None else total_sq + batch_sq
-        n += values.size // batch_sum.size
-    mean = total / n
-    variance = np.maximum(total_sq / n - np.square(mean), 0.0)
-    return mean, _floored(variance)
+def _kept_axes(axis, ndim):
+    """The axes a Normalization layer keeps, non-negative and sorted."""
+    return tuple(sorted({i % ndim for i in axis}))
 
 
 def _floored(variance):
@@ -187,14 +168,20 @@ def refresh_normalization(network: Any) -> int:
     if not getattr(network, "layers", None):
         return 0
 
-    def adapted(layer):
-        return (
-            isinstance(layer, keras.layers.Normalization)
-            and getattr(layer, "input_mean", None) is None
-            and layer.built
-        )
-
-    found = layers_where(network, keras, adapted)
+    wanted = _adapted_layer(keras)
+    found = layers_where(network, keras, lambda layer: wanted(layer) and layer.built)
     for _, layer in found:
         layer.finalize_state()
     return len(found)
+
+
+def _adapted_layer(keras):
+    """Predicate: a ``Normalization`` layer whose statistics come from data.
+
+    Layers given ``mean`` and ``variance`` when built hold constants and are
+    never set or refreshed.
+    """
+    return lambda layer: (
+        isinstance(layer, keras.layers.Normalization)
+        and (getattr(layer, "input_mean", None) is None)
+    )
