@@ -5,13 +5,14 @@
 - :func:`make_spectra` -- synthetic peak spectra with known peak positions
   and held-out unknown classes;
 - :func:`read_spectra` and :func:`read_labels` -- read ``.npy``, ``.npz``,
-  CSV/TSV/text and HDF5 files; :func:`iter_spectra` reads them in chunks, for
-  inputs larger than memory.
+  CSV/TSV/text and HDF5 files; :func:`read_spectra_axis` reads the physical
+  axis (energy, wavenumber ...) with them; :func:`iter_spectra` reads them in
+  chunks, for inputs larger than memory.
 """
 
 from __future__ import annotations
 
-from .files import iter_spectra, read_labels, read_spectra
+from .files import iter_spectra, read_labels, read_spectra, read_spectra_axis
 from .pgaa import PGAA_CNN_BINS, PGAA_UNKNOWN_CLASSES, load_pgaa, pgaa_open_set_split
 from .synthetic import make_spectra
 
@@ -23,5 +24,6 @@ __all__ = [
     "pgaa_open_set_split",
     "read_labels",
     "read_spectra",
+    "read_spectra_axis",
     "iter_spectra",
 ]

@@ -16,7 +16,12 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Literal
 
-__all__ = ["read_numeric_table", "read_text_rows", "sniff_delimiter"]
+__all__ = [
+    "parse_numeric_rows",
+    "read_numeric_table",
+    "read_text_rows",
+    "sniff_delimiter",
+]
 
 
 def read_text_rows(path: str | os.PathLike[str]) -> list[tuple[int, str]]:
@@ -111,8 +116,26 @@ def read_numeric_table(
         header_fields, fields = fields[0][1], fields[1:]
         if not fields:
             raise ValueError(f"{name} holds a header line but no data rows.")
+    values, line_numbers = parse_numeric_rows(name, fields)
+    return values, header_fields, line_numbers
+
+
+def parse_numeric_rows(
+    name: str, fields: Sequence[tuple[int, Sequence[str]]], *, skip_columns: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse split rows ``(line_number, fields)`` into a finite float64 table.
+
+    ``skip_columns`` leading fields of every row are left out (sample names).
+    Every row must have as many fields as the first; errors name the file
+    ``name``, the line and the column (counted in the file, from 1).
+
+    Returns
+    -------
+    table : ndarray of shape (n_rows, n_columns), float64
+    line_numbers : ndarray of shape (n_rows,), int
+    """
     width = len(fields[0][1])
-    values = np.empty((len(fields), width), dtype=np.float64)
+    values = np.empty((len(fields), width - skip_columns), dtype=np.float64)
     for row, (number, items) in enumerate(fields):
         if len(items) != width:
             raise ValueError(
@@ -120,11 +143,12 @@ def read_numeric_table(
                 f"{fields[0][0]}); got {len(items)}. Every row must have the "
                 "same number of values."
             )
-        parsed, bad = _to_floats(items)
+        parsed, bad = _to_floats(items[skip_columns:])
         if parsed is None:
+            column = bad + skip_columns
             raise ValueError(
-                f"{name}, line {number}, column {bad + 1}: {items[bad]!r} is not "
-                "a number."
+                f"{name}, line {number}, column {column + 1}: {items[column]!r} "
+                "is not a number."
             )
         values[row] = parsed
     line_numbers = np.array([number for number, _ in fields])
@@ -132,8 +156,8 @@ def read_numeric_table(
     if not finite.all():
         row, column = np.argwhere(~finite)[0]
         raise ValueError(
-            f"{name}, line {line_numbers[row]}, column {column + 1}: "
+            f"{name}, line {line_numbers[row]}, column {column + skip_columns + 1}: "
             f"{values[row, column]} is not a finite number; NaN and infinity "
             "are not allowed."
         )
-    return values, header_fields, line_numbers
+    return values, line_numbers

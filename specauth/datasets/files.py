@@ -19,19 +19,23 @@ import numpy as np
 
 from .._lazy import import_optional
 from .._validation import Interval, check_scalar, check_spectra
-from ._textio import (
-    _split,
-    _to_floats,
-    read_numeric_table,
-    read_text_rows,
-    sniff_delimiter,
+from ._layout import (
+    AXIS_KEYS,
+    ORIENTATIONS,
+    hdf5_axis,
+    npz_axis,
+    read_text_spectra,
+    text_layout,
 )
+from ._textio import _split, parse_numeric_rows, read_text_rows, sniff_delimiter
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Literal
 
-__all__ = ["read_spectra", "read_labels", "iter_spectra"]
+    from specauth.axis import SpectralAxis
+
+__all__ = ["read_spectra", "read_spectra_axis", "read_labels", "iter_spectra"]
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 HDF5_SUFFIXES = (".h5", ".hdf5")
@@ -83,24 +87,36 @@ def _load_npy(file):
         ) from err
 
 
-def _load_npz(file, key):
+def _npz_key(file, names, key):
+    if key is None:
+        key = _default_key(names)
+        if key is None:
+            raise ValueError(
+                f"{file} has no array 'X' and holds {len(names)} arrays {names}; "
+                f"name the array to read as '{file}:NAME'."
+            )
+    if key not in names:
+        raise ValueError(
+            f"{file} has no array {key!r}; it holds {names}. Name the array "
+            f"to read as '{file}:NAME'."
+        )
+    return key
+
+
+def _load_npz(file, key, *, with_axis=False):
     try:
         archive = np.load(file, allow_pickle=False)
     except ValueError as err:
         raise ValueError(f"Cannot read {file} as an .npz archive: {err}") from err
     with archive:
-        names = list(archive.files)
-        if key is None:
-            key = "X" if "X" in names or len(names) != 1 else names[0]
-        if key not in names:
-            raise ValueError(
-                f"{file} has no array {key!r}; it holds {names}. Name the array "
-                f"to read as '{file}:NAME'."
-            )
+        key = _npz_key(file, list(archive.files), key)
         try:
-            return archive[key]
+            array = archive[key]
         except ValueError as err:
             raise ValueError(f"Cannot read array {key!r} of {file}: {err}") from err
+        if not with_axis:
+            return array
+        return array, npz_axis(archive, key, array.shape[-1] if array.ndim else 0)
 
 
 def _hdf5_datasets(handle, h5py):
@@ -115,28 +131,61 @@ def _hdf5_datasets(handle, h5py):
 
 
 def _hdf5_dataset(handle, h5py, file, key):
-    """Return the dataset ``key`` of an open HDF5 file (the only one if None)."""
+    """Return the dataset ``key`` of an open HDF5 file (the only one if None).
+
+    Without ``key``, a file holding one dataset of spectra and 1D datasets
+    of axis values (``axis``, ``energy``, ``wavenumber`` ...) reads the one
+    that is not an axis.
+    """
     names = _hdf5_datasets(handle, h5py)
     if key is None:
-        if len(names) != 1:
+        key = _default_key(names)
+        if key is None:
             raise ValueError(
                 f"{file} holds {len(names)} datasets {names}; name the one to "
                 f"read as '{file}:/path/to/dataset'."
             )
-        key = names[0]
     node = handle.get(key)
     if not isinstance(node, h5py.Dataset):
         raise ValueError(f"{file} has no dataset {key!r}; its datasets are {names}.")
     return node
 
 
-def _load_hdf5(file, key):
+def _load_hdf5(file, key, *, with_axis=False):
     h5py = import_optional("h5py", purpose="read HDF5 files")
     with h5py.File(file, "r") as handle:
-        return _hdf5_dataset(handle, h5py, file, key)[()]
+        node = _hdf5_dataset(handle, h5py, file, key)
+        array = node[()]
+        if not with_axis:
+            return array
+        n_points = node.shape[-1] if node.ndim else 0
+        return array, hdf5_axis(node, h5py, n_points)
 
 
-def read_spectra(path: str | os.PathLike[str], *, allow_nd: bool = False) -> np.ndarray:
+def _default_key(names):
+    """The array of an archive (or file) to read when none is named, or None.
+
+    ``X`` when there is one; else the only array that is not an axis
+    (``axis``, ``energy``, ``wavenumber`` ... or ``axis_label``).
+    """
+    if "X" in names:
+        return "X"
+    spectra = [
+        n
+        for n in names
+        if n.rsplit("/", 1)[-1] not in (*AXIS_KEYS, "axis_label")
+    ]
+    if len(spectra) == 1:
+        return spectra[0]
+    return names[0] if len(names) == 1 else None
+
+
+def read_spectra(
+    path: str | os.PathLike[str],
+    *,
+    allow_nd: bool = False,
+    orientation: Literal["infer", "rows", "columns"] = "infer",
+) -> np.ndarray:
     """Read an array of spectra (one per row) from a file.
 
     Parameters
@@ -145,17 +194,28 @@ def read_spectra(path: str | os.PathLike[str], *, allow_nd: bool = False) -> np.
         The file. Its extension picks the reader:
 
         - ``.npy``: a numeric array (read with ``allow_pickle=False``);
-        - ``.npz``: the array ``X``, or the only array in the archive; write
+        - ``.npz``: the array ``X``, or the only array in the archive that
+          is not an axis (see :func:`read_spectra_axis`); write
           ``"file.npz:NAME"`` to pick another;
         - ``.csv``, ``.tsv``, ``.txt``: numbers separated by commas, tabs or
-          whitespace (detected), one spectrum per line; a first line with
-          text in it is a header and is skipped, as are blank lines and lines
-          starting with ``#``;
-        - ``.h5``, ``.hdf5``: the only dataset in the file, or the one named
-          as ``"file.h5:/path/to/dataset"`` (needs ``h5py``).
+          whitespace (detected), one spectrum per line (or per column, see
+          ``orientation``); blank lines and lines starting with ``#`` are
+          skipped. A first line of axis values (strictly monotonic numbers,
+          such as wavenumbers) is the axis, never a spectrum; a first line
+          with other text in it is a header and is skipped;
+        - ``.h5``, ``.hdf5``: the only dataset in the file (besides axis
+          datasets), or the one named as ``"file.h5:/path/to/dataset"``
+          (needs ``h5py``).
     allow_nd : bool, default=False
         Return 3D/4D arrays of binary files (``(n, length, channels)`` or
         images ``(n, h, w, c)``) unchanged. By default the result must be 2D.
+    orientation : {"infer", "rows", "columns"}, default="infer"
+        How a text file holds its spectra: one per row, or one per column
+        beside a first column of axis values. ``"infer"`` reads columns
+        when the header's first field names an axis (``"wavenumber (cm-1)"``,
+        ``"keV"``, ``"x"``) or, without a header, when the first column is
+        strictly monotonic, the first row is not and there are more rows
+        than columns; rows otherwise.
 
     Returns
     -------
@@ -175,6 +235,7 @@ def read_spectra(path: str | os.PathLike[str], *, allow_nd: bool = False) -> np.
 
     See Also
     --------
+    read_spectra_axis : Read the spectra and their axis.
     read_labels : Read the matching class labels.
 
     Examples
@@ -186,20 +247,93 @@ def read_spectra(path: str | os.PathLike[str], *, allow_nd: bool = False) -> np.
     array([[1., 2., 3.],
            [4., 5., 6.]], dtype=float32)
     """
+    return read_spectra_axis(path, allow_nd=allow_nd, orientation=orientation)[0]
+
+
+def read_spectra_axis(
+    path: str | os.PathLike[str],
+    *,
+    allow_nd: bool = False,
+    orientation: Literal["infer", "rows", "columns"] = "infer",
+    verbose: int = 0,
+) -> tuple[np.ndarray, SpectralAxis | None]:
+    """Read spectra and their physical axis (energy, wavenumber ...) from a file.
+
+    The axis is found where files keep it:
+
+    - text tables: the header row when the spectra are in rows (numbers, or
+      a first field naming the axis such as ``"wavenumber (cm-1)"`` followed
+      by numbers; then the first field of every data row, a sample name or
+      index, is left out), the first column when they are in columns;
+    - ``.npz``: an array named ``axis``, ``x``, ``energy``, ``energies``,
+      ``wavenumber(s)``, ``raman_shift``, ``wavelength(s)``, ``two_theta``,
+      ``2theta``, ``q`` or ``channel(s)`` with one value per point, and an
+      optional string ``axis_label`` (``"energy (keV)"``);
+    - HDF5: a dimension scale attached to the last dimension of the dataset,
+      an attribute or a sibling dataset with one of those names; its
+      ``axis_label``, ``long_name`` or ``units`` attribute names the unit.
+
+    Parameters
+    ----------
+    path, allow_nd, orientation
+        As for :func:`read_spectra`.
+    verbose : int, default=0
+        ``>= 1`` prints how the file was read (orientation, axis found).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_points), float32
+        The spectra, as :func:`read_spectra` returns them.
+    axis : SpectralAxis or None
+        The axis, or None when the file has none (``.npy`` files never do).
+
+    See Also
+    --------
+    read_spectra : The spectra alone.
+    specauth.axis.SpectralAxis : The axis object.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> text = "wavenumber (cm-1),1000,1002,1004\\nA,0.1,0.2,0.3\\nB,0.4,0.5,0.6\\n"
+    >>> _ = (folder / "ir.csv").write_text(text)
+    >>> X, axis = read_spectra_axis(folder / "ir.csv")
+    >>> X
+    array([[0.1, 0.2, 0.3],
+           [0.4, 0.5, 0.6]], dtype=float32)
+    >>> axis
+    SpectralAxis(1000..1004, 3 points, quantity='wavenumber', unit='cm⁻¹')
+    """
+    if orientation not in ORIENTATIONS:
+        raise ValueError(
+            f"`orientation` must be one of {', '.join(ORIENTATIONS)}; got "
+            f"{orientation!r}."
+        )
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
     if suffix in TEXT_SUFFIXES:
-        values, _, _ = read_numeric_table(file)
-        return values.astype(np.float32)
+        X, axis, layout = read_text_spectra(file, orientation)
+        if verbose:
+            print(
+                f"{file}: {X.shape[0]} spectra of {X.shape[1]} points; "
+                f"{layout.describe(axis)}"
+            )
+        return X, axis
+    axis = None
     if suffix == ".npy":
         array = _load_npy(file)
     elif suffix == ".npz":
-        array = _load_npz(file, key)
+        array, axis = _load_npz(file, key, with_axis=True)
     else:
-        array = _load_hdf5(file, key)
+        array, axis = _load_hdf5(file, key, with_axis=True)
     if array.ndim == 1:
         array = array[np.newaxis, :]
     ndim = (2, 3, 4) if allow_nd else (2,)
-    return check_spectra(array, name=f"spectra in {file}", ndim=ndim)
+    X = check_spectra(array, name=f"spectra in {file}", ndim=ndim)
+    if verbose:
+        found = axis.describe() if axis is not None else "no axis in the file"
+        print(f"{file}: {X.shape[0]} spectra of shape {X.shape[1:]}; {found}")
+    return X, axis
 
 
 def _label_header(first, rest, header, n_expected):
@@ -324,46 +458,35 @@ def _text_row_chunks(file, batch_size):
         yield chunk
 
 
-def _parse_text_chunk(file, fields, width):
-    """Return the rows of ``fields`` as a finite float32 array of ``width``."""
-    values = np.empty((len(fields), width), dtype=np.float32)
-    for row, (number, items) in enumerate(fields):
+def _iter_text(file, batch_size, orientation="infer"):
+    delimiter, width, layout = None, None, None
+    for rows in _text_row_chunks(file, batch_size):
+        if delimiter is None:  # delimiter from the first data line(s)
+            delimiter = sniff_delimiter(rows)
+        fields = _split(rows, delimiter)
+        if layout is None:
+            layout = text_layout(fields, orientation)
+            if layout.orientation == "columns":  # cannot be streamed
+                X = read_text_spectra(file, "columns")[0]
+                yield from _iter_array(X, file, batch_size, (2,))
+                return
+            if layout.header:
+                fields = fields[1:]
+        if not fields:
+            continue
+        if width is None:
+            width = len(fields[0][1])
+        number, items = fields[0]
         if len(items) != width:
             raise ValueError(
                 f"{file}, line {number}: expected {width} values (as on the first "
                 f"data line); got {len(items)}. Every row must have the same "
                 "number of values."
             )
-        parsed, bad = _to_floats(items)
-        if parsed is None:
-            raise ValueError(
-                f"{file}, line {number}, column {bad + 1}: {items[bad]!r} is not "
-                "a number."
-            )
-        if not np.isfinite(parsed).all():
-            column = int(np.flatnonzero(~np.isfinite(parsed))[0])
-            raise ValueError(
-                f"{file}, line {number}, column {column + 1}: {parsed[column]} is "
-                "not a finite number; NaN and infinity are not allowed."
-            )
-        values[row] = parsed
-    return values
-
-
-def _iter_text(file, batch_size):
-    delimiter, width, first = None, None, True
-    for rows in _text_row_chunks(file, batch_size):
-        if width is None:  # delimiter from the first data line(s)
-            delimiter = sniff_delimiter(rows)
-        fields = _split(rows, delimiter)
-        if first and _to_floats(fields[0][1])[0] is None:
-            fields = fields[1:]  # a header line before the first data line
-        first = False
-        if not fields:
-            continue
-        if width is None:
-            width = len(fields[0][1])
-        yield _parse_text_chunk(file, fields, width)
+        values, _ = parse_numeric_rows(
+            str(file), fields, skip_columns=layout.skip_columns
+        )
+        yield values.astype(np.float32)
     if width is None:
         raise ValueError(
             f"{file} holds no data rows (it is empty, only comments or a header)."
@@ -479,7 +602,7 @@ def _npz_member(file, key):
         return None  # np.load says what is wrong
     names = [m[:-4] if m.endswith(".npy") else m for m in members]
     if key is None:
-        key = "X" if "X" in names or len(names) != 1 else names[0]
+        key = _default_key(names)
     member = f"{key}.npy"
     return member if member in members else None
 
@@ -523,7 +646,11 @@ def _iter_hdf5(file, key, batch_size, ndim):
 
 
 def iter_spectra(
-    path: str | os.PathLike[str], batch_size: int = 1024, *, allow_nd: bool = False
+    path: str | os.PathLike[str],
+    batch_size: int = 1024,
+    *,
+    allow_nd: bool = False,
+    orientation: Literal["infer", "rows", "columns"] = "infer",
 ) -> Iterator[np.ndarray]:
     """Read spectra from a file chunk by chunk, without loading it whole.
 
@@ -547,6 +674,10 @@ def iter_spectra(
         Spectra per chunk; the last chunk may be shorter.
     allow_nd : bool, default=False
         Allow 3D/4D arrays in binary files, as in :func:`read_spectra`.
+    orientation : {"infer", "rows", "columns"}, default="infer"
+        As for :func:`read_spectra`; the orientation and header of a text
+        file are inferred from its first ``batch_size`` lines. Spectra in
+        columns cannot be streamed: such a file is read whole.
 
     Yields
     ------
@@ -573,10 +704,15 @@ def iter_spectra(
     [(2, 2), (2, 2), (1, 2)]
     """
     batch_size = check_scalar("batch_size", batch_size, Interval(Integral, 1, None))
+    if orientation not in ORIENTATIONS:
+        raise ValueError(
+            f"`orientation` must be one of {', '.join(ORIENTATIONS)}; got "
+            f"{orientation!r}."
+        )
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
     ndim = (2, 3, 4) if allow_nd else (2,)
     if suffix in TEXT_SUFFIXES:
-        yield from _iter_text(file, batch_size)
+        yield from _iter_text(file, batch_size, orientation)
     elif suffix == ".npy":
         yield from _iter_npy(file, batch_size, ndim)
     elif suffix == ".npz":
