@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._ortec import GammaRecord, read_binary
+from ._filecheck import read_binary
+from ._ortec import GammaRecord
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,4 +1,4 @@
-"""Checks shared by the instrument-file readers: path type, suffix, existence."""
+"""Checks shared by the instrument-file readers: path, suffix, existence, size."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["check_file"]
+__all__ = ["check_file", "read_binary"]
 
 
 def check_file(
@@ -51,3 +51,14 @@ def check_file(
     if not file.is_file():
         raise FileNotFoundError(f"No such {what} file: {file}")
     return file
+
+
+def read_binary(file: Path, minimum: int, what: str) -> bytes:
+    """The bytes of ``file``; a ValueError when it is shorter than ``minimum``."""
+    data = file.read_bytes()
+    if len(data) < minimum:
+        raise ValueError(
+            f"{file} is not a valid {what} file: it holds {len(data)} bytes, "
+            f"fewer than the {minimum} its layout needs (truncated?)."
+        )
+    return data

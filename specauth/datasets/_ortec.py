@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._filecheck import read_binary
+
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["GammaRecord", "parse_chn", "parse_spe", "read_binary"]
+__all__ = ["GammaRecord", "parse_chn", "parse_spe"]
 
 _CHN_HEADER = struct.Struct("<hHH2sII8s4sHH")  # 32 bytes
 _CHN_TICK = 0.02  # real and live times are counted in 20 ms ticks
@@ -40,17 +42,6 @@ class GammaRecord:
     calibration: tuple[float, ...] | None = None
     unit: str = "keV"
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def read_binary(file: Path, minimum: int, what: str) -> bytes:
-    """The bytes of ``file``; a ValueError when it is shorter than ``minimum``."""
-    data = file.read_bytes()
-    if len(data) < minimum:
-        raise ValueError(
-            f"{file} is not a valid {what} file: it holds {len(data)} bytes, "
-            f"fewer than the {minimum} its layout needs (truncated?)."
-        )
-    return data
 
 
 # --------------------------------------------------------------------- .Spe

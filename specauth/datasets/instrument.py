@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ._filecheck import check_file
 from .gamma import read_gamma
 from .jcamp import read_jcamp
+from .spc import read_spc
 from .xy import read_xy
 
 if TYPE_CHECKING:
@@ -20,23 +21,16 @@ if TYPE_CHECKING:
 __all__ = ["INSTRUMENT_SUFFIXES", "read_instrument_file"]
 
 
-def _read_gamma(path: str | os.PathLike[str]) -> tuple[np.ndarray, SpectralAxis]:
-    return read_gamma(path)
-
-
-def _read_jcamp(path: str | os.PathLike[str]) -> tuple[np.ndarray, SpectralAxis]:
-    return read_jcamp(path)
-
-
 INSTRUMENT_SUFFIXES: dict[
     str, Callable[[str | os.PathLike[str]], tuple[np.ndarray, SpectralAxis]]
 ] = {
-    ".jdx": _read_jcamp,
-    ".dx": _read_jcamp,
-    ".jcamp": _read_jcamp,
-    ".spe": _read_gamma,
-    ".chn": _read_gamma,
-    ".cnf": _read_gamma,
+    ".jdx": read_jcamp,
+    ".dx": read_jcamp,
+    ".jcamp": read_jcamp,
+    ".spe": read_gamma,
+    ".chn": read_gamma,
+    ".cnf": read_gamma,
+    ".spc": read_spc,
     ".xy": read_xy,
     ".dat": read_xy,
 }
@@ -52,7 +46,8 @@ def read_instrument_file(
     ----------
     path : str or path-like
         JCAMP-DX (``.jdx``, ``.dx``, ``.jcamp``; :func:`read_jcamp`), Ortec
-        ``.Spe``/``.Chn`` or Canberra ``.cnf`` (:func:`read_gamma`), or x-y
+        ``.Spe``/``.Chn`` or Canberra ``.cnf`` (:func:`read_gamma`),
+        Thermo/Galactic ``.spc`` (:func:`read_spc`), or x-y
         columns (``.xy``, ``.dat``; :func:`read_xy`).
 
     Returns

@@ -52,7 +52,15 @@ def test_dispatch_by_suffix(tmp_path):
     path.write_text("1 2\n2 3\n")
     X, axis = read_instrument_file(path)
     np.testing.assert_array_equal(X, [[2, 3]])
-    assert set(INSTRUMENT_SUFFIXES) >= {".jdx", ".spe", ".chn", ".cnf", ".xy", ".dat"}
+    assert set(INSTRUMENT_SUFFIXES) >= {
+        ".jdx",
+        ".spe",
+        ".chn",
+        ".cnf",
+        ".spc",
+        ".xy",
+        ".dat",
+    }
     with pytest.raises(ValueError, match=r"unsupported extension '.mca'"):
         read_instrument_file(tmp_path / "s.mca")
 
