@@ -107,6 +107,15 @@ def common_axis(
 def _target(axis: Any, axes: list[SpectralAxis], files: list[Path]) -> SpectralAxis:
     if isinstance(axis, str):
         check_choice("axis", axis, ("common",))
+        if axes[0].quantity == "channel":
+            for other, file in zip(axes[1:], files[1:], strict=True):
+                if not axes[0].same_as(other):
+                    raise ValueError(
+                        f"{files[0]} and {file} have no calibrated axis and "
+                        f"different channels ({axes[0].describe()} and "
+                        f"{other.describe()}); channels of different analysers "
+                        "or binnings do not match, so they are not interpolated."
+                    )
         return common_axis(axes, files)
     target = as_spectral_axis(axis, name="axis")
     if target is None:
@@ -162,7 +171,8 @@ def read_folder(
         The axis of the result. ``"common"``: the files' axis when they all
         share one, else the range that all files cover sampled at the
         coarsest of their median steps (interpolating onto a finer step
-        would invent resolution). An axis given here is used as is; every
+        would invent resolution); files on uncalibrated channels must all
+        have the same channels. An axis given here is used as is; every
         file must cover it.
     method : {"linear", "cubic"}, default="linear"
         Interpolation of files not already on the axis

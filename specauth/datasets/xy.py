@@ -84,6 +84,8 @@ def read_xy(path: str | os.PathLike[str]) -> tuple[np.ndarray, SpectralAxis]:
             f"one column per spectrum); got {table.shape[1]}."
         )
     label = _axis_label(header, table.shape[1]) if header else None
+    if label is not None and label.strip().lower() == "x":  # names no quantity
+        label = None
     quantity, unit = parse_axis_label(label) if label else (None, None)
     try:
         axis = SpectralAxis(table[:, 0], quantity, unit)

@@ -87,6 +87,17 @@ def test_files_without_axis_are_on_channels(tmp_path):
     assert X.shape == (4, 5) and axis.quantity == "channel"
 
 
+def test_channels_of_different_lengths_are_refused(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    np.save(tmp_path / "a" / "x.npy", np.ones((1, 5)))
+    np.save(tmp_path / "b" / "y.npy", np.ones((1, 6)))
+    with pytest.raises(ValueError, match=r"x.npy and .*y.npy have no calibrated axis"):
+        read_folder(tmp_path)
+    X, _, axis, _ = read_folder(tmp_path, axis=SpectralAxis.channels(4))
+    assert X.shape == (2, 4)
+
+
 def test_hidden_and_unknown_files(two_axes):
     root, *_ = two_axes
     (root / "A" / ".hidden.xy").write_text("junk")

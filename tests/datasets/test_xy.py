@@ -17,6 +17,7 @@ from specauth.datasets.xy import read_xy
         ("c.dat", "\t", "2theta\tintensity", ("two_theta", "°")),
         ("d.txt", "  ", "Wavelength / nm  T", ("wavelength", "nm")),
         ("e.xy", " ", None, (None, None)),
+        ("f.xy", ",", "x,y", (None, None)),
     ],
 )
 def test_round_trip_matches_numpy(tmp_path, name, sep, header, expected):
