@@ -171,9 +171,7 @@ def _default_key(names):
     if "X" in names:
         return "X"
     spectra = [
-        n
-        for n in names
-        if n.rsplit("/", 1)[-1] not in (*AXIS_KEYS, "axis_label")
+        n for n in names if n.rsplit("/", 1)[-1] not in (*AXIS_KEYS, "axis_label")
     ]
     if len(spectra) == 1:
         return spectra[0]

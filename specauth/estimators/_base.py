@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from specauth._axis_checks import axis_param_constraint
 from specauth._state import FittedStateMixin
 from specauth._validation import (
     Interval,
@@ -104,6 +105,7 @@ class BaseCNNEstimator(
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "axis": axis_param_constraint(),
         **{f"fine_tune__{k}": v for k, v in UNFROZEN_CONSTRAINTS.items()},
     }
 
@@ -120,6 +122,7 @@ class BaseCNNEstimator(
         fine_tune_epochs: int = 0,
         random_state: int | np.random.RandomState | np.random.Generator | None = None,
         verbose: int | bool = 0,
+        axis: Any = None,
         **routed: Any,
     ) -> None:
         self.model = model
@@ -132,6 +135,7 @@ class BaseCNNEstimator(
         self.fine_tune_epochs = fine_tune_epochs
         self.random_state = random_state
         self.verbose = verbose
+        self.axis = axis
         for key, value in routed.items():
             setattr(self, key, value)
 

@@ -218,6 +218,15 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         global random states are left as they were.
     verbose : int, default=0
         0: silent; 1: one progress bar over the epochs; 2: one line per epoch.
+    axis : SpectralAxis or array-like of shape (n_points,), default=None
+        The physical axis of the spectra (energy, wavenumber ...; see
+        :class:`specauth.axis.SpectralAxis`) when ``X`` is an array. A pandas
+        DataFrame whose column labels are the axis values (and whose
+        ``columns.name`` is e.g. ``"wavenumber (cm-1)"``) gives it without
+        this parameter. The axis is kept (``axis_``), saved with the model,
+        used to label explanations, and checked at predict time: a
+        DataFrame on another axis is refused (resample it with
+        :class:`specauth.preprocessing.AxisResampler`).
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
         ``fit__``, ``lr_find__`` or ``fine_tune__``.
@@ -242,6 +251,12 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         Shape of one sample as the network sees it, e.g. ``(n_points, 1)``.
     n_features_in_ : int
         Number of points per spectrum seen in ``fit``.
+    axis_ : SpectralAxis or None
+        The axis of the training spectra (from ``axis`` or the columns of a
+        DataFrame), or None.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The axis values as strings; only when an axis is known (or ``X``
+        was a DataFrame with string column names).
 
     See Also
     --------
@@ -292,6 +307,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         fine_tune_epochs: int = 0,
         random_state: int | np.random.RandomState | np.random.Generator | None = None,
         verbose: int | bool = 0,
+        axis: Any = None,
         **routed: Any,
     ) -> None:
         super().__init__(
@@ -305,6 +321,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
             fine_tune_epochs=fine_tune_epochs,
             random_state=random_state,
             verbose=verbose,
+            axis=axis,
             **routed,
         )
         self.class_weight = class_weight

@@ -9,10 +9,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 from specauth._state import FittedStateMixin
-from specauth._validation import Interval, check_is_fitted, check_params
+from specauth._validation import (
+    Interval,
+    check_is_fitted,
+    check_params,
+    validate_data,
+)
 from specauth.estimators.classifier import check_class_labels
 
 if TYPE_CHECKING:

@@ -11,8 +11,10 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 
+from specauth._axis_checks import check_frame_axis, record_axis
 from specauth._state import FittedStateMixin
 from specauth._validation import Interval, Options, check_is_fitted, check_params
+from specauth.axis import axis_of_frame
 from specauth.estimators.classifier import check_class_labels
 from specauth.openset import _outputs as outputs
 from specauth.openset._cache import cached_fit
@@ -232,6 +234,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         self : OpenSetClassifier
         """
         calibrate_on = self._check_params()
+        frame_axis = axis_of_frame(X)
         X_known, y_known = self._known_samples(X, y)
         X_fit, y_fit, X_det, y_det = self._split_for_detector(
             X_known, y_known, calibrate_on
@@ -244,6 +247,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         self.classifier_ = classifier
         self.classes_ = classifier.classes_
         self.n_features_in_ = classifier.n_features_in_
+        self._record_axis(frame_axis)
         features = trained if outputs.capabilities(classifier).embedding else None
         self.logits_from_ = self._logits_source(features, X_fit)
         self.detector_ = self._with_head(self._with_members(detector))
@@ -251,6 +255,18 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         if X_det is not None:
             self.detector_.calibrate(self._detector_inputs(X_det))
         return self
+
+    def _record_axis(self, frame_axis):
+        """``axis_`` from the classifier's ``axis`` or the columns of ``X``.
+
+        The classifier saw an array; it is given the frame's axis too, so that
+        it refuses spectra on another axis however it is reached.
+        """
+        classifier = self.classifier_
+        if getattr(classifier, "axis_", None) is None and frame_axis is not None:
+            if len(frame_axis) == self.n_features_in_:
+                record_axis(classifier, frame_axis, self.n_features_in_)
+        record_axis(self, getattr(classifier, "axis_", None), self.n_features_in_)
 
     def _logits_source(self, features, X_fit):
         """Where logits come from (see ``_outputs``), the head checked on data."""
@@ -456,6 +472,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------- predict
     def _features(self, X):
         check_is_fitted(self, "detector_")
+        check_frame_axis(self, X)
         return outputs.embedding(self.classifier_, X)
 
     def _logits(self, X, features=None):

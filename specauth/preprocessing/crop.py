@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from specauth._axis_checks import axis_param_constraint
 from specauth._validation import (
     FLOATS,
     Interval,
+    Options,
     check_is_fitted,
     check_params,
     validate_data,
 )
+from specauth.axis import SpectralAxis
 from specauth.preprocessing._energies import check_energies
 
 if TYPE_CHECKING:
@@ -26,37 +29,52 @@ __all__ = ["Crop"]
 class Crop(TransformerMixin, BaseEstimator):
     """Keep a contiguous range of columns of each spectrum.
 
-    Without ``energies``, ``start`` and ``stop`` are column indices with the
-    semantics of a Python slice ``X[:, start:stop]`` (``stop`` excluded,
-    negative values count from the end). With ``energies``, they are energy
-    values (in the unit of ``energies``) and every column whose energy ``e``
-    satisfies ``start <= e <= stop`` is kept (both ends included).
+    When the spectra have an axis (the ``axis`` parameter, ``energies``, or
+    a DataFrame whose column labels are the axis values), ``start`` and
+    ``stop`` are axis values (keV, cm⁻¹, nm, degrees ...) and every column
+    whose value ``v`` satisfies ``start <= v <= stop`` is kept (both ends
+    included, in either order: ``Crop(1800, 1000)`` on wavenumbers is the
+    same range as ``Crop(1000, 1800)``). Without an axis (or with
+    ``by="index"``) they are column indices with the semantics of a Python
+    slice ``X[:, start:stop]`` (``stop`` excluded, negative values count
+    from the end). ``cropped_by_`` and :meth:`describe` say which was used.
 
     Parameters
     ----------
     start : int or float, default=None
-        First column index, or lowest energy kept when ``energies`` is given.
-        ``None`` means from the first column.
+        Lowest axis value kept, or first column index. ``None``: from the
+        first column.
     stop : int or float, default=None
-        Column index one past the last kept column, or highest energy kept
-        when ``energies`` is given. ``None`` means up to the last column.
+        Highest axis value kept, or the column index one past the last kept
+        column. ``None``: up to the last column.
     energies : array-like of shape (n_features,), default=None
-        Energy (or 2-theta, wavenumber ...) of each column, strictly
-        increasing. Its length must equal the number of columns of ``X``.
+        The older name of ``axis`` (plain values, strictly increasing).
+    axis : SpectralAxis or array-like of shape (n_features,), default=None
+        The axis of the spectra (see :class:`specauth.axis.SpectralAxis`).
+    by : {"auto", "axis", "index"}, default="auto"
+        ``"auto"``: axis units when an axis is known, indices otherwise.
 
     Attributes
     ----------
     support_ : ndarray of shape ``(n_features_in_,)``, dtype bool
         Mask of the kept columns.
     energies_ : ndarray of shape (n_features_out,) or None
-        Energies of the kept columns, or ``None`` when ``energies`` is None.
+        Axis values of the kept columns, or ``None`` without an axis.
+    axis_ : SpectralAxis or None
+        The axis of the input spectra.
+    axis_out_ : SpectralAxis or None
+        The axis of the kept columns.
+    cropped_by_ : {"axis", "index"}
+        Whether ``start`` and ``stop`` were read as axis values or indices.
     n_features_in_ : int
         Number of columns seen in ``fit``.
     feature_names_in_ : ndarray of shape ``(n_features_in_,)``
-        Column names seen in ``fit``; only when ``X`` had string column names.
+        Column names seen in ``fit`` (the axis values as strings when an
+        axis is known); only when ``X`` had column names or an axis is known.
 
     See Also
     --------
+    AxisResampler : Interpolate spectra onto another axis.
     SpectrumNormalizer : Scale each spectrum (sum, max, area, SNV, L2).
     LogTransform : Floor then take the logarithm.
 
@@ -80,6 +98,8 @@ class Crop(TransformerMixin, BaseEstimator):
         "start": [Interval(Real, None, None, closed="neither"), None],
         "stop": [Interval(Real, None, None, closed="neither"), None],
         "energies": ["array-like", None],
+        "axis": axis_param_constraint(),
+        "by": [Options(str, {"auto", "axis", "index"})],
     }
 
     def __init__(
@@ -88,10 +108,14 @@ class Crop(TransformerMixin, BaseEstimator):
         stop: float | None = None,
         *,
         energies: ArrayLike | None = None,
+        axis: Any = None,
+        by: str = "auto",
     ) -> None:
         self.start = start
         self.stop = stop
         self.energies = energies
+        self.axis = axis
+        self.by = by
 
     def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> Crop:
         """Check ``X`` and work out which columns to keep.
@@ -109,16 +133,61 @@ class Crop(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         check_params(self)
+        if self.energies is not None and self.axis is not None:
+            raise ValueError(
+                "Give the axis once: `energies` (the older name) or `axis`, not both."
+            )
         X_checked = validate_data(self, X, reset=True, dtype=FLOATS)
         n_features = X_checked.shape[1]
-        if self.energies is None:
-            self.support_ = self._index_support(n_features)
-            self.energies_ = None
+        axis = self.axis_
+        if self.energies is not None:
+            axis = SpectralAxis(check_energies(self.energies, n_features))
+        if self.by == "axis" and axis is None:
+            raise ValueError(
+                "Crop(by='axis') needs an axis: pass `axis` (or `energies`), or "
+                "fit on a DataFrame whose column labels are the axis values."
+            )
+        if axis is None or self.by == "index":
+            self.support_ = self._index_support(n_features, axis is not None)
+            self.cropped_by_ = "index"
         else:
-            energies = check_energies(self.energies, n_features)
-            self.support_ = self._energy_support(energies)
-            self.energies_ = energies[self.support_]
+            self.support_ = self._axis_support(axis)
+            self.cropped_by_ = "axis"
+        kept = None if axis is None else axis.subset(self.support_)
+        self.axis_out_ = kept
+        self.energies_ = None if kept is None else kept.values.copy()
         return self
+
+    def describe(self) -> str:
+        """Say what was kept, in axis units or as indices (fitted).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> crop = Crop(1000, 1800, axis=np.linspace(4000.0, 400.0, 901))
+        >>> print(crop.fit(np.zeros((1, 901))).describe())
+        kept 1000..1800 (axis units): 201 of 901 points, 1800..1000
+        """
+        check_is_fitted(self)
+        kept, total = int(self.support_.sum()), self.support_.size
+        if self.cropped_by_ == "index":
+            first = int(np.flatnonzero(self.support_)[0])
+            return (
+                f"kept columns {first}..{first + kept - 1} (indices): {kept} of "
+                f"{total} points"
+            )
+        out = self.axis_out_
+        if out is None:  # pragma: no cover - cropped_by_ "axis" has an axis
+            raise RuntimeError("Crop fitted by axis without an axis.")
+        unit = f" {out.unit}" if out.unit else " (axis units)"
+        return (
+            f"kept {self._bound('start')}..{self._bound('stop')}{unit}: {kept} of "
+            f"{total} points, {out.values[0]:g}..{out.values[-1]:g}"
+        )
+
+    def _bound(self, name):
+        value = getattr(self, name)
+        return "" if value is None else f"{value:g}"
 
     def transform(self, X: ArrayLike) -> np.ndarray:
         """Return the kept columns of ``X``.
@@ -161,14 +230,18 @@ class Crop(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
-    def _index_support(self, n_features):
+    def _index_support(self, n_features, has_axis):
         for name in ("start", "stop"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Integral):
+                hint = (
+                    "Use by='auto' to crop in axis units."
+                    if has_axis
+                    else "Pass `axis` to crop by axis value."
+                )
                 raise TypeError(
                     f"`{name}` must be an int column index (or None) when "
-                    f"`energies` is None; got {value!r}. Pass `energies` to crop "
-                    "by energy value."
+                    f"cropping by index; got {value!r}. {hint}"
                 )
         support = np.zeros(n_features, dtype=bool)
         support[slice(self.start, self.stop)] = True
@@ -180,16 +253,18 @@ class Crop(TransformerMixin, BaseEstimator):
             )
         return support
 
-    def _energy_support(self, energies):
+    def _axis_support(self, axis):
         low = -np.inf if self.start is None else self.start
         high = np.inf if self.stop is None else self.stop
-        support = (energies >= low) & (energies <= high)
+        if low > high:  # "1800:1000" for an axis drawn decreasing
+            low, high = high, low
+        values = axis.values
+        support = (values >= low) & (values <= high)
         if not support.any():
             raise ValueError(
                 f"Crop(start={self.start!r}, stop={self.stop!r}) keeps no column "
-                f"of X: `energies` run from {energies[0]:g} to {energies[-1]:g} "
-                f"(n_features={energies.size}); choose `start` <= `stop` that "
-                "overlap that range."
+                f"of X: the axis runs from {values[0]:g} to {values[-1]:g} "
+                f"(n_features={values.size}); choose a range that overlaps it."
             )
         return support
 

@@ -105,13 +105,17 @@ def test_index_crop_selecting_nothing_raises(start, stop):
 
 @pytest.mark.parametrize(("start", "stop"), [(85.0, None), (None, 5.0), (41, 49)])
 def test_energy_crop_selecting_nothing_raises(start, stop):
-    with pytest.raises(ValueError, match="keeps no column of X: `energies` run from"):
+    with pytest.raises(ValueError, match="keeps no column of X: the axis runs from"):
         Crop(start, stop, energies=ENERGIES).fit(X)
 
 
-def test_energy_crop_start_above_stop_raises():
-    with pytest.raises(ValueError, match="start=60.0, stop=30.0"):
-        Crop(60.0, 30.0, energies=ENERGIES).fit(X)
+def test_energy_crop_start_above_stop_is_the_same_range():
+    """``Crop(1800, 1000)`` on a wavenumber axis drawn decreasing means the
+    same range as ``Crop(1000, 1800)``."""
+    forward = Crop(30.0, 60.0, energies=ENERGIES).fit(X)
+    backward = Crop(60.0, 30.0, energies=ENERGIES).fit(X)
+    np.testing.assert_array_equal(forward.support_, backward.support_)
+    assert forward.cropped_by_ == backward.cropped_by_ == "axis"
 
 
 def test_energies_length_mismatch_names_both_lengths():
