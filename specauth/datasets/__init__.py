@@ -7,14 +7,25 @@
 - :func:`read_spectra` and :func:`read_labels` -- read ``.npy``, ``.npz``,
   CSV/TSV/text and HDF5 files; :func:`read_spectra_axis` reads the physical
   axis (energy, wavenumber ...) with them; :func:`iter_spectra` reads them in
-  chunks, for inputs larger than memory.
+  chunks, for inputs larger than memory;
+- :func:`read_folder` -- a folder of files labelled by sub-folder, on one
+  common axis; :func:`read_instrument_file` and the readers behind it:
+  :func:`read_jcamp` (JCAMP-DX), :func:`read_gamma` (Ortec ``.Spe``/``.Chn``,
+  Canberra ``.cnf``), :func:`read_spc` (Thermo/Galactic), :func:`read_xy`
+  (x-y text).
 """
 
 from __future__ import annotations
 
 from .files import iter_spectra, read_labels, read_spectra, read_spectra_axis
+from .folder import read_folder
+from .gamma import read_gamma
+from .instrument import INSTRUMENT_SUFFIXES, read_instrument_file
+from .jcamp import read_jcamp
 from .pgaa import PGAA_CNN_BINS, PGAA_UNKNOWN_CLASSES, load_pgaa, pgaa_open_set_split
+from .spc import read_spc
 from .synthetic import make_spectra
+from .xy import read_xy
 
 __all__ = [
     "PGAA_CNN_BINS",
@@ -26,4 +37,11 @@ __all__ = [
     "read_spectra",
     "read_spectra_axis",
     "iter_spectra",
+    "read_folder",
+    "read_instrument_file",
+    "read_jcamp",
+    "read_gamma",
+    "read_spc",
+    "read_xy",
+    "INSTRUMENT_SUFFIXES",
 ]

@@ -1,8 +1,10 @@
 """Read spectra and labels from files (used by the ``specauth`` command line).
 
 Supported spectrum files: ``.npy``, ``.npz``, delimited text (``.csv``,
-``.tsv``, ``.txt``) and HDF5 (``.h5``, ``.hdf5``; needs ``h5py``). Labels are
-read from text files (one per line) or ``.npy`` files. Nothing is unpickled.
+``.tsv``, ``.txt``), HDF5 (``.h5``, ``.hdf5``; needs ``h5py``) and the
+formats of :mod:`specauth.datasets.instrument` (JCAMP-DX, Ortec, Canberra,
+Thermo/Galactic, x-y text). Labels are read from text files (one per line) or
+``.npy`` files. Nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ._layout import (
     text_layout,
 )
 from ._textio import _split, parse_numeric_rows, read_text_rows, sniff_delimiter
+from .instrument import INSTRUMENT_SUFFIXES, read_instrument_file
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,7 +42,13 @@ __all__ = ["read_spectra", "read_spectra_axis", "read_labels", "iter_spectra"]
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 HDF5_SUFFIXES = (".h5", ".hdf5")
-SPECTRA_SUFFIXES = (".npy", ".npz", *TEXT_SUFFIXES, *HDF5_SUFFIXES)
+SPECTRA_SUFFIXES = (
+    ".npy",
+    ".npz",
+    *TEXT_SUFFIXES,
+    *HDF5_SUFFIXES,
+    *INSTRUMENT_SUFFIXES,
+)
 LABEL_SUFFIXES = (".csv", ".tsv", ".txt", ".npy")
 LABEL_HEADERS = frozenset(
     {"label", "labels", "y", "class", "classes", "target", "targets", "name"}
@@ -259,6 +268,10 @@ def read_spectra_axis(
 
     The axis is found where files keep it:
 
+    - the formats instruments write (JCAMP-DX ``.jdx``/``.dx``, Ortec
+      ``.Spe``/``.Chn``, Canberra ``.cnf``, Thermo/Galactic ``.spc``,
+      two-column ``.xy``/``.dat``): see
+      :func:`specauth.datasets.read_instrument_file`;
     - text tables: the header row when the spectra are in rows (numbers, or
       a first field naming the axis such as ``"wavenumber (cm-1)"`` followed
       by numbers; then the first field of every data row, a sample name or
@@ -309,6 +322,12 @@ def read_spectra_axis(
             f"{orientation!r}."
         )
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
+    axis: SpectralAxis | None = None
+    if suffix in INSTRUMENT_SUFFIXES:
+        X, found = read_instrument_file(file)
+        if verbose:
+            print(f"{file}: {X.shape[0]} spectra; axis: {found.describe()}")
+        return X, found
     if suffix in TEXT_SUFFIXES:
         X, axis, layout = read_text_spectra(file, orientation)
         if verbose:
@@ -317,7 +336,6 @@ def read_spectra_axis(
                 f"{layout.describe(axis)}"
             )
         return X, axis
-    axis = None
     if suffix == ".npy":
         array = _load_npy(file)
     elif suffix == ".npz":
@@ -329,8 +347,8 @@ def read_spectra_axis(
     ndim = (2, 3, 4) if allow_nd else (2,)
     X = check_spectra(array, name=f"spectra in {file}", ndim=ndim)
     if verbose:
-        found = axis.describe() if axis is not None else "no axis in the file"
-        print(f"{file}: {X.shape[0]} spectra of shape {X.shape[1:]}; {found}")
+        where = axis.describe() if axis is not None else "no axis in the file"
+        print(f"{file}: {X.shape[0]} spectra of shape {X.shape[1:]}; {where}")
     return X, axis
 
 
@@ -709,7 +727,9 @@ def iter_spectra(
         )
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
     ndim = (2, 3, 4) if allow_nd else (2,)
-    if suffix in TEXT_SUFFIXES:
+    if suffix in INSTRUMENT_SUFFIXES:
+        yield from _iter_array(read_instrument_file(file)[0], file, batch_size, ndim)
+    elif suffix in TEXT_SUFFIXES:
         yield from _iter_text(file, batch_size, orientation)
     elif suffix == ".npy":
         yield from _iter_npy(file, batch_size, ndim)

@@ -13,7 +13,7 @@ import numpy as np
 from .._validation import Interval, check_choice, check_scalar
 from ..axis import SpectralAxis, as_spectral_axis, resample_spectra
 from .files import SPECTRA_SUFFIXES, read_spectra_axis
-from .instrument import INSTRUMENT_SUFFIXES, read_instrument_file
+from .instrument import INSTRUMENT_SUFFIXES
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -52,8 +52,6 @@ def _class_files(root: Path, pattern: str) -> tuple[dict[str, list[Path]], list[
 
 
 def _read(file: Path) -> tuple[np.ndarray, SpectralAxis]:
-    if file.suffix.lower() in INSTRUMENT_SUFFIXES:
-        return read_instrument_file(file)
     X, axis = read_spectra_axis(file)
     return X, axis if axis is not None else SpectralAxis.channels(X.shape[1])
 
