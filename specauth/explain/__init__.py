@@ -28,6 +28,7 @@ __all__ = [
     "ShapExplainer",
     "Interpretation",
     "plot_spectrum_importance",
+    "plot_importance_panels",
     "plot_image_cam",
     "plot_confusion_matrix",
     "plot_top_losses",

@@ -18,6 +18,7 @@ import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
+from specauth.axis import SpectralAxis  # noqa: E402
 from specauth.explain.plots import (  # noqa: E402
     bokeh_spectrum_importance,
     plot_confusion_matrix,
@@ -70,8 +71,12 @@ def _coloured_pixels(pixels, spread=0.3):
 
 
 # ------------------------------------------------------------------ spectrum
+# The band / background / annotation / panel behaviour is tested in
+# tests/explain/test_plots_importance.py; here the old look (style="line").
 def test_spectrum_importance_line_collection_and_colorbar(tmp_path):
-    ax = plot_spectrum_importance(SPECTRUM, IMPORTANCE, energy=ENERGY, title="t")
+    ax = plot_spectrum_importance(
+        SPECTRUM, IMPORTANCE, axis=ENERGY, style="line", title="t", top_k=0
+    )
     lines = [c for c in ax.collections if isinstance(c, LineCollection)]
     assert len(lines) == 1
     line = lines[0]
@@ -84,13 +89,14 @@ def test_spectrum_importance_line_collection_and_colorbar(tmp_path):
     # Adjacent pieces meet at the midpoint between points.
     np.testing.assert_allclose(segments[3][2], segments[4][0])
     np.testing.assert_allclose(segments[3][2][0], (ENERGY[3] + ENERGY[4]) / 2)
-    assert line.norm.vmin == pytest.approx(IMPORTANCE.min())
+    # Non-negative importance: a sequential scale from 0 to the maximum.
+    assert line.norm.vmin == 0
     assert line.norm.vmax == pytest.approx(IMPORTANCE.max())
     fig = ax.figure
     assert len(fig.axes) == 2
     assert fig.axes[1].get_ylabel() == "importance"
-    assert ax.get_xlabel() == "energy" and ax.get_title() == "t"
-    assert ax.get_xlim()[0] <= ENERGY[0] and ax.get_xlim()[1] >= ENERGY[-1]
+    assert ax.get_xlabel() == "x" and ax.get_title() == "t"  # plain values: "x"
+    assert ax.get_xlim() == (ENERGY[0], ENERGY[-1])
     pixels = _png(fig, tmp_path)
     assert _coloured_pixels(pixels) > 100
 
@@ -102,17 +108,29 @@ def test_spectrum_importance_on_given_axes_with_channels_and_column_input():
     )
     assert out is ax and len(fig.axes) == 1
     assert ax.get_xlabel() == "channel"
-    middles = np.array([s[1] for s in ax.collections[0].get_segments()])
-    np.testing.assert_allclose(middles[:, 0], np.arange(N_POINTS))
-    assert ax.collections[0].norm.vmax == 2
+    band = ax.collections[0]
+    corners = np.array([p.vertices[2] for p in band.get_paths()])  # the points
+    np.testing.assert_allclose(corners[:, 0], np.arange(N_POINTS))
+    assert band.norm.vmax == 2
 
 
-def test_spectrum_importance_decreasing_energy_and_inputs_unchanged():
+def test_spectrum_importance_energy_is_a_deprecated_alias_of_axis():
+    with pytest.warns(DeprecationWarning, match="`energy` is deprecated"):
+        ax = plot_spectrum_importance(SPECTRUM, IMPORTANCE, energy=ENERGY)
+    assert ax.get_xlabel() == "energy"
+    assert ax.get_xlim() == (ENERGY[0], ENERGY[-1])
+    with pytest.raises(TypeError, match="`energy` is its deprecated alias"):
+        plot_spectrum_importance(SPECTRUM, IMPORTANCE, axis=ENERGY, energy=ENERGY)
+
+
+def test_spectrum_importance_decreasing_axis_and_inputs_unchanged():
     spectrum = SPECTRUM.copy()
-    energy = ENERGY[::-1].copy()
-    plot_spectrum_importance(spectrum, IMPORTANCE, energy=energy)
+    importance = IMPORTANCE.copy()
+    axis = ENERGY[::-1].copy()
+    plot_spectrum_importance(spectrum, importance, axis=axis)
     np.testing.assert_array_equal(spectrum, SPECTRUM)
-    np.testing.assert_array_equal(energy, ENERGY[::-1])
+    np.testing.assert_array_equal(importance, IMPORTANCE)
+    np.testing.assert_array_equal(axis, ENERGY[::-1])
 
 
 @pytest.mark.parametrize(
@@ -122,22 +140,35 @@ def test_spectrum_importance_decreasing_energy_and_inputs_unchanged():
         ({"spectrum": np.r_[np.nan, SPECTRUM[1:]]}, "`spectrum` contains NaN"),
         ({"importance": np.ones((N_POINTS, 2))}, "`importance` must be a 1D"),
         ({"spectrum": [], "importance": []}, "at least 2"),
-        ({"energy": ENERGY[:-2]}, "one value per point"),
-        ({"energy": np.r_[ENERGY[:30], ENERGY[:30]]}, "strictly increasing"),
+        ({"axis": ENERGY[:-2]}, "`axis` has 58 values but the spectra have 60"),
+        ({"axis": np.r_[ENERGY[:30], ENERGY[:30]]}, "strictly increasing"),
+        ({"axis": np.r_[np.nan, ENERGY[1:]]}, "must be finite"),
         ({"spectrum": None}, "got None"),
         ({"spectrum": ["a"] * N_POINTS}, "could not be converted"),
+        ({"style": "area"}, "`style` must be one of 'band', 'background', 'line'"),
+        ({"top_k": -1}, r"`top_k` must be an int in \[0, inf\)"),
+        ({"signed": True, "vmin": 0.0}, "`vmin` must be < 0 < `vmax`"),
     ],
 )
 def test_spectrum_importance_bad_input(kwargs, match):
     args = {"spectrum": SPECTRUM, "importance": IMPORTANCE, **kwargs}
-    energy = args.pop("energy", None)
     with pytest.raises(ValueError, match=match):
-        plot_spectrum_importance(args["spectrum"], args["importance"], energy=energy)
+        plot_spectrum_importance(args.pop("spectrum"), args.pop("importance"), **args)
 
 
-def test_bad_axes_type():
-    with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes"):
-        plot_spectrum_importance(SPECTRUM, IMPORTANCE, ax="left")
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"ax": "left"}, "`ax` must be a matplotlib Axes"),
+        ({"signed": "yes"}, "`signed` must be"),
+        ({"invert_x": 1}, "`invert_x` must be"),
+        ({"top_k": 1.5}, "`top_k` must be an int"),
+        ({"axis": "wavenumber"}, "`axis` must be the axis values"),
+    ],
+)
+def test_spectrum_importance_bad_types(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        plot_spectrum_importance(SPECTRUM, IMPORTANCE, **kwargs)
 
 
 # --------------------------------------------------------------------- image
@@ -296,8 +327,9 @@ def test_top_losses_largest_k_with_explanations(tmp_path):
         assert f"row {i}" in ax.get_title()
         assert f"{losses[i]:.3g}" in ax.get_title()
         np.testing.assert_allclose(ax.collections[0].get_array(), importances[i])
-        middles = np.array([s[1][1] for s in ax.collections[0].get_segments()])
-        np.testing.assert_allclose(middles, X[i])
+        # The band's polygons reach up to the spectrum at each point.
+        tops = np.array([p.vertices[2][1] for p in ax.collections[0].get_paths()])
+        np.testing.assert_allclose(tops, X[i])
     assert not fig.axes[3].axison  # the unused fourth panel is hidden
     pixels = _png(fig, tmp_path)
     assert _coloured_pixels(pixels) > 100
@@ -557,38 +589,91 @@ needs_bokeh = pytest.mark.skipif(
 
 @needs_bokeh
 def test_bokeh_figure_data_hover_and_colorbar():
-    from bokeh.models import ColorBar, HoverTool, MultiLine
+    from bokeh.models import ColorBar, HoverTool, Line, Patches
 
-    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, energy=ENERGY, title="b")
-    renderers = [r for r in fig.renderers if isinstance(r.glyph, MultiLine)]
-    assert len(renderers) == 1
-    data = renderers[0].data_source.data
+    axis = SpectralAxis(ENERGY, "energy", "keV")
+    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, axis=axis, title="b")
+    bands = [r for r in fig.renderers if isinstance(r.glyph, Patches)]
+    assert len(bands) == 1
+    data = bands[0].data_source.data
     np.testing.assert_allclose(data["importance"], IMPORTANCE)
     np.testing.assert_allclose(data["value"], SPECTRUM)
     np.testing.assert_allclose(data["x"], ENERGY)
-    np.testing.assert_allclose([xs[1] for xs in data["xs"]], ENERGY)
+    # Each band polygon goes up to its point of the spectrum.
+    np.testing.assert_allclose([xs[2] for xs in data["xs"]], ENERGY)
+    np.testing.assert_allclose([ys[2] for ys in data["ys"]], SPECTRUM)
     hover = [t for t in fig.tools if isinstance(t, HoverTool)]
     assert len(hover) == 1
     fields = [name for name, _ in hover[0].tooltips]
-    assert fields == ["energy", "value", "importance"]
-    assert hover[0].renderers == [renderers[0]]
+    assert fields == ["energy (keV)", "intensity", "importance"]
+    assert hover[0].mode == "vline"
+    assert isinstance(hover[0].renderers[0].glyph, Line)
     bars = [m for m in fig.right if isinstance(m, ColorBar)]
     assert len(bars) == 1
-    assert bars[0].color_mapper.low == pytest.approx(IMPORTANCE.min())
+    assert bars[0].color_mapper.low == 0  # non-negative: from zero
     assert bars[0].color_mapper.high == pytest.approx(IMPORTANCE.max())
+    assert bars[0].title == "importance"
     assert fig.title.text == "b"
+    assert fig.xaxis[0].axis_label == "energy (keV)"
+    assert (fig.x_range.start, fig.x_range.end) == (ENERGY[0], ENERGY[-1])
+
+
+@needs_bokeh
+def test_bokeh_signed_wavenumbers_flip_x_and_centre_the_palette():
+    from bokeh.models import ColorBar, HoverTool, Patches
+
+    axis = SpectralAxis(np.linspace(400, 4000, N_POINTS), "wavenumber", "cm-1")
+    signed = IMPORTANCE - 0.3
+    fig = bokeh_spectrum_importance(
+        SPECTRUM, signed, axis=axis, importance_label="SHAP value (model output)"
+    )
+    assert fig.x_range.start == 4000 and fig.x_range.end == 400  # decreasing
+    mapper = [m for m in fig.right if isinstance(m, ColorBar)][0].color_mapper
+    bound = np.abs(signed).max()
+    assert (mapper.low, mapper.high) == (pytest.approx(-bound), pytest.approx(bound))
+    # Blue for negative, red for positive.
+    palette = mapper.palette
+    assert palette[0].lower().startswith("#05") and palette[-1].lower() == "#67001f"
+    hover = [t for t in fig.tools if isinstance(t, HoverTool)][0]
+    assert [n for n, _ in hover.tooltips] == [
+        "wavenumber (cm⁻¹)",
+        "intensity",
+        "SHAP value (model output)",
+    ]
+    # Background: one full-height rectangle per point.
+    fig = bokeh_spectrum_importance(
+        SPECTRUM, signed, axis=axis, style="background", invert_x=False
+    )
+    assert fig.x_range.start == 400
+    quads = [r for r in fig.renderers if isinstance(r.glyph, Patches)][0]
+    ys = np.array(quads.data_source.data["ys"])
+    assert ys.shape == (N_POINTS, 4)
+    np.testing.assert_allclose(ys.min(axis=1), fig.y_range.start)
+    np.testing.assert_allclose(ys.max(axis=1), fig.y_range.end)
 
 
 @needs_bokeh
 def test_bokeh_channel_axis_and_bad_input():
-    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, palette="Inferno256")
+    from bokeh.models import MultiLine
+
+    fig = bokeh_spectrum_importance(
+        SPECTRUM, IMPORTANCE, palette="Inferno256", style="line"
+    )
     assert fig.xaxis[0].axis_label == "channel"
+    assert any(isinstance(r.glyph, MultiLine) for r in fig.renderers)
     with pytest.raises(ValueError, match="same length"):
         bokeh_spectrum_importance(SPECTRUM, IMPORTANCE[1:])
     with pytest.raises(ValueError, match="`palette` must be the name"):
         bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, palette="NoSuchPalette")
     with pytest.raises(ValueError, match="`importance` contains infinity"):
         bokeh_spectrum_importance(SPECTRUM, np.r_[np.inf, IMPORTANCE[1:]])
+    with pytest.raises(ValueError, match="`style` must be one of"):
+        bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, style="bars")
+    with pytest.raises(ValueError, match="`axis` has 59 values"):
+        bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, axis=ENERGY[1:])
+    with pytest.warns(DeprecationWarning, match="`energy` is deprecated"):
+        fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, energy=ENERGY)
+    assert fig.xaxis[0].axis_label == "energy"
     with pytest.raises(TypeError, match="`fig` must be a bokeh"):
         save_html("not a figure", "x.html")
 
@@ -600,7 +685,7 @@ def test_bokeh_missing_gives_install_hint(monkeypatch):
 
 
 def _save(tmp_path):
-    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, energy=ENERGY)
+    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, axis=ENERGY, style="line")
     return save_html(fig, tmp_path / "spectrum.html")
 
 
@@ -622,7 +707,7 @@ def test_save_html_is_standalone(tmp_path):
 def test_save_html_leaves_the_figure_free(tmp_path):
     from bokeh.document import Document
 
-    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, energy=ENERGY)
+    fig = bokeh_spectrum_importance(SPECTRUM, IMPORTANCE, axis=ENERGY)
     save_html(fig, tmp_path / "a.html")
     assert fig.document is None
     save_html(fig, tmp_path / "b.html")  # and again

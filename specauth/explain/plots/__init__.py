@@ -3,7 +3,12 @@
 matplotlib functions return the ``Axes`` (or the ``Figure`` for a grid) they
 drew on, take an optional ``ax`` and never call ``plt.show()``:
 
-- :func:`plot_spectrum_importance` -- a spectrum coloured by importance,
+- :func:`plot_spectrum_importance` -- a spectrum on its physical axis with
+  the importance as a coloured band beneath it (or background, or line), a
+  zero-centred colour scale for signed importances and the top regions
+  labelled with their axis values,
+- :func:`plot_importance_panels` -- several spectra, or several classes of
+  one, stacked on one shared colour scale,
 - :func:`plot_image_cam` -- an image with its CAM overlaid and the imaged
   spectrum in the margins,
 - :func:`plot_confusion_matrix` -- square or open-set (with "unknown"),
@@ -15,8 +20,8 @@ drew on, take an optional ``ax`` and never call ``plt.show()``:
 
 Interactive (needs bokeh, ``pip install 'specauth[explain]'``):
 
-- :func:`bokeh_spectrum_importance`, :func:`save_html` -- a hoverable
-  spectrum saved as standalone HTML.
+- :func:`bokeh_spectrum_importance`, :func:`save_html` -- the same spectrum
+  plot with a hover readout, saved as standalone HTML.
 
 matplotlib and bokeh are imported when a function is called.
 """
@@ -28,11 +33,15 @@ from specauth.explain.plots.detectors import plot_detector_scores, plot_score_hi
 from specauth.explain.plots.image import plot_image_cam
 from specauth.explain.plots.interactive import bokeh_spectrum_importance, save_html
 from specauth.explain.plots.losses import plot_top_losses
-from specauth.explain.plots.spectrum import plot_spectrum_importance
+from specauth.explain.plots.spectrum import (
+    plot_importance_panels,
+    plot_spectrum_importance,
+)
 from specauth.explain.plots.training import plot_history, plot_lr_find
 
 __all__ = [
     "plot_spectrum_importance",
+    "plot_importance_panels",
     "plot_image_cam",
     "plot_confusion_matrix",
     "plot_top_losses",
