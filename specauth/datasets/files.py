@@ -21,6 +21,7 @@ import numpy as np
 
 from .._lazy import import_optional
 from .._validation import Interval, check_scalar, check_spectra
+from ..axis import SpectralAxis
 from ._layout import (
     AXIS_KEYS,
     ORIENTATIONS,
@@ -36,9 +37,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Literal
 
-    from specauth.axis import SpectralAxis
-
-__all__ = ["read_spectra", "read_spectra_axis", "read_labels", "iter_spectra"]
+__all__ = [
+    "read_spectra",
+    "read_spectra_axis",
+    "read_axis",
+    "read_labels",
+    "iter_spectra",
+]
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 HDF5_SUFFIXES = (".h5", ".hdf5")
@@ -350,6 +355,55 @@ def read_spectra_axis(
         where = axis.describe() if axis is not None else "no axis in the file"
         print(f"{file}: {X.shape[0]} spectra of shape {X.shape[1:]}; {where}")
     return X, axis
+
+
+def read_axis(
+    path: str | os.PathLike[str],
+    *,
+    orientation: Literal["infer", "rows", "columns"] = "infer",
+) -> SpectralAxis | None:
+    """Read only the axis of a spectra file (None when it has none).
+
+    Cheap for large files: the first lines of a text file with spectra in
+    rows, the shapes and axis arrays of ``.npz`` and HDF5 files. A text file
+    with spectra in columns and the instrument formats are read whole.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "x.csv").write_text("energy (keV),10,20,30\\na,1,5,2\\n")
+    >>> read_axis(folder / "x.csv")
+    SpectralAxis(10..30, 3 points, quantity='energy', unit='keV')
+    """
+    file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
+    if suffix in INSTRUMENT_SUFFIXES:
+        return read_instrument_file(file)[1]
+    if suffix in TEXT_SUFFIXES:
+        rows: list[tuple[int, str]] = next(_text_row_chunks(file, 1024), [])
+        if not rows:
+            return None
+        layout = text_layout(_split(rows, sniff_delimiter(rows)), orientation)
+        if layout.orientation == "columns":
+            return read_text_spectra(file, "columns")[1]
+        if layout.axis_values is None:
+            return None
+        return SpectralAxis.from_label(layout.axis_values, layout.label)
+    if suffix == ".npy":
+        return None
+    if suffix == ".npz":
+        with np.load(file, allow_pickle=False) as archive:
+            name = _npz_key(file, list(archive.files), key)
+            member = _npz_member(file, name)
+            if member is None:
+                return None
+            with zipfile.ZipFile(file) as zipped, zipped.open(member) as handle:
+                shape = _npy_header(handle, file)[0]
+            return npz_axis(archive, name, shape[-1]) if shape else None
+    h5py = import_optional("h5py", purpose="read HDF5 files")
+    with h5py.File(file, "r") as handle:
+        node = _hdf5_dataset(handle, h5py, file, key)
+        return hdf5_axis(node, h5py, node.shape[-1]) if node.ndim else None
 
 
 def _label_header(first, rest, header, n_expected):

@@ -177,3 +177,22 @@ def test_axis_object_round_trip():
     assert axis.mismatch(again) is None
     shifted = axis.with_values(WAVENUMBERS + 10.0)
     assert "instead of" in axis.mismatch(shifted)
+
+
+def test_read_axis_alone_matches_read_spectra_axis(tmp_path):
+    from specauth.datasets.files import read_axis
+
+    h5py = pytest.importorskip("h5py")
+    header = ["wavenumber (cm-1)", *[f"{w:g}" for w in WAVENUMBERS]]
+    lines = [",".join(header)]
+    lines += [f"s{i}," + ",".join(f"{v:g}" for v in row) for i, row in enumerate(SPECTRA)]
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n")
+    np.savez(tmp_path / "b.npz", X=SPECTRA, energy=np.linspace(1.0, 9.0, 61))
+    with h5py.File(tmp_path / "c.h5", "w") as f:
+        f["X"] = SPECTRA
+        f["wavelength"] = np.linspace(900.0, 1700.0, 61)
+    for name in ("a.csv", "b.npz", "c.h5"):
+        alone = read_axis(tmp_path / name)
+        assert alone.same_as(read_spectra_axis(tmp_path / name)[1]), name
+    np.save(tmp_path / "d.npy", SPECTRA)
+    assert read_axis(tmp_path / "d.npy") is None
