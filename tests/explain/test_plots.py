@@ -344,6 +344,43 @@ def test_top_losses_given_indices_plain_lines_on_given_axes():
     np.testing.assert_allclose(axes[1].lines[0].get_ydata(), X[4])
 
 
+def test_top_losses_axis_gives_label_unit_and_direction_without_region_labels():
+    X, losses, actual, predicted, importances = _top_loss_data()
+    wavenumbers = SpectralAxis(np.linspace(1800.0, 600.0, N_POINTS), "wn", "cm-1")
+    fig = plot_top_losses(
+        X, 2, losses, actual, predicted, importances, axis=wavenumbers
+    )
+    plain = plot_top_losses(X, 2, losses, actual, predicted, axis=wavenumbers)
+    for ax in (*fig.axes[:2], *plain.axes[:2]):
+        assert ax.get_xlabel() == "wavenumber (cm⁻¹)"
+        assert ax.get_xlim()[0] > ax.get_xlim()[1]  # drawn decreasing
+    assert not any(ax.texts for ax in fig.axes)  # top_k=0 by default
+    np.testing.assert_allclose(plain.axes[0].lines[0].get_xdata(), wavenumbers.values)
+
+
+def test_top_losses_top_k_and_style_reach_the_panels():
+    X, losses, actual, predicted, importances = _top_loss_data()
+    axis = SpectralAxis(ENERGY, "energy", "keV")
+    fig = plot_top_losses(
+        X, 1, losses, actual, predicted, importances, axis=axis, style="line", top_k=1
+    )
+    ax = fig.axes[0]
+    assert isinstance(ax.collections[0], LineCollection)
+    assert len(ax.texts) == 1 and ax.texts[0].get_text().endswith("keV")
+
+
+def test_top_losses_energy_is_a_deprecated_alias_of_axis():
+    X, losses, actual, predicted, importances = _top_loss_data()
+    with pytest.warns(DeprecationWarning, match="`energy` is deprecated"):
+        fig = plot_top_losses(
+            X, 2, losses, actual, predicted, importances, energy=ENERGY
+        )
+    assert fig.axes[0].get_xlabel() == "energy"
+    np.testing.assert_allclose(fig.axes[0].get_xlim(), (ENERGY[0], ENERGY[-1]))
+    with pytest.raises(TypeError, match="both were given"):
+        plot_top_losses(X, 2, losses, actual, predicted, axis=ENERGY, energy=ENERGY)
+
+
 @pytest.mark.parametrize(
     ("change", "match"),
     [
@@ -356,6 +393,9 @@ def test_top_losses_given_indices_plain_lines_on_given_axes():
         ({"X": np.ones((5, 10, 2))}, "one-channel"),
         ({"ncols": 0}, "`ncols` must be an int >= 1"),
         ({"axes": [None]}, "at least one Axes per spectrum"),
+        ({"axis": np.ones(N_POINTS)}, "`axis` is not a valid spectral axis"),
+        ({"axis": ENERGY[:-1]}, "`axis` has 59 values"),
+        ({"style": "dots"}, "style"),
     ],
 )
 def test_top_losses_bad_input(change, match):

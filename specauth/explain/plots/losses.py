@@ -10,10 +10,11 @@ import numpy as np
 
 from specauth._lazy import import_optional
 from specauth.explain.plots._checks import (
-    as_axis,
     as_curve,
     as_labels,
     check_axes,
+    check_plot_options,
+    plot_axis,
 )
 from specauth.explain.plots.spectrum import plot_spectrum_importance
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     import matplotlib.colors
     import matplotlib.figure
     from numpy.typing import ArrayLike
+
+    from specauth.axis import SpectralAxis
 
 __all__ = ["plot_top_losses"]
 
@@ -105,19 +108,23 @@ def plot_top_losses(
     predicted: ArrayLike,
     importances: ArrayLike | None = None,
     *,
-    energy: ArrayLike | None = None,
+    axis: SpectralAxis | ArrayLike | None = None,
+    style: str = "band",
+    top_k: int = 0,
     ncols: int = 3,
-    cmap: str | matplotlib.colors.Colormap = "viridis",
+    cmap: str | matplotlib.colors.Colormap | None = None,
     axes: Sequence[matplotlib.axes.Axes] | np.ndarray | None = None,
+    energy: ArrayLike | None = None,
 ) -> matplotlib.figure.Figure:
     """Plot the spectra the model got most wrong, coloured by their explanation.
 
     Every array describes the rows of ``X`` (one entry per spectrum);
     ``indices`` picks the spectra to show, in order. Each panel is titled
     "actual / predicted", with the loss and the row index. With
-    ``importances`` the line is coloured by the importance of each point, on
-    each spectrum's own scale (dark = its lowest importance, bright = its
-    highest).
+    ``importances`` each panel is drawn by :func:`plot_spectrum_importance`
+    on the spectrum's own colour scale (signed importances centred on zero),
+    without a colour bar and, by default, without region labels, which
+    crowd small panels.
 
     Parameters
     ----------
@@ -133,14 +140,27 @@ def plot_top_losses(
     importances : array-like of shape (n_samples, n_points), default=None
         Explanation of every spectrum, e.g. from
         :meth:`specauth.explain.CAM1D.explain`; None draws plain lines.
-    energy : array-like of shape (n_points,), default=None
-        x values; the channel index when None.
+    axis : SpectralAxis or array-like of shape (n_points,), default=None
+        The x values. A :class:`specauth.axis.SpectralAxis` gives the x label
+        with its unit and the direction (wavenumbers decrease to the right);
+        plain values are labelled "x". None: the channel index, labelled
+        "channel".
+    style : {"band", "background", "line"}, default="band"
+        How the importance colours each panel (see
+        :func:`plot_spectrum_importance`).
+    top_k : int, default=0
+        Regions of largest importance labelled with their axis values in
+        each panel; 0: none.
     ncols : int, default=3
         Panels per row of a new figure.
-    cmap : str or matplotlib colormap, default="viridis"
+    cmap : str or matplotlib colormap, default=None
+        Colormap of the importance; None: the default of
+        :func:`plot_spectrum_importance` for ``style``.
     axes : array-like of matplotlib.axes.Axes, default=None
         Axes to draw on, at least one per spectrum shown; a new figure when
         None.
+    energy : array-like of shape (n_points,), default=None
+        Deprecated alias of ``axis`` (values labelled "energy", no unit).
 
     Returns
     -------
@@ -150,7 +170,10 @@ def plot_top_losses(
     ------
     ValueError
         If the arrays do not all have one entry per row of ``X``, hold NaN or
-        infinity, or ``indices`` is out of range.
+        infinity, ``indices`` is out of range, ``axis`` has not one strictly
+        monotonic value per point or ``style`` is unknown.
+    TypeError
+        If both ``axis`` and ``energy`` are given, or ``top_k`` is not an int.
 
     See Also
     --------
@@ -159,13 +182,18 @@ def plot_top_losses(
     Examples
     --------
     >>> import numpy as np
+    >>> from specauth.axis import SpectralAxis
     >>> from specauth.explain.plots import plot_top_losses
     >>> X = np.sin(np.linspace(0, 6, 40)) * np.arange(1, 6)[:, None]
+    >>> axis = SpectralAxis(np.linspace(100, 2000, 40), "energy", "keV")
     >>> fig = plot_top_losses(X, 2, [0.1, 2.0, 0.3, 1.5, 0.2], list("aabbc"),
-    ...                       list("abbac"), importances=np.abs(X))
+    ...                       list("abbac"), importances=np.abs(X), axis=axis)
     >>> [ax.get_title().split("\\n")[0] for ax in fig.axes[:2]]
     ['a / b', 'b / a']
+    >>> fig.axes[0].get_xlabel()
+    'energy (keV)'
     """
+    check_plot_options(style, None, None, top_k)
     spectra = _as_spectra(X, "X")
     n, n_points = spectra.shape
     loss = as_curve(losses, "losses")
@@ -183,7 +211,8 @@ def plot_top_losses(
                 f"`importances` must have the shape of `X` {spectra.shape}; got "
                 f"{weights.shape}."
             )
-    x = as_axis(energy, n_points)
+    x = plot_axis(axis, n_points, energy=energy)
+    panel_axis = x.values if energy is not None else axis  # keeps the unit
     if isinstance(ncols, bool) or not isinstance(ncols, Integral) or ncols < 1:
         raise ValueError(f"`ncols` must be an int >= 1; got {ncols!r}.")
     rows = _as_indices(indices, loss)
@@ -191,17 +220,21 @@ def plot_top_losses(
     for ax, i in zip(flat, rows, strict=False):
         title = f"{true[i]} / {pred[i]}\nloss {loss[i]:.3g}, row {i}"
         if weights is None:
-            ax.plot(x, spectra[i], color="C0")
-            ax.set_title(title)
-        else:
-            plot_spectrum_importance(
-                spectra[i],
-                weights[i],
-                energy=x,
-                ax=ax,
-                cmap=cmap,
-                colorbar=False,
-                title=title,
-            )
-        ax.set_xlabel("energy" if energy is not None else "channel")
+            ax.plot(x.values, spectra[i], color="C0")
+            ax.set(title=title, xlabel=x.label)
+            if x.decreasing:
+                ax.invert_xaxis()
+            continue
+        plot_spectrum_importance(
+            spectra[i],
+            weights[i],
+            axis=panel_axis,
+            style=style,
+            top_k=top_k,
+            ax=ax,
+            cmap=cmap,
+            colorbar=False,
+            xlabel=x.label,
+            title=title,
+        )
     return fig
