@@ -12,6 +12,7 @@ from specauth.cli._options import (
     non_negative_int,
     positive_int,
 )
+from specauth.cli._preprocess import parse_preprocess, preprocess_help
 
 if TYPE_CHECKING:
     import argparse
@@ -127,17 +128,41 @@ def add_model_arguments(
         help="after training the head, unfreeze the base and train this many "
         "epochs with discriminative learning rates (default: 0)",
     )
-    prep = parser.add_argument_group("preprocessing")
+    prep = parser.add_argument_group(
+        "preprocessing",
+        "Steps run in this order: --crop, --preprocess, --normalize, log. "
+        "Without --preprocess the default is --normalize sum then the log (for "
+        "counting spectra: gamma, XRD); with --preprocess (IR, Raman, NIR) "
+        "neither is added unless asked for with --normalize or --log.",
+    )
+    prep.add_argument(
+        "--preprocess",
+        type=parse_preprocess,
+        default=None,
+        metavar="STEP[,STEP...]",
+        help="chemometric steps (chemotools, pybaselines), comma-separated, "
+        "each NAME[:PARAM...] with parameters by position, e.g. "
+        "snv,savgol:11:2:1 or msc,asls:1e5:0.01. Steps: " + _escaped_help(),
+    )
     prep.add_argument(
         "--normalize",
         choices=NORMALIZE_CHOICES,
-        default="sum",
-        help="per-spectrum normalisation (default: %(default)s)",
+        default=None,
+        help="per-spectrum normalisation (default: sum, or none with --preprocess)",
+    )
+    prep.add_argument(
+        "--log",
+        dest="log",
+        action="store_const",
+        const=True,
+        default=None,
+        help="take log(clip(x, 1e-7)) (the default without --preprocess)",
     )
     prep.add_argument(
         "--no-log",
         dest="log",
-        action="store_false",
+        action="store_const",
+        const=False,
         help="skip the log(clip(x, 1e-7)) transform",
     )
     prep.add_argument(
@@ -242,15 +267,32 @@ def final_step_from_args(
 
 
 def preprocessing_steps(args: argparse.Namespace) -> list[tuple[str, Any]]:
-    """Return the ``(name, transformer)`` steps: [crop], [normalise], [log]."""
+    """Return the ``(name, transformer)`` steps: [crop], [chemometric steps],
+    [normalise], [log].
+
+    Without ``--preprocess``, ``--normalize`` defaults to ``sum`` and the log
+    is taken; with it, neither is added unless given explicitly (a sum
+    normalisation and a log suit counting spectra, not IR absorbances or
+    derivatives, which are negative).
+    """
+    from sklearn.base import clone
+
     from specauth.preprocessing import Crop, LogTransform, SpectrumNormalizer
 
+    chemometric = getattr(args, "preprocess", None) or []
+    normalize = getattr(args, "normalize", None)
+    if normalize is None:
+        normalize = "none" if chemometric else "sum"
+    log = getattr(args, "log", None)
+    if log is None:
+        log = not chemometric
     steps: list[tuple[str, Any]] = []
     if args.crop is not None:  # (start, stop) from crop_range
         steps.append(("crop", Crop(*args.crop)))
-    if args.normalize != "none":
-        steps.append(("normalize", SpectrumNormalizer(method=args.normalize)))
-    if args.log:
+    steps += [(name, clone(step)) for name, step in chemometric]
+    if normalize != "none":
+        steps.append(("normalize", SpectrumNormalizer(method=normalize)))
+    if log:
         steps.append(("log", LogTransform()))
     return steps
 
@@ -258,10 +300,15 @@ def preprocessing_steps(args: argparse.Namespace) -> list[tuple[str, Any]]:
 def build_pipeline(
     args: argparse.Namespace, classifier: CNNClassifier | OpenSetClassifier
 ) -> Pipeline:
-    """Return ``Pipeline([crop], [normalise], [log], classifier)``."""
+    """Return ``Pipeline([crop], [chemometric], [normalise], [log], classifier)``."""
     from sklearn.pipeline import Pipeline
 
     return Pipeline([*preprocessing_steps(args), ("classifier", classifier)])
+
+
+def _escaped_help():
+    """The ``--preprocess`` steps for argparse's help (``%`` doubled)."""
+    return preprocess_help().replace("%", "%%")
 
 
 def _detector_names():

@@ -24,7 +24,10 @@ the file, and the checks run *before* the memory a file asks for is allocated:
   ``LabelEncoder`` writes them, so a reversed array cannot silently relabel
   predictions) and as many as the network's outputs, the fitted numbers
   finite, and the per-feature arrays of the scikit-learn steps as wide as
-  their ``n_features_in_``.
+  their ``n_features_in_``;
+- a chemotools step holds only its width (at most :data:`MAX_FEATURES`
+  columns), its column names and the arrays its class learns, each of the
+  shape that fitting it on a probe spectrum of that width gives.
 """
 
 from __future__ import annotations
@@ -39,17 +42,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from specauth.axis import SpectralAxis
+
 if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
     "MANIFEST_VERSION",
     "MAX_JSON_BYTES",
+    "MAX_FEATURES",
     "MAX_JSON_DEPTH",
     "MAX_NETWORK_DIM",
     "MAX_PART_BYTES",
     "check_manifest",
+    "check_learned_array",
     "check_network_file",
+    "check_refit_state",
     "check_state",
     "file_entry",
     "load_arrays",
@@ -66,6 +74,8 @@ MAX_PART_BYTES = 2**32
 """Largest array, and largest file inside ``network.keras`` (4 GiB)."""
 MAX_NETWORK_DIM = 2**20
 """Largest number (units, filters, input length, ...) in a network config."""
+MAX_FEATURES = 2**22
+"""Most columns a chemotools step may declare (it is refitted at that width)."""
 
 PART_NAME = re.compile(r"arrays\.npz|network(_[0-9]+)?\.keras")
 _ERRORS = (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error)
@@ -433,3 +443,71 @@ def check_state(estimator: Any, state: dict[str, Any], folder: Path) -> None:
                 f"in {folder / 'config.json'} says {width}: the saved parts do "
                 "not fit together."
             )
+
+
+# ---------------------------------------------------------- chemotools steps
+def check_refit_state(
+    class_path: str, state: dict[str, Any], learned: tuple[str, ...], folder: Path
+) -> int:
+    """Check the saved state of a chemotools step; return its width.
+
+    Only ``n_features_in_``, ``feature_names_in_``, the spectral axes
+    ``axis_`` and ``axis_out_`` and the ``learned`` arrays of the class may be
+    saved, all of the last must be.
+    """
+    where = f"{class_path} in {folder / 'config.json'}"
+    allowed = {"n_features_in_", "feature_names_in_", "axis_", "axis_out_", *learned}
+    unexpected = sorted(set(state) - allowed)
+    missing = sorted(set(learned) - set(state))
+    if unexpected or missing:
+        raise ValueError(
+            f"Malformed config: {where} holds the fitted attributes "
+            f"{sorted(state)}; it must hold n_features_in_ and "
+            f"{sorted(learned) or 'nothing else'} (optionally feature_names_in_, "
+            "axis_ and axis_out_)."
+        )
+    width = state.get("n_features_in_")
+    if not (isinstance(width, int) and not isinstance(width, bool)) or not (
+        1 <= width <= MAX_FEATURES
+    ):
+        raise ValueError(
+            f"Malformed config: `n_features_in_` of {where} must be an int in "
+            f"[1, {MAX_FEATURES}]; got {width!r}."
+        )
+    for key in ("axis_", "axis_out_"):
+        if key in state and not isinstance(state[key], SpectralAxis):
+            raise ValueError(
+                f"Malformed config: `{key}` of {where} must be a spectral axis "
+                f"(an __axis__ object); got {type(state[key]).__name__}."
+            )
+    if isinstance(state.get("axis_"), SpectralAxis) and len(state["axis_"]) != width:
+        raise ValueError(
+            f"`axis_` of {where} has {len(state['axis_'])} points; "
+            f"`n_features_in_` says {width}: the saved parts do not fit together."
+        )
+    names = state.get("feature_names_in_")
+    if names is not None and (
+        not isinstance(names, np.ndarray) or names.shape != (width,)
+    ):
+        raise ValueError(
+            f"`feature_names_in_` of {where} must be {width} column names."
+        )
+    return width
+
+
+def check_learned_array(
+    class_path: str, key: str, value: Any, expected: np.ndarray, folder: Path
+) -> None:
+    """Check a saved array of a chemotools step against its refitted shape."""
+    fits = (
+        isinstance(value, np.ndarray)
+        and value.dtype.kind in "biuf"
+        and value.shape == np.shape(expected)
+    )
+    if not fits:
+        found = getattr(value, "shape", type(value).__name__)
+        raise ValueError(
+            f"`{key}` of {class_path} in {folder / 'arrays.npz'} must be a numeric "
+            f"array of shape {np.shape(expected)} (its n_features_in_ says so); "
+            f"got {found}: the saved parts do not fit together."
+        )

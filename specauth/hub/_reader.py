@@ -11,14 +11,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from specauth._lazy import import_optional
 from specauth._state import set_fitted_state
+from specauth.axis import SpectralAxis
 from specauth.hub import _folder_checks as checks
 from specauth.hub.pretrained import (
     _NETWORK_FILE,
     _NETWORK_NAME,
     _PIPELINE,
+    AXIS_ATTRIBUTES,
+    CHEMOTOOLS_CLASSES,
     FORMAT_VERSION,
     SKLEARN_CLASSES,
+    probe_spectrum,
 )
 
 if TYPE_CHECKING:
@@ -36,24 +41,30 @@ def _resolve(class_path, kind="estimator"):
             f"Malformed config: a class path must be a str; got {class_path!r}."
         )
     sklearn_ok = class_path in SKLEARN_CLASSES or class_path == _PIPELINE
+    chemotools_ok = class_path in CHEMOTOOLS_CLASSES
     parts = class_path.split(".")
-    if not (sklearn_ok or parts[0] == "specauth") or any(
+    if not (sklearn_ok or chemotools_ok or parts[0] == "specauth") or any(
         p.startswith("__") or not p.isidentifier() for p in parts
     ):
         raise ValueError(
             f"Refusing to load class {class_path!r}: only specauth classes, "
-            f"{_PIPELINE} and {', '.join(SKLEARN_CLASSES)} may appear in a "
-            "saved config."
+            f"{_PIPELINE}, {', '.join(SKLEARN_CLASSES)} and the chemotools "
+            f"classes {', '.join(CHEMOTOOLS_CLASSES)} may appear in a saved "
+            "config."
         )
     module_name, _, attr = class_path.rpartition(".")
+    if chemotools_ok:  # an optional dependency: say how to install it
+        import_optional(module_name, package="chemotools", purpose=f"load {class_path}")
     try:
         cls = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as err:
         raise ValueError(f"Unknown class {class_path!r} in the saved config.") from err
-    specauth_class = isinstance(cls, type) and cls.__module__.startswith("specauth.")
-    if not (sklearn_ok or specauth_class):
+    home = "chemotools." if chemotools_ok else "specauth."
+    own_class = isinstance(cls, type) and cls.__module__.startswith(home)
+    if not (sklearn_ok or own_class):
         raise ValueError(
-            f"Refusing to load {class_path!r}: it is not a class defined by specauth."
+            f"Refusing to load {class_path!r}: it is not a class defined by "
+            f"{home[:-1]}."
         )
     is_estimator = issubclass(cls, BaseEstimator)
     if kind == "estimator" and not is_estimator:
@@ -149,6 +160,8 @@ class FolderReader:
             return _build(cls, config, spec["class"])
         if "__network__" in value:
             return self.network(value["__network__"])
+        if "__axis__" in value:
+            return _axis(value["__axis__"])
         return {k: self.value(v) for k, v in value.items()}
 
     def network(self, name: object) -> Any:
@@ -202,10 +215,47 @@ class FolderReader:
                     "(a public name ending in '_')."
                 )
         checks.check_state(estimator, state, self.path)
+        if node["class"] in CHEMOTOOLS_CLASSES:
+            return _refit(estimator, state, node["class"], self.path)
         try:
             return set_fitted_state(estimator, state)
         except ValueError as err:
             raise ValueError(f"Malformed config: {err}") from err
+
+
+def _axis(spec: object) -> SpectralAxis:
+    """The spectral axis of an ``{"__axis__": {...}}`` value."""
+    if not isinstance(spec, dict):
+        raise ValueError(
+            f"Malformed config: an __axis__ must be an object; got {spec!r:.80}."
+        )
+    try:
+        return SpectralAxis.from_dict(spec)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"Malformed config: a saved spectral axis is invalid: {err}"
+        ) from err
+
+
+def _refit(estimator: Any, state: dict[str, Any], class_path: str, folder: Path) -> Any:
+    """Rebuild a chemotools step: fit it on a probe spectrum, set the saved arrays."""
+    learned = CHEMOTOOLS_CLASSES[class_path]
+    n_features = checks.check_refit_state(class_path, state, learned, folder)
+    try:
+        estimator.fit(probe_spectrum(n_features))
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"Malformed config: {class_path} with the saved parameters cannot be "
+            f"rebuilt on {n_features} points ({folder / 'config.json'}): {err}"
+        ) from err
+    for key in learned:
+        expected = getattr(estimator, key)
+        checks.check_learned_array(class_path, key, state[key], expected, folder)
+        setattr(estimator, key, state[key].astype(expected.dtype))
+    for key in ("feature_names_in_", *AXIS_ATTRIBUTES):
+        if key in state:
+            setattr(estimator, key, state[key])
+    return estimator
 
 
 def _load_network(network_file):

@@ -4,8 +4,9 @@
 disk or on the Hugging Face Hub: YAML front matter that the Hub reads
 (``library_name: keras``, tags, the data set and a ``model-index`` with the
 closed-set accuracy and the OOD AUROC when they are known), then Markdown
-sections: what the model is, how to load it, intended use, limitations and the
-library versions it was saved with.
+sections: what the model is (with the spectral axis it expects, when it is
+known: :func:`specauth.axis.estimator_axis`), how to load it, intended use,
+limitations and the library versions it was saved with.
 
 The front matter writes every value as JSON, which is valid YAML, so it parses
 with any YAML reader and needs no YAML library to write.
@@ -104,13 +105,50 @@ def _detector_summary(detector):
     }
 
 
+def _axis_fields(axis):
+    """JSON-able description of a :class:`~specauth.axis.SpectralAxis`."""
+    values = axis.values
+    return {
+        "label": axis.label,
+        "quantity": axis.quantity,
+        "unit": axis.unit,
+        "first": float(values[0]),
+        "last": float(values[-1]),
+        "n_points": len(axis),
+        "direction": "increasing" if axis.increasing else "decreasing",
+        "drawn_decreasing": axis.decreasing_display,
+    }
+
+
+def _axis_summary(estimator):
+    """The input axis of a fitted model and, when it differs, its final one."""
+    from specauth.axis import estimator_axis
+
+    found = estimator_axis(estimator)
+    if found is None:
+        return None
+    out = {"input": _axis_fields(found)}
+    final = estimator_axis(estimator, where="final")
+    if final is not None and not final.same_as(found, tolerance=0.0):
+        out["final"] = _axis_fields(final)
+    return out
+
+
 def _describe(estimator):
     """Return a JSON-able summary of a fitted estimator (used by the card)."""
+    summary = _describe_model(estimator)
+    axis = _axis_summary(estimator)
+    if axis is not None:
+        summary["axis"] = axis
+    return summary
+
+
+def _describe_model(estimator):
     from sklearn.pipeline import Pipeline
 
     summary = {"estimator": type(estimator).__name__, "preprocessing": []}
     if isinstance(estimator, Pipeline):
-        final = _describe(estimator.steps[-1][1])
+        final = _describe_model(estimator.steps[-1][1])
         # A pipeline of transformers only is all preprocessing.
         steps = estimator.steps
         if final["task"] != "transformation":
@@ -204,6 +242,14 @@ def _description(summary):
         lines.append(f"- **Network input shape:** {tuple(summary['input_shape'])}.")
     if summary.get("n_features_in") is not None:
         lines.append(f"- **Points per input spectrum:** {summary['n_features_in']}.")
+    axis = summary.get("axis")
+    if axis:
+        lines.append(f"- **Input axis:** {_axis_text(axis['input'])}.")
+    if axis and "final" in axis:
+        lines.append(
+            "- **Axis after preprocessing (seen by the last step):** "
+            f"{_axis_text(axis['final'])}."
+        )
     if summary["preprocessing"]:
         steps = " -> ".join(s["class"] for s in summary["preprocessing"])
         lines.append(f"- **Preprocessing:** {steps}.")
@@ -220,6 +266,18 @@ def _description(summary):
             f"`alpha={det['alpha']}` (threshold {det['threshold']:.6g})."
         )
     return "\n".join(lines)
+
+
+def _axis_text(fields):
+    """``"wavenumber (cm⁻¹) from 4000 to 400, 1801 points (decreasing ...)"``."""
+    text = (
+        f"{fields['label']} from {fields['first']:g} to {fields['last']:g}, "
+        f"{fields['n_points']} points (values {fields['direction']} from the "
+        "first column to the last"
+    )
+    if fields["drawn_decreasing"]:
+        text += "; plotted decreasing to the right"
+    return text + ")"
 
 
 def _metrics_table(metrics):
@@ -273,7 +331,8 @@ def _limitations(summary):
         "- Trained on the classes listed above only; any other material is "
         "outside what it knows.",
         "- Inputs must be preprocessed like the training data (the saved "
-        "pipeline does this) and have the same number of points.",
+        "pipeline does this) and have the same number of points"
+        + (", on the input axis stated above." if "axis" in summary else "."),
     ]
     if "detector" in summary:
         lines += [

@@ -18,10 +18,17 @@ A saved folder holds
   built with ``position_channel=False``) loads with Keras alone;
 - ``README.md``: the model card (see :func:`~specauth.hub.model_card.make_model_card`).
 
-Only specauth estimators, scikit-learn's ``Pipeline`` and a short list of
+Only specauth estimators, scikit-learn's ``Pipeline``, a short list of
 scikit-learn preprocessing classes whose fitted state is plain numbers and
-arrays (:data:`SKLEARN_CLASSES`) are accepted, when saving and when loading,
-so a tampered config cannot make the loader import or run arbitrary code.
+arrays (:data:`SKLEARN_CLASSES`) and a list of chemotools transformers
+(:data:`CHEMOTOOLS_CLASSES`) are accepted, when saving and when loading, so a
+tampered config cannot make the loader import or run arbitrary code. A
+chemotools step is saved as its parameters, its number of columns and the
+arrays it learned from the data (listed per class); loading rebuilds the
+rest by fitting it on one probe spectrum of that width, then sets the saved
+arrays, each checked against the shape the probe fit gave. Spectral axes
+(:class:`~specauth.axis.SpectralAxis` values of parameters or fitted
+attributes, such as ``axis_``) are written as JSON (``"__axis__"``).
 
 Loading checks each file before it trusts it: sizes before allocating, the
 sha256 manifest, and the restored parts against each other (see
@@ -44,6 +51,7 @@ import numpy as np
 
 from specauth._state import get_fitted_state
 from specauth._validation import check_bool
+from specauth.axis import SpectralAxis
 from specauth.hub import _folder_checks as checks
 from specauth.hub._folder_write import place_parts, previous_parts, scratch_folder
 
@@ -52,7 +60,13 @@ if TYPE_CHECKING:
 
     from sklearn.base import BaseEstimator
 
-__all__ = ["save_pretrained", "load_pretrained", "FORMAT_VERSION", "SKLEARN_CLASSES"]
+__all__ = [
+    "save_pretrained",
+    "load_pretrained",
+    "FORMAT_VERSION",
+    "SKLEARN_CLASSES",
+    "CHEMOTOOLS_CLASSES",
+]
 
 FORMAT_VERSION = 2
 _PIPELINE = "sklearn.pipeline.Pipeline"
@@ -68,10 +82,59 @@ SKLEARN_CLASSES = (
 )
 """scikit-learn classes that can be saved (besides ``Pipeline``): their fitted
 state is numbers and arrays, rebuilt without pickle."""
+AXIS_ATTRIBUTES = ("axis_", "axis_out_")
+"""Spectral-axis attributes kept on a chemotools step when they are set."""
+_DATA_FREE = ()
+CHEMOTOOLS_CLASSES: dict[str, tuple[str, ...]] = {
+    "chemotools.scatter.StandardNormalVariate": _DATA_FREE,
+    "chemotools.scatter.RobustNormalVariate": _DATA_FREE,
+    "chemotools.scatter.MultiplicativeScatterCorrection": (
+        "reference_",
+        "weights_",
+        "A_",
+        "pinv_A_",
+    ),
+    "chemotools.scatter.ExtendedMultiplicativeScatterCorrection": (
+        "reference_",
+        "weights_",
+        "A_",
+        "WA_",
+    ),
+    "chemotools.derivative.SavitzkyGolay": _DATA_FREE,
+    "chemotools.derivative.NorrisWilliams": _DATA_FREE,
+    "chemotools.smooth.SavitzkyGolayFilter": _DATA_FREE,
+    "chemotools.smooth.WhittakerSmooth": _DATA_FREE,
+    "chemotools.smooth.MeanFilter": _DATA_FREE,
+    "chemotools.smooth.MedianFilter": _DATA_FREE,
+    "chemotools.baseline.AirPls": ("w_init_",),
+    "chemotools.baseline.ArPls": ("w_init_",),
+    "chemotools.baseline.AsLs": ("w_init_",),
+    "chemotools.baseline.LinearCorrection": _DATA_FREE,
+    "chemotools.baseline.PolynomialCorrection": _DATA_FREE,
+    "chemotools.baseline.CubicSplineCorrection": _DATA_FREE,
+    "chemotools.baseline.RubberbandCorrection": _DATA_FREE,
+    "chemotools.baseline.ConstantBaselineCorrection": _DATA_FREE,
+    "chemotools.baseline.NonNegative": _DATA_FREE,
+    "chemotools.feature_selection.RangeCut": _DATA_FREE,
+    "chemotools.scale.NormScaler": _DATA_FREE,
+    "chemotools.scale.MinMaxScaler": _DATA_FREE,
+    "chemotools.scale.PointScaler": _DATA_FREE,
+}
+"""chemotools transformers that can be saved (chemotools 0.5), each with the
+fitted arrays it learns from the data; everything else they hold depends on
+their parameters and number of columns only, and is rebuilt by fitting them
+on one probe spectrum when loading (see :func:`probe_spectrum`)."""
 _NETWORK_FILE = "network.keras"
 _NETWORK_NAME = re.compile(r"network(_[0-9]+)?\.keras")
 # Keys that mark a JSON object as an encoded value rather than a plain dict.
-_MARKERS = ("__array__", "__tuple__", "__estimator__", "__object__", "__network__")
+_MARKERS = (
+    "__array__",
+    "__tuple__",
+    "__estimator__",
+    "__object__",
+    "__network__",
+    "__axis__",
+)
 
 
 def _public_path(cls):
@@ -94,14 +157,42 @@ def _class_path(obj):
 def _saveable_path(estimator):
     """Class path of an estimator that may be saved, else a clear TypeError."""
     path = _class_path(estimator)
-    if path.startswith("specauth.") or path in SKLEARN_CLASSES:
+    if (
+        path.startswith("specauth.")
+        or path in SKLEARN_CLASSES
+        or path in CHEMOTOOLS_CLASSES
+    ):
         return path
     raise TypeError(
-        f"Cannot save {path}: only specauth estimators, Pipelines of them and "
-        f"these scikit-learn classes can be saved: {', '.join(SKLEARN_CLASSES)}. "
+        f"Cannot save {path}: only specauth estimators, Pipelines of them, "
+        f"these scikit-learn classes: {', '.join(SKLEARN_CLASSES)} and these "
+        f"chemotools classes: {', '.join(CHEMOTOOLS_CLASSES)} can be saved. "
         "Others (FunctionTransformer, for one, holds Python code) would need "
         "pickle, which specauth never uses for sharing."
     )
+
+
+def probe_spectrum(n_features: int) -> np.ndarray:
+    """The one spectrum a chemotools step is fitted on when it is loaded.
+
+    A straight line from 1 to 2, not constant, so that scatter corrections
+    (whose reference must not be flat) can be fitted on it.
+    """
+    return np.linspace(1.0, 2.0, n_features)[np.newaxis, :]
+
+
+def _chemotools_state(estimator, path):
+    """The fitted state of a chemotools step: its width and learned arrays."""
+    state = {"n_features_in_": int(estimator.n_features_in_)}
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None:
+        state["feature_names_in_"] = names
+    for key in CHEMOTOOLS_CLASSES[path]:
+        state[key] = getattr(estimator, key)
+    for key in AXIS_ATTRIBUTES:  # set by specauth code that knows the axis
+        if isinstance(getattr(estimator, key, None), SpectralAxis):
+            state[key] = getattr(estimator, key)
+    return state
 
 
 def _uncompiled(network):
@@ -160,6 +251,8 @@ class _Writer:
             return os.fspath(value)
         if isinstance(value, np.ndarray):
             return self.array(value, where)
+        if isinstance(value, SpectralAxis):
+            return {"__axis__": value.to_dict()}
         if isinstance(value, tuple):
             return {"__tuple__": [self.value(v, where) for v in value]}
         if isinstance(value, list):
@@ -202,7 +295,12 @@ class _Writer:
             for k, v in estimator.get_params(deep=False).items()
         }
         state = {}
-        for key, value in get_fitted_state(estimator).items():
+        fitted = (
+            _chemotools_state(estimator, path)
+            if path in CHEMOTOOLS_CLASSES
+            else get_fitted_state(estimator)
+        )
+        for key, value in fitted.items():
             if key == "network_":
                 state[key] = self.network(value)
             else:
@@ -230,7 +328,8 @@ def save_pretrained(
     estimator : estimator or sklearn.pipeline.Pipeline
         A fitted specauth estimator (:class:`~specauth.estimators.CNNClassifier`,
         a transformer, a detector, an ``OpenSetClassifier``) or a ``Pipeline``
-        of them and of the scikit-learn classes in :data:`SKLEARN_CLASSES`.
+        of them, of the scikit-learn classes in :data:`SKLEARN_CLASSES` and of
+        the chemotools classes in :data:`CHEMOTOOLS_CLASSES`.
     directory : str or path-like
         Folder to write: a new or empty folder, or one holding a specauth
         model (its parts are replaced; a ``network_<n>.keras`` that the old
@@ -342,7 +441,8 @@ def load_pretrained(directory: str | os.PathLike[str]) -> BaseEstimator:
 
     Never unpickles: arrays load with ``allow_pickle=False``, the network with
     Keras' safe mode, and only specauth classes, ``Pipeline`` and the classes
-    of :data:`SKLEARN_CLASSES` may be named in the config. Each file is
+    of :data:`SKLEARN_CLASSES` and :data:`CHEMOTOOLS_CLASSES` may be named in
+    the config. Each file is
     checked before it is trusted: its size before memory is allocated
     (``.npy`` headers against the bytes they hold, at most 4 GiB an array;
     the layer sizes a network's config implies against its weights file), its
@@ -371,6 +471,9 @@ def load_pretrained(directory: str | os.PathLike[str]) -> BaseEstimator:
         if the config is malformed, from a newer format, names a class outside
         the allowed ones, or the network does not load in safe mode. The
         message names the file.
+    ImportError
+        If the model uses chemotools steps and chemotools is not installed
+        (the message says ``pip install chemotools``).
 
     Examples
     --------
