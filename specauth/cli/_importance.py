@@ -11,7 +11,22 @@ import numpy as np
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["display_spectrum", "importance_maps", "network_estimator", "sample_title"]
+__all__ = [
+    "IMPORTANCE_LABELS",
+    "display_axis",
+    "display_spectrum",
+    "importance_maps",
+    "network_estimator",
+    "sample_title",
+]
+
+#: Colour-bar label of each method's maps, with their units.
+IMPORTANCE_LABELS = {
+    "cam": "CAM: logit evidence per point",
+    "hirescam": "HiResCAM: logit contribution per point",
+    "gradcam": "Grad-CAM (relative, >= 0)",
+    "shap": "SHAP value (logit units)",
+}
 
 
 def network_estimator(final: Any, where: str) -> Any:
@@ -94,6 +109,35 @@ def sample_title(
     return f"{head}; importance for {explained}"
 
 
-def display_spectrum(raw: np.ndarray, preprocessed: np.ndarray) -> np.ndarray:
-    """The raw spectrum when its length matches the map, else the preprocessed."""
-    return raw if raw.shape[-1] == preprocessed.shape[-1] else preprocessed
+def display_axis(model: Any, n_points: int) -> Any:
+    """The axis the network sees (after crops), when it has ``n_points`` values."""
+    from specauth.cli._axis import model_axis
+
+    axis = model_axis(model, where="final")
+    return axis if axis is not None and len(axis) == n_points else None
+
+
+def display_spectrum(
+    raw: np.ndarray, preprocessed: np.ndarray, model: Any = None
+) -> np.ndarray:
+    """The spectrum drawn under a map of ``preprocessed.shape[-1]`` points.
+
+    The raw spectrum when its length matches the map; the raw spectrum's
+    kept points when the model crops it on a known axis; else the
+    preprocessed spectrum.
+    """
+    n_points = preprocessed.shape[-1]
+    if raw.shape[-1] == n_points:
+        return raw
+    if model is not None:
+        from specauth.cli._axis import model_axis
+
+        source = model_axis(model)
+        final = display_axis(model, n_points)
+        if source is not None and final is not None and len(source) == raw.shape[-1]:
+            index = np.searchsorted(np.sort(source.values), final.values)
+            order = np.argsort(source.values)
+            index = order[np.clip(index, 0, len(order) - 1)]
+            if np.allclose(source.values[index], final.values):
+                return raw[index]
+    return preprocessed

@@ -116,29 +116,41 @@ def learning_rate(text: str) -> float | str:
     return value
 
 
-def crop_range(text: str) -> tuple[int | None, int | None]:
-    """``START:STOP`` point indices, either side optional, as a tuple.
+def crop_range(text: str) -> tuple[float | None, float | None]:
+    """``START:STOP``, either side optional: axis values, or indices without an axis.
+
+    Whole numbers come back as ints (usable as indices), others as floats.
 
     Examples
     --------
-    >>> crop_range("10:2641"), crop_range(":500"), crop_range("20:")
-    ((10, 2641), (None, 500), (20, None))
+    >>> crop_range("10:2641"), crop_range(":500"), crop_range("1000.5:")
+    ((10, 2641), (None, 500), (1000.5, None))
     >>> crop_range("a:b")
     Traceback (most recent call last):
     ...
-    argparse.ArgumentTypeError: must look like START:STOP with integer indices \
-(e.g. 0:2631); got 'a:b'.
+    argparse.ArgumentTypeError: must look like START:STOP with numbers (axis values \
+such as 1000:1800 cm-1, or point indices such as 0:2631); got 'a:b'.
     """
     start, sep, stop = text.partition(":")
     try:
         if not sep:
             raise ValueError(text)
-        return (int(start) if start else None, int(stop) if stop else None)
+        return (_number(start), _number(stop))
     except ValueError as err:
         raise argparse.ArgumentTypeError(
-            "must look like START:STOP with integer indices (e.g. 0:2631); "
-            f"got {text!r}."
+            "must look like START:STOP with numbers (axis values such as "
+            f"1000:1800 cm-1, or point indices such as 0:2631); got {text!r}."
         ) from err
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return int(value) if value.is_integer() and "." not in text else value
 
 
 def metric_pair(text: str) -> tuple[str, float]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from specauth.cli._axis import add_resample_argument
 from specauth.cli._options import add_check, non_negative_int, positive_int
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="PNG (matplotlib) or standalone interactive HTML (bokeh) "
         "(default: %(default)s)",
     )
+    add_resample_argument(parser)
     parser.set_defaults(run=run)
     add_check(parser, _check_options)
 
@@ -242,7 +244,7 @@ def _target_class(model, label):
     )
 
 
-def _write_png(path, spectrum, importance, title):
+def _write_png(path, spectrum, importance, title, axis, label):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -250,17 +252,20 @@ def _write_png(path, spectrum, importance, title):
 
     from specauth.explain.plots import plot_spectrum_importance
 
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    plot_spectrum_importance(spectrum, importance, ax=ax, title=title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
+    plot_spectrum_importance(
+        spectrum, importance, ax=ax, title=title, axis=axis, importance_label=label
+    )
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _write_html(path, spectrum, importance, title):
+def _write_html(path, spectrum, importance, title, axis, label):
     from specauth.explain.plots import bokeh_spectrum_importance, save_html
 
-    fig = bokeh_spectrum_importance(spectrum, importance, title=title)
+    fig = bokeh_spectrum_importance(
+        spectrum, importance, title=title, axis=axis, importance_label=label
+    )
     save_html(fig, path, title=title)
 
 
@@ -285,22 +290,30 @@ def run(args: argparse.Namespace) -> Path:
     last one is drawn, so a failure adds no file to ``--out``.
     """
     from specauth._safe_write import atomic_output, new_folders
+    from specauth.cli._axis import spectra_on_model_axis
     from specauth.cli._files import reading
     from specauth.cli._importance import (
+        IMPORTANCE_LABELS,
+        display_axis,
         display_spectrum,
         importance_maps,
         network_estimator,
         sample_title,
     )
     from specauth.cli._model import predict_outputs, split_model
+    from specauth.datasets.files import read_axis
     from specauth.hub import load_pretrained
 
     indices = _wanted_indices(args)
     files = _output_files(args, indices)
     with reading("--x", args.x):
         X = read_rows(args.x, indices)
+        file_axis = read_axis(args.x)
     with reading("MODEL_DIR", args.model):
         model = load_pretrained(args.model)
+    X = spectra_on_model_axis(
+        model, X, file_axis, resample=getattr(args, "resample", False), path=args.x
+    )
     transformers, final = split_model(model)
     network_estimator(final, args.model)
     target = _target_class(model, args.target)
@@ -311,6 +324,8 @@ def run(args: argparse.Namespace) -> Path:
     maps = importance_maps(final, Xt, target, method=args.method, background=background)
     classes = list(model.classes_)
     write = _write_png if args.format == "png" else _write_html
+    axis = display_axis(model, maps.shape[-1])
+    label = IMPORTANCE_LABELS[args.method]
     with new_folders(args.out), contextlib.ExitStack() as stack:
         for row, index in enumerate(indices):
             proba = outputs["proba"][row]
@@ -319,7 +334,8 @@ def run(args: argparse.Namespace) -> Path:
                 index, outputs["labels"][row], proba, classes, explained
             )
             temporary = stack.enter_context(atomic_output(files[row]))
-            write(temporary, display_spectrum(X[row], Xt[row]), maps[row], title)
+            spectrum = display_spectrum(X[row], Xt[row], model)
+            write(temporary, spectrum, maps[row], title, axis, label)
     out = Path(args.out)
     print(
         f"wrote {len(indices)} {args.format.upper()} explanation(s) "

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from specauth.cli._axis import add_resample_argument
 from specauth.cli._options import positive_int
 
 if TYPE_CHECKING:
@@ -31,6 +32,11 @@ examples:
   specauth predict my_model/ --x new_spectra.npy                 # CSV to stdout
   specauth predict my_model/ --x new.csv --out predictions.csv
   specauth predict my_model/ --x big.h5:/spectra --out p.csv --batch-size 4096
+  specauth predict my_model/ --x other_instrument.csv --resample --out p.csv
+
+A file whose axis (header row, axis column, npz/HDF5 axis, instrument file)
+differs from the model's is refused, or interpolated onto the model's axis
+with --resample.
 """
 
 
@@ -70,6 +76,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=1024,
         help="spectra read and predicted per chunk (default: %(default)s)",
     )
+    add_resample_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -123,17 +130,29 @@ def run(args: argparse.Namespace) -> int:
     ``--out`` as it was.
     """
     from specauth._safe_write import atomic_output
+    from specauth.cli._axis import spectra_on_model_axis
     from specauth.cli._files import check_output_file, reading
     from specauth.cli._model import load_classifier
-    from specauth.datasets.files import iter_spectra
+    from specauth.datasets.files import iter_spectra, read_axis
 
     if args.out:
         check_output_file(args)
     chunks = iter_spectra(args.x, batch_size=args.batch_size)
     with reading("--x", args.x):
         first = next(chunks)  # file errors before the model loads
+        file_axis = read_axis(args.x)
     with reading("MODEL_DIR", args.model):
         model = load_classifier(args.model)
+    resample = getattr(args, "resample", False)
+
+    def on_model_axis(chunk, announce=False):
+        return spectra_on_model_axis(
+            model, chunk, file_axis, resample=resample, path=args.x, announce=announce
+        )
+
+    first = on_model_axis(first, announce=True)
+    if resample:
+        chunks = (on_model_axis(chunk) for chunk in chunks)
     t0 = time.perf_counter()
     if args.out:
         with atomic_output(args.out) as tmp, open(tmp, "w", newline="") as handle:

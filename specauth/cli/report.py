@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from specauth.cli import _html
+from specauth.cli._axis import add_resample_argument
 from specauth.cli._options import non_negative_int
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="explained spectra per group: correct, wrong, rejected "
         "(default: %(default)s)",
     )
+    add_resample_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -91,16 +93,28 @@ def _true_labels(model, y):
 
 
 def _load(args, model):
+    from specauth.cli._axis import spectra_on_model_axis
     from specauth.cli._files import reading
-    from specauth.datasets import read_labels, read_spectra
+    from specauth.datasets import read_labels
+    from specauth.datasets.files import read_spectra_axis
 
+    resample = getattr(args, "resample", False)
     with reading("--x", args.x):
-        X = read_spectra(args.x)
+        X, axis = read_spectra_axis(args.x)
+    X = spectra_on_model_axis(model, X, axis, resample=resample, path=args.x)
     with reading("--y", args.y):
         y = _true_labels(model, read_labels(args.y, n_expected=len(X)))
     if args.x_unknown is not None:
         with reading("--x-unknown", args.x_unknown):
-            X_unknown = read_spectra(args.x_unknown)
+            X_unknown, axis = read_spectra_axis(args.x_unknown)
+        X_unknown = spectra_on_model_axis(
+            model,
+            X_unknown,
+            axis,
+            resample=resample,
+            option="--x-unknown",
+            path=args.x_unknown,
+        )
         if X_unknown.shape[1:] != X.shape[1:]:
             raise ValueError(
                 f"--x-unknown spectra have {X_unknown.shape[1]} points but --x "
@@ -142,17 +156,22 @@ def _evaluate(model, X, y):
 
 # --------------------------------------------------------------- sections
 def _summary_section(model, X, ev):
+    from specauth.cli._axis import model_axis
     from specauth.cli._model import split_model
 
     transformers, final = split_model(model)
+    axis, seen = model_axis(model), model_axis(model, where="final")
     detector = getattr(final, "detector_", None)
     rows = [
         ["classes", ", ".join(str(c) for c in model.classes_)],
         ["input", f"spectra of {X.shape[1]} points"],
+        ["axis", "none (point indices)" if axis is None else axis.describe()],
         ["preprocessing", ", ".join(type(t).__name__ for t in transformers) or "none"],
         ["classifier", type(getattr(final, "classifier_", final)).__name__],
         ["network", getattr(getattr(final, "classifier_", final), "model", "?")],
     ]
+    if seen is not None and axis is not None and len(seen) != len(axis):
+        rows.insert(3, ["network sees", seen.describe()])
     if detector is not None:
         rows += [
             ["detector", type(detector).__name__],
@@ -278,10 +297,12 @@ def _example_groups(ev, y, n):
     return {name: idx[:n] for name, idx in groups.items()}
 
 
-def _explanations_section(ev, X, y, n):
+def _explanations_section(ev, X, y, n, model):
     import matplotlib.pyplot as plt
 
     from specauth.cli._importance import (
+        IMPORTANCE_LABELS,
+        display_axis,
         display_spectrum,
         importance_maps,
         sample_title,
@@ -301,18 +322,24 @@ def _explanations_section(ev, X, y, n):
         zip(chosen.tolist(), importance_maps(ev["final"], Xt[chosen]), strict=True)
     )
     classes = list(ev["final"].classes_)
+    axis = display_axis(model, Xt.shape[-1])
     parts = []
     for name, indices in groups.items():
         parts.append(f"<h3>{name} ({len(indices)} shown)</h3>")
         if not len(indices):
             parts.append(f'<p class="note">No {name} spectra.</p>')
         for i in indices.tolist():
-            fig, ax = plt.subplots(figsize=(9, 3.2))
+            fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
             title = sample_title(
                 i, ev["labels"][i], ev["proba"][i], classes, ev["top"][i]
             )
             plot_spectrum_importance(
-                display_spectrum(X[i], Xt[i]), maps[i], ax=ax, title=title
+                display_spectrum(X[i], Xt[i], model),
+                maps[i],
+                ax=ax,
+                title=title,
+                axis=axis,
+                importance_label=IMPORTANCE_LABELS["cam"],
             )
             caption = f"spectrum {i}: true {y[i]}, predicted {ev['labels'][i]}"
             parts.append(
@@ -348,7 +375,7 @@ def run(args: argparse.Namespace) -> Path:
         _metrics_section(ev),
         _html.section_html("confusion", "Confusion matrix", _confusion_figure(ev)),
         _html.section_html("detector", "Detector scores", _score_figure(ev)),
-        _explanations_section(ev, X, y, args.examples),
+        _explanations_section(ev, X, y, args.examples, model),
         _html.section_html("history", "Training history", _history_figure(ev["final"])),
         _card_section(args.model),
     ]

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from specauth.cli._axis import add_axis_label_argument
 from specauth.cli._options import fraction
 from specauth.cli._pipeline import (
     add_model_arguments,
@@ -31,11 +32,18 @@ examples:
   specauth train --x spectra.csv --y labels.csv --out m/ --crop 0:2631 --lr find
   specauth train --x data.h5:/spectra --y labels.txt --out m/ --normalize snv --no-log
   specauth train --x X.npy --y y.csv --out m/ --validation-fraction 0.2
+  specauth train --x ir.csv --y y.csv --out m/ --crop 1000:1800 --normalize snv --no-log
+  specauth train --x archive/ --out m/      # archive/<class>/*.spe, *.jdx, *.csv ...
   specauth train --x X.npy --y y.csv --out m2d/ --model mobilenetv2 --imaging gasf \\
                  --image-size 224 --weights mobilenet_v2.weights.h5 --pixels torch
 
-X files: .npy, .npz, .csv/.tsv/.txt (one spectrum per row, optional header),
-.h5/.hdf5 (FILE or FILE:/dataset). Label files: one label per line.
+X files: .npy, .npz, .csv/.tsv/.txt (one spectrum per row under an optional
+header row of axis values, or one per column beside an axis column),
+.h5/.hdf5 (FILE or FILE:/dataset), JCAMP-DX .jdx/.dx, Ortec .Spe/.Chn,
+Canberra .cnf, .spc, two-column .xy/.dat; or a folder of them, one
+sub-folder per class. Label files: one label per line. The axis of the file
+(wavenumbers, energies ...) is kept in the model: --crop takes axis values
+when there is one (indices otherwise), and explanations are drawn on it.
 With --validation-fraction, the model is trained on the rest of the spectra
 and its closed-set accuracy on the held-out ones goes into the model card.
 """
@@ -53,8 +61,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--x", required=True, metavar="FILE", help="spectra file")
-    parser.add_argument("--y", required=True, metavar="FILE", help="labels file")
+    parser.add_argument(
+        "--x",
+        required=True,
+        metavar="FILE|DIR",
+        help="spectra file, or a folder of files in one sub-folder per class "
+        "(the sub-folder names are the labels; files on different axes are "
+        "interpolated onto their common range)",
+    )
+    parser.add_argument(
+        "--y",
+        default=None,
+        metavar="FILE",
+        help="labels file, one per spectrum (required unless --x is a folder)",
+    )
     parser.add_argument(
         "--out",
         required=True,
@@ -71,6 +91,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the model card (default: no hold-out, no metrics)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_axis_label_argument(parser)
     add_model_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -125,21 +146,27 @@ def run(args: argparse.Namespace) -> Path:
     model's own files) and the folder moved into place only when complete.
     """
     from specauth._safe_write import atomic_folder
-    from specauth.cli._files import check_output_folder, reading
-    from specauth.datasets import read_labels, read_spectra
+    from specauth.cli._axis import (
+        check_crop,
+        describe_steps,
+        read_training_data,
+        with_axis,
+    )
+    from specauth.cli._files import check_output_folder
     from specauth.hub import save_pretrained
 
     check_output_folder(args, replaced=True)
-    with reading("--x", args.x):
-        X = read_spectra(args.x)
-    with reading("--y", args.y):
-        y = read_labels(args.y, n_expected=len(X))
+    X, y, axis = read_training_data(args)
+    check_crop(args, axis)
     X_train, y_train, X_valid, y_valid = _split(args, X, y)
     classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
     pipe = build_pipeline(args, final_step_from_args(args, classifier))
+    pipe = with_axis(pipe, axis, X)
     t0 = time.perf_counter()
     pipe.fit(X_train, y_train)
     seconds = time.perf_counter() - t0
+    for line in describe_steps(pipe):
+        print(line)
     metrics = None if X_valid is None else _validation_metrics(pipe, X_valid, y_valid)
     with atomic_folder(args.out) as scratch:
         save_pretrained(pipe, scratch, metrics=metrics)

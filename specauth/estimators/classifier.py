@@ -254,7 +254,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
     axis_ : SpectralAxis or None
         The axis of the training spectra (from ``axis`` or the columns of a
         DataFrame), or None.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         The axis values as strings; only when an axis is known (or ``X``
         was a DataFrame with string column names).
 

@@ -42,7 +42,9 @@ def test_numeric_header_is_the_axis_not_a_spectrum(tmp_path):
 def test_named_header_and_sample_column(tmp_path):
     header = ["wavenumber (cm-1)", *[f"{w:g}" for w in WAVENUMBERS]]
     lines = [",".join(header)]
-    lines += [f"s{i}," + ",".join(f"{v:g}" for v in row) for i, row in enumerate(SPECTRA)]
+    lines += [
+        f"s{i}," + ",".join(f"{v:g}" for v in row) for i, row in enumerate(SPECTRA)
+    ]
     path = tmp_path / "ir.csv"
     path.write_text("\n".join(lines) + "\n")
     X, axis = read_spectra_axis(path)
@@ -68,7 +70,10 @@ def test_spectra_in_columns(tmp_path):
     lines = ["2theta\tA\tB\tC"]
     two_theta = np.linspace(10.0, 80.0, 40)
     data = RNG.uniform(0, 100, size=(40, 3)).round(2)
-    lines += ["\t".join(f"{v:g}" for v in (t, *row)) for t, row in zip(two_theta, data)]
+    lines += [
+        "\t".join(f"{v:g}" for v in (t, *row))
+        for t, row in zip(two_theta, data, strict=True)
+    ]
     path.write_text("\n".join(lines) + "\n")
     X, axis = read_spectra_axis(path)
     assert X.shape == (3, 40)
@@ -83,7 +88,7 @@ def test_headerless_columns_inferred_and_forced(tmp_path):
     x = np.linspace(100.0, 200.0, 30)
     y = np.sin(x / 7.0)
     path = tmp_path / "xy.csv"
-    path.write_text("\n".join(f"{a:g},{b:g}" for a, b in zip(x, y)) + "\n")
+    path.write_text("\n".join(f"{a:g},{b:g}" for a, b in zip(x, y, strict=True)) + "\n")
     X, axis = read_spectra_axis(path)
     assert X.shape == (1, 30)
     np.testing.assert_allclose(axis.values, x, rtol=1e-5)
@@ -116,7 +121,9 @@ def test_header_length_mismatch_is_named(tmp_path):
 def test_npz_axis_key_and_label(tmp_path):
     energies = np.linspace(30.0, 3000.0, 61)
     path = tmp_path / "gamma.npz"
-    np.savez(path, spectra=SPECTRA, energy=energies, axis_label=np.array("energy (keV)"))
+    np.savez(
+        path, spectra=SPECTRA, energy=energies, axis_label=np.array("energy (keV)")
+    )
     X, axis = read_spectra_axis(path)
     np.testing.assert_array_equal(X, SPECTRA.astype(np.float32))
     assert axis.quantity == "energy" and axis.unit == "keV"
@@ -185,7 +192,9 @@ def test_read_axis_alone_matches_read_spectra_axis(tmp_path):
     h5py = pytest.importorskip("h5py")
     header = ["wavenumber (cm-1)", *[f"{w:g}" for w in WAVENUMBERS]]
     lines = [",".join(header)]
-    lines += [f"s{i}," + ",".join(f"{v:g}" for v in row) for i, row in enumerate(SPECTRA)]
+    lines += [
+        f"s{i}," + ",".join(f"{v:g}" for v in row) for i, row in enumerate(SPECTRA)
+    ]
     (tmp_path / "a.csv").write_text("\n".join(lines) + "\n")
     np.savez(tmp_path / "b.npz", X=SPECTRA, energy=np.linspace(1.0, 9.0, 61))
     with h5py.File(tmp_path / "c.h5", "w") as f:
