@@ -170,7 +170,9 @@ def add_model_arguments(
         metavar="START:STOP",
         type=crop_range,
         default=None,
-        help="keep points START..STOP-1 (indices), e.g. 0:2631",
+        help="keep the axis range START..STOP when --x has an axis (e.g. "
+        "1800:900 cm-1 or 100:7650 keV, either order, ends included), else the "
+        "points START..STOP-1 (indices, e.g. 0:2631); the command says which",
     )
     add_check(parser, check_model_options)
 
