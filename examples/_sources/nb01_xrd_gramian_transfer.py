@@ -70,6 +70,7 @@ phase the model was never trained on.
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
+from specauth.axis import SpectralAxis
 from specauth.datasets import make_spectra
 from specauth.preprocessing import LogTransform, SpectrumNormalizer
 
@@ -80,7 +81,8 @@ data = make_spectra(
     n_unknown_classes=2,
     random_state=SEED,
 )
-two_theta = np.linspace(10.0, 80.0, data.X.shape[1])  # degrees, for the plots
+# Degrees 2θ: the x axis of the plots (labels them and their annotations).
+pattern_axis = SpectralAxis(np.linspace(10.0, 80.0, data.X.shape[1]), "2theta", "deg")
 X_train, X_test, y_train, y_test = train_test_split(
     data.X, data.y, test_size=0.25, stratify=data.y, random_state=SEED
 )
@@ -93,8 +95,13 @@ print(f"train {A_train.shape}, test {A_test.shape}, anomalies {A_anomalies.shape
 
 fig, ax = plt.subplots(figsize=(9, 3.5))
 for offset, phase in enumerate(data.target_names):
-    ax.plot(two_theta, A_train[y_train == phase][0] + 3 * offset, lw=0.8, label=phase)
-ax.set(xlabel="2θ (degrees)", ylabel="log intensity (offset)")
+    ax.plot(
+        pattern_axis.values,
+        A_train[y_train == phase][0] + 3 * offset,
+        lw=0.8,
+        label=phase,
+    )
+ax.set(xlabel=pattern_axis.label, ylabel="log intensity (offset)")
 ax.legend(fontsize="small", ncols=5, loc="upper center")
 plt.show()
 """
@@ -116,8 +123,8 @@ from specauth.imaging import GramianAngularField
 gasf = GramianAngularField(image_size=IMAGE_SIZE)
 field = gasf.fit_transform(A_train[:1])[0, :, :, 0]
 fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
-left.plot(two_theta, A_train[0], lw=0.8)
-left.set(xlabel="2θ (degrees)", title=f"pattern ({y_train[0]})")
+left.plot(pattern_axis.values, A_train[0], lw=0.8)
+left.set(xlabel=pattern_axis.label, title=f"pattern ({y_train[0]})")
 right.imshow(field, cmap="gray", origin="lower")
 right.set(title=f"its {IMAGE_SIZE}x{IMAGE_SIZE} GASF")
 plt.show()
@@ -239,10 +246,8 @@ fig = plot_top_losses(
     worst.actual,
     worst.predicted,
     importances=importance,
-    energy=two_theta,
+    axis=pattern_axis,
 )
-for ax in fig.axes:
-    ax.set_xlabel("2θ (degrees)")
 plt.show()
 
 field = gasf.transform(spectra[:1])[0]

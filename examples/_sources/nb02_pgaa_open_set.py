@@ -49,7 +49,11 @@ and 21 unknown spectra. The networks see the first 2631 bins (up to about
     code(FIND_SHARED),
     code(
         LOAD_PGAA
-        + """# Test and unknown spectra together: what a deployed model would meet.
+        + """from specauth.axis import SpectralAxis
+
+# The physical axis of the spectra: labels and orients every plot below.
+energy_axis = SpectralAxis(energies, "energy", "keV")
+# Test and unknown spectra together: what a deployed model would meet.
 X_eval = np.vstack([X_test, X_unknown])
 y_eval = np.concatenate([y_test, y_unknown])
 print(f"train {X_train.shape}, test {X_test.shape}, unknown {X_unknown.shape}")
@@ -58,7 +62,7 @@ print("unknown materials:", list(split.unknown_classes))
 fig, ax = plt.subplots(figsize=(9, 3.5))
 for material in ["Steel", "Concrete", "Coal and Coke"]:
     ax.plot(energies, X_train[y_train == material][0], lw=0.6, label=material)
-ax.set(xlabel="energy (keV)", ylabel="log(normalised counts)")
+ax.set(xlabel=energy_axis.label, ylabel="log(normalised counts)")
 ax.legend()
 plt.show()
 """
@@ -249,25 +253,23 @@ explainer = ShapExplainer(
 shap_map = explainer.explain(spectrum)[0]
 SHAP_SECONDS = time.perf_counter() - tic
 
-fig, axes = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+fig, axes = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, layout="constrained")
 plot_spectrum_importance(
     spectrum[0],
     cam,
-    energy=energies,
+    axis=energy_axis,
     ax=axes[0],
-    xlabel="energy (keV)",
+    importance_label="HiResCAM (logit contribution)",
     title=f"HiResCAM: {y_test[0]} predicted {label}",
 )
 plot_spectrum_importance(
     spectrum[0],
     shap_map,
-    energy=energies,
+    axis=energy_axis,
     ax=axes[1],
-    xlabel="energy (keV)",
-    cmap="coolwarm",
+    importance_label="SHAP value (logit)",
     title="SHAP (64 segments)",
 )
-plt.tight_layout()
 plt.show()
 top = np.argsort(cam)[::-1][:5]
 print("energies with the most CAM evidence (keV):", np.round(energies[top], 1))
@@ -278,7 +280,7 @@ print("energies with the most CAM evidence (keV):", np.round(energies[top], 1))
 ## An interactive spectrum
 
 `bokeh_spectrum_importance` draws the same explanation with a hover readout
-(energy, value, importance); `save_html` writes a standalone file that opens
+(energy in keV, intensity, importance); `save_html` writes a standalone file that opens
 offline in any browser. In Jupyter, bokeh's notebook output shows it inline.
 """
     ),
@@ -290,7 +292,7 @@ from specauth.explain import bokeh_spectrum_importance, save_html
 def cam_figure():
     \"\"\"A new bokeh figure (a bokeh figure belongs to one document only).\"\"\"
     return bokeh_spectrum_importance(
-        spectrum[0], cam, energy=energies, title=f"{y_test[0]}: HiResCAM", height=350
+        spectrum[0], cam, axis=energy_axis, title=f"{y_test[0]}: HiResCAM", height=350
     )
 
 

@@ -39,7 +39,9 @@ normalisation (`"torch"`); Keras' own weights expect `"auto"`.
     code(FIND_SHARED),
     code(
         LOAD_PGAA
-        + """
+        + """from specauth.axis import SpectralAxis
+
+energy_axis = SpectralAxis(energies, "energy", "keV")  # labels the plots
 local_weights = find_shared("weights/mobilenet_v2_imagenet_notop.weights.h5")
 WEIGHTS = "imagenet" if local_weights is None else str(local_weights)
 PREPROCESSING = "auto" if local_weights is None else "torch"
@@ -142,9 +144,8 @@ fig, ax = plt.subplots(figsize=(10, 3.5))
 plot_spectrum_importance(
     X_test[0],
     importance[0],
-    energy=energies,
+    axis=energy_axis,
     ax=ax,
-    xlabel="energy (keV)",
     title="2D CAM reduced to energy importances",
 )
 plt.show()
