@@ -35,7 +35,9 @@ def _n_points(X: Any) -> int | None:
     return int(shape[1])
 
 
-def record_axis(estimator: Any, frame_axis: SpectralAxis | None, n_points: int | None):
+def record_axis(
+    estimator: Any, frame_axis: SpectralAxis | None, n_points: int | None
+) -> None:
     """Set ``axis_`` (and ``feature_names_in_``) from a frame or the ``axis`` param.
 
     Estimators with an ``axis`` parameter always get ``axis_`` (None when no

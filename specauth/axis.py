@@ -505,16 +505,29 @@ def estimator_axis(estimator: Any, *, where: str = "input") -> SpectralAxis | No
     if where not in ("input", "final"):
         raise ValueError(f"`where` must be 'input' or 'final'; got {where!r}.")
     steps = _steps(estimator)
-    first = steps[0]
-    axis = getattr(first, "axis_", None)
-    if where == "input" or axis is None:
+    start, axis = _first_axis(steps)
+    if axis is None or where == "input":
         return axis
-    for step in steps[:-1]:
+    for step in steps[start:-1]:
         axis = _after(step, axis)
         if axis is None:
             return None
     own = getattr(steps[-1], "axis_", None)
     return own if own is not None and len(own) == len(axis) else axis
+
+
+def _first_axis(steps: list[Any]) -> tuple[int, SpectralAxis | None]:
+    """The first step with an ``axis_`` and its axis, when the steps before it
+    keep the number of points (a chemotools SNV before an estimator that
+    recorded the axis); ``(0, None)`` otherwise."""
+    for index, step in enumerate(steps):
+        axis = getattr(step, "axis_", None)
+        if isinstance(axis, SpectralAxis):
+            return index, axis
+        n_in = getattr(step, "n_features_in_", None)
+        if n_in is None or _n_features_out(step) != n_in:
+            break
+    return 0, None
 
 
 def _after(step: Any, axis: SpectralAxis) -> SpectralAxis | None:

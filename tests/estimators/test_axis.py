@@ -157,3 +157,27 @@ def test_open_set_classifier_keeps_and_checks_the_axis():
     )
     with pytest.raises(ValueError, match="another axis"):
         clf.predict(_frame(DATA.X, WAVENUMBERS + 5.0))
+
+
+def test_pipeline_axis_found_after_steps_that_keep_the_points():
+    """A first step without an axis (a normaliser) does not hide the axis a
+    later step was given; a step that changes the points does."""
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    pipe = make_pipeline(
+        SpectrumNormalizer(),
+        Crop(1200, 1600, axis=SpectralAxis(WAVENUMBERS, "wavenumber")),
+        PLSDAClassifier(n_components=3),
+    ).fit(DATA.X, DATA.y)
+    np.testing.assert_allclose(estimator_axis(pipe).values, WAVENUMBERS)
+    kept = (WAVENUMBERS >= 1200) & (WAVENUMBERS <= 1600)
+    np.testing.assert_allclose(
+        estimator_axis(pipe, where="final").values, WAVENUMBERS[kept]
+    )
+    hidden = make_pipeline(
+        PCA(n_components=5),
+        Crop(1, 3, axis=np.arange(5.0)),
+        PLSDAClassifier(n_components=2),
+    ).fit(DATA.X, DATA.y)
+    assert estimator_axis(hidden) is None
