@@ -44,7 +44,8 @@ __all__ = [
     "QUANTITIES",
 ]
 
-# canonical quantity -> (aliases, default unit, printed name, drawn decreasing)
+#: The quantities an axis can be: canonical name -> (aliases, usual unit,
+#: printed name, drawn decreasing to the right).
 QUANTITIES: dict[str, tuple[tuple[str, ...], str | None, str, bool]] = {
     "energy": (
         ("energy", "e", "gamma energy", "photon energy"),
@@ -386,6 +387,8 @@ class SpectralAxis:
 def feature_names_of(values: ArrayLike) -> np.ndarray:
     """Format axis values as scikit-learn feature names (shortest exact text).
 
+    Examples
+    --------
     >>> feature_names_of([400.0, 400.5, 1e-7])
     array(['400', '400.5', '1e-07'], dtype=object)
     """
@@ -402,6 +405,8 @@ def axis_from_feature_names(
     Names must all be numbers (or strings that are numbers) forming a strictly
     monotonic sequence; anything else (``"pca0"``, ``"x3"``) gives None.
 
+    Examples
+    --------
     >>> axis_from_feature_names(["1000", "1001.5", "1003"], quantity="wavenumber")
     SpectralAxis(1000..1003, 3 points, quantity='wavenumber', unit='cm⁻¹')
     >>> axis_from_feature_names(["a", "b"]) is None
@@ -428,6 +433,16 @@ def axis_of_frame(X: Any) -> SpectralAxis | None:
     strictly monotonic are the axis values; ``X.columns.name`` (for example
     ``"wavenumber (cm-1)"``) gives its quantity and unit. Anything that is not
     a DataFrame, or whose columns are not such numbers, gives None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame([[0.1, 0.2, 0.3]], columns=[1800.0, 1799.0, 1798.0])
+    >>> frame.columns.name = "wavenumber (cm-1)"
+    >>> axis_of_frame(frame).label
+    'wavenumber (cm⁻¹)'
+    >>> axis_of_frame(pd.DataFrame([[1, 2]], columns=["a", "b"])) is None
+    True
     """
     columns = getattr(X, "columns", None)
     if columns is None or not hasattr(X, "iloc"):
@@ -450,6 +465,15 @@ def as_spectral_axis(
         The number of columns the axis must have.
     name : str, default="axis"
         The argument's name, for error messages.
+
+    Examples
+    --------
+    >>> as_spectral_axis([1.0, 2.0, 3.0], 3)
+    SpectralAxis(1..3, 3 points, quantity=None, unit=None)
+    >>> as_spectral_axis([1.0, 2.0], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: `axis` has 2 values but the spectra have 3 points (columns); ...
     """
     if axis is None:
         return None
@@ -501,6 +525,19 @@ def estimator_axis(estimator: Any, *, where: str = "input") -> SpectralAxis | No
         The steps' ``axis_`` attributes first; a transformer without one keeps
         the axis through ``get_feature_names_out`` (names that are numbers),
         or when it keeps the number of columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from specauth.preprocessing import Crop, SpectrumNormalizer
+    >>> axis = SpectralAxis(np.linspace(2000.0, 1000.0, 11), "wavenumber")
+    >>> pipe = make_pipeline(Crop(1200, 1600, axis=axis), SpectrumNormalizer())
+    >>> _ = pipe.fit(np.ones((2, 11)))
+    >>> estimator_axis(pipe)
+    SpectralAxis(2000..1000, 11 points, quantity='wavenumber', unit='cm⁻¹')
+    >>> estimator_axis(pipe, where="final")
+    SpectralAxis(1600..1200, 5 points, quantity='wavenumber', unit='cm⁻¹')
     """
     if where not in ("input", "final"):
         raise ValueError(f"`where` must be 'input' or 'final'; got {where!r}.")

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 #: Subpackages whose ``__all__`` is the public API.
 PUBLIC_SUBPACKAGES = (
+    "axis",
     "datasets",
     "estimators",
     "explain",
