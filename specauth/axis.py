@@ -44,7 +44,9 @@ __all__ = [
     "QUANTITIES",
 ]
 
-#: The quantities an axis can be: canonical name -> (aliases, usual unit,
+#: The quantities an axis can be: canonical name -> (aliases, the unit assumed
+#: when none is given -- only where there is one customary unit: cm⁻¹ for
+#: wavenumbers, degrees for 2θ; energies, wavelengths and q need theirs --,
 #: printed name, drawn decreasing to the right).
 QUANTITIES: dict[str, tuple[tuple[str, ...], str | None, str, bool]] = {
     "energy": (
@@ -77,7 +79,7 @@ QUANTITIES: dict[str, tuple[tuple[str, ...], str | None, str, bool]] = {
         "2θ",
         False,
     ),
-    "q": (("q", "momentum transfer", "scattering vector"), "Å⁻¹", "q", False),
+    "q": (("q", "momentum transfer", "scattering vector"), None, "q", False),
     "channel": (("channel", "channels", "index", "bin"), None, "channel", False),
 }
 
@@ -143,7 +145,7 @@ def parse_axis_label(label: str) -> tuple[str | None, str | None]:
     """Return ``(quantity, unit)`` read from a label such as ``"Energy (keV)"``.
 
     Recognised forms: ``"name (unit)"``, ``"name [unit]"``, ``"name / unit"``,
-    a bare quantity (``"wavenumber"``: its usual unit is assumed) or a bare
+    a bare quantity (``"wavenumber"``: cm⁻¹ is assumed, as degrees for 2θ) or a bare
     unit (``"cm-1"``: its quantity is assumed). A name that is no known
     quantity is kept as written.
 
@@ -197,8 +199,9 @@ class SpectralAxis:
         other name, kept as written. ``None``: unknown.
     unit : str, default=None
         ``"keV"``, ``"cm-1"``, ``"nm"``, ``"deg"`` ... (spellings are
-        normalised: ``"cm-1"`` becomes ``"cm⁻¹"``). ``None``: the usual unit
-        of a known quantity, else none.
+        normalised: ``"cm-1"`` becomes ``"cm⁻¹"``). ``None``: cm⁻¹ for
+        wavenumbers and Raman shifts, degrees for 2θ, else none (an energy
+        could be eV, keV or MeV: give it).
 
     Attributes
     ----------

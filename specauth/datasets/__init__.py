@@ -17,7 +17,13 @@
 
 from __future__ import annotations
 
-from .files import iter_spectra, read_labels, read_spectra, read_spectra_axis
+from .files import (
+    iter_spectra,
+    read_axis,
+    read_labels,
+    read_spectra,
+    read_spectra_axis,
+)
 from .folder import read_folder
 from .gamma import read_gamma
 from .instrument import INSTRUMENT_SUFFIXES, read_instrument_file
@@ -36,6 +42,7 @@ __all__ = [
     "read_labels",
     "read_spectra",
     "read_spectra_axis",
+    "read_axis",
     "iter_spectra",
     "read_folder",
     "read_instrument_file",

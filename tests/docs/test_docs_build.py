@@ -43,6 +43,7 @@ PAGES = (
     "getting-started.html",
     "backends.html",
     "guide/index.html",
+    "guide/own-spectra.html",
     "guide/preprocessing.html",
     "guide/networks.html",
     "guide/training.html",
@@ -52,6 +53,7 @@ PAGES = (
     "guide/sharing.html",
     "guide/cli.html",
     "api/index.html",
+    "api/axis.html",
 )
 
 MAIN_OBJECTS = (

@@ -60,6 +60,7 @@ def test_the_guide_pages_hold_examples():
     names = {page.relative_to(DOCS).as_posix() for page in PAGES_WITH_CODE}
     expected = {
         "getting-started.md",
+        "guide/own-spectra.md",
         "guide/preprocessing.md",
         "guide/networks.md",
         "guide/training.md",
