@@ -36,6 +36,17 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}.") from err
 
 
+def epochs_count(text: str) -> int | str:
+    """An integer >= 1, or ``"auto"`` (the classifier's own choice).
+
+    Examples
+    --------
+    >>> epochs_count("40"), epochs_count("auto")
+    (40, 'auto')
+    """
+    return "auto" if text.strip().lower() == "auto" else positive_int(text)
+
+
 def positive_int(text: str) -> int:
     """An integer >= 1.
 

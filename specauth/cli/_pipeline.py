@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from specauth.cli._options import (
     add_check,
     crop_range,
+    epochs_count,
     fraction,
     learning_rate,
     non_negative_int,
@@ -49,7 +50,7 @@ def add_model_arguments(
     )
     group.add_argument(
         "--epochs",
-        type=positive_int,
+        type=epochs_count,
         default=epochs,
         help="training epochs (default: the classifier's 'auto', at least 60 "
         "epochs and 1000 optimizer steps)",
