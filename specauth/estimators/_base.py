@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from specauth._axis_checks import axis_param_constraint
+from specauth._lazy import import_keras
 from specauth._state import FittedStateMixin
 from specauth._validation import (
     Interval,
@@ -277,8 +278,38 @@ n_channels) or (n_samples, height, width, channels)
     # --------------------------------------------------------------- inference
     def _predict_outputs(self, X):
         """Network outputs (logits for a classifier) for validated ``X``."""
-        X = self.validate_input(X)
-        return self._run(self.network_, X)
+        return self._run_input(self.network_, X)
+
+    def _run_input(self, network, X):
+        """``network`` on ``X``: an array, or a stream of batches.
+
+        A ``keras.utils.PyDataset`` (such as
+        :class:`specauth.datasets.HDF5Dataset`) is run batch by batch, its
+        batches checked against the fitted input shape, so the memory used is
+        one batch of inputs plus the outputs; the outputs follow the order of
+        its batches.
+        """
+        keras = import_keras()
+        if not isinstance(X, keras.utils.PyDataset):
+            return self._run(network, self.validate_input(X))
+        check_is_fitted(self, "network_")
+        outputs = []
+        for index in range(len(X)):
+            batch = X[index]
+            x = np.asarray(batch[0] if isinstance(batch, tuple) else batch, np.float32)
+            if x.ndim == 2:  # spectra without their channel axis
+                x = x[:, :, np.newaxis]
+            if tuple(x.shape[1:]) != tuple(self.input_shape_):
+                raise ValueError(
+                    f"Batch {index} of {X!r} holds samples of shape {x.shape[1:]}, "
+                    f"but {type(self).__name__} was fitted on samples of shape "
+                    f"{tuple(self.input_shape_)}; a network takes only the sample "
+                    "size it was trained on."
+                )
+            outputs.append(self._run(network, x))
+        if not outputs:
+            raise ValueError(f"{X!r} holds no batches to predict.")
+        return np.concatenate(outputs)
 
     def set_fitted_state(self: _EstimatorT, state: dict[str, Any]) -> _EstimatorT:
         """Restore a saved fitted state, ``network_`` (a Keras model) included.
@@ -309,8 +340,7 @@ n_channels)
         -------
         embedding : ndarray of shape (n_samples, n_embedding)
         """
-        X = self.validate_input(X)
-        return self._run(self._embedding_network, X)
+        return self._run_input(self._embedding_network, X)
 
     def __sklearn_tags__(self):
         from sklearn.utils import TransformerTags

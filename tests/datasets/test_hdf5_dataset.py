@@ -133,3 +133,28 @@ def test_bad_input_messages(h5, tmp_path):
         f["patterns"] = np.full((3, 2, 2), np.nan, np.float32)
     with pytest.raises(ValueError, match="NaN"):
         HDF5Dataset(tmp_path / "nan.h5")[0]
+
+
+def test_classifier_predicts_a_stream_as_the_array(h5, tmp_path):
+    """CNNClassifier.predict_proba / transform take an HDF5Dataset batch by
+    batch and give what the whole array gives; a pattern size the network was
+    not trained on is refused with both shapes."""
+    from specauth.estimators import CNNClassifier
+
+    path, patterns, labels = h5
+    spectra = patterns.reshape(N, H * W)
+    with h5py.File(tmp_path / "flat.h5", "w") as f:
+        f["spectra"] = spectra
+    clf = CNNClassifier("cnn1d_small", epochs=1, random_state=0).fit(spectra, labels)
+    data = HDF5Dataset(tmp_path / "flat.h5", "spectra", batch_size=16)
+    np.testing.assert_allclose(
+        clf.predict_proba(data), clf.predict_proba(spectra), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        clf.transform(data), clf.transform(spectra), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_array_equal(clf.predict(data), clf.predict(spectra))
+    with pytest.raises(
+        ValueError, match=r"shape \(6, 5, 1\).*fitted on samples of shape \(30, 1\)"
+    ):
+        clf.predict(HDF5Dataset(path, batch_size=16))
