@@ -1,0 +1,192 @@
+"""Predict a whole HDF5 dataset into an HDF5 file, resumably.
+
+:func:`predict_to_hdf5` reads the samples a block at a time
+(:class:`~specauth.datasets.HDF5Dataset`), predicts each batch and appends
+the labels, probabilities and (for an open-set model) detector scores to
+datasets of the output file, recording after every batch how many rows are
+done; run again after an interruption, it continues where it stopped and
+gives the same file as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._lazy import import_optional
+from .hdf5 import HDF5Dataset
+
+__all__ = ["predict_to_hdf5"]
+
+
+def _outputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Labels, probabilities and (open-set models) scores of one batch."""
+    out = {
+        "label": np.asarray(model.predict(x)).astype(str),
+        "proba": np.asarray(model.predict_proba(x), dtype=np.float32),
+    }
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    if hasattr(final, "detector_") and hasattr(model, "score_samples"):
+        out["score"] = np.asarray(model.score_samples(x), dtype=np.float32)
+    return out
+
+
+def _spec(model, source, dataset, n_rows):
+    return {
+        "source_file": str(Path(source).resolve()),
+        "source_dataset": dataset,
+        "n_rows": int(n_rows),
+        "classes": [str(c) for c in model.classes_],
+    }
+
+
+def _check_resumable(group, spec, out):
+    for key, value in spec.items():
+        stored = group.attrs.get(key)
+        if isinstance(stored, np.ndarray):
+            stored = [s.decode() if isinstance(s, bytes) else str(s) for s in stored]
+        elif isinstance(stored, bytes):
+            stored = stored.decode()
+        elif isinstance(stored, np.integer):
+            stored = int(stored)
+        if stored != value:
+            raise ValueError(
+                f"{out} already holds predictions of another run ({key} is "
+                f"{stored!r}, not {value!r}); choose another output file or group."
+            )
+
+
+def predict_to_hdf5(
+    model: Any,
+    source: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    dataset: str = "patterns",
+    group: str = "predictions",
+    batch_size: int = 256,
+    label_length: int = 64,
+    verbose: int = 0,
+) -> Path:
+    """Predict every sample of an HDF5 dataset into datasets of an HDF5 file.
+
+    The output group holds ``label`` (fixed-length UTF-8 strings),
+    ``proba`` (n, n_classes) and, for an open-set model, ``score``; its
+    attributes record the source, the classes and ``rows_done``. Memory
+    stays at one block of samples whatever the number of samples.
+
+    Parameters
+    ----------
+    model : fitted classifier or Pipeline
+        Anything with ``predict`` and ``predict_proba`` (and ``score_samples``
+        for open-set models) taking a batch of samples as stored.
+    source : str or path-like
+        The HDF5 file of samples (never written to).
+    out : str or path-like
+        The HDF5 file to write (created; an existing file is only appended
+        to: the group must be new, or hold an interrupted run of the same
+        prediction, which is then continued).
+    dataset : str, default="patterns"
+        The dataset of samples in ``source``.
+    group : str, default="predictions"
+        The group of ``out`` that receives the predictions.
+    batch_size : int, default=256
+        Samples predicted at once (and rows between two checkpoints).
+    label_length : int, default=64
+        Bytes stored per label.
+    verbose : int, default=0
+        ``>= 1`` prints progress (rows done, patterns/s) to stderr.
+
+    Returns
+    -------
+    out : Path
+
+    Raises
+    ------
+    ValueError
+        When ``out`` is ``source``, when the group holds predictions of
+        another run, or a label is longer than ``label_length`` bytes.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> import h5py, numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> folder = tempfile.mkdtemp()
+    >>> X = np.random.default_rng(0).random((40, 8))
+    >>> y = np.array(["a", "b"] * 20)
+    >>> with h5py.File(os.path.join(folder, "in.h5"), "w") as f:
+    ...     f["spectra"] = X
+    >>> model = LogisticRegression().fit(X, y)
+    >>> out = predict_to_hdf5(model, os.path.join(folder, "in.h5"),
+    ...                       os.path.join(folder, "out.h5"), dataset="spectra")
+    >>> with h5py.File(out) as f:
+    ...     f["predictions/label"].shape, int(f["predictions"].attrs["rows_done"])
+    ((40,), 40)
+    """
+    h5py = import_optional("h5py", purpose="write predictions to HDF5 files")
+    source, out = Path(os.fspath(source)), Path(os.fspath(out))
+    if out.exists() and source.exists() and os.path.samefile(out, source):
+        raise ValueError(
+            f"The output {out} is the input file; predictions are written to "
+            "another file so that the data stays intact."
+        )
+    data = HDF5Dataset(
+        source, dataset, batch_size=batch_size, add_channel=False, block_bytes=2**26
+    )
+    spec = _spec(model, source, dataset, data.n_samples)
+    n_classes = len(spec["classes"])
+    start_time, done_before = time.perf_counter(), 0
+    with h5py.File(out, "a") as handle:
+        if group in handle:
+            results = handle[group]
+            _check_resumable(results, spec, out)
+            done_before = int(results.attrs["rows_done"])
+        else:
+            results = handle.create_group(group)
+            for key, value in spec.items():
+                results.attrs[key] = value
+            results.attrs["rows_done"] = 0
+            n = data.n_samples
+            results.create_dataset("label", (n,), dtype=f"S{label_length}")
+            results.create_dataset("proba", (n, n_classes), dtype="float32")
+        row = 0
+        for index in range(len(data)):
+            x = data[index][0]
+            stop = row + len(x)
+            if stop <= done_before:
+                row = stop
+                continue
+            outputs = _outputs(model, x)
+            encoded = np.char.encode(outputs["label"], "utf-8")
+            if encoded.dtype.itemsize > label_length:
+                raise ValueError(
+                    f"A label is longer than label_length={label_length} bytes; "
+                    "pass a larger label_length."
+                )
+            results["label"][row:stop] = encoded
+            results["proba"][row:stop] = outputs["proba"]
+            if "score" in outputs:
+                if "score" not in results:
+                    results.create_dataset("score", (data.n_samples,), dtype="float32")
+                results["score"][row:stop] = outputs["score"]
+            results.attrs["rows_done"] = stop
+            handle.flush()
+            row = stop
+            if verbose:
+                rate = (stop - done_before) / max(
+                    time.perf_counter() - start_time, 1e-9
+                )
+                print(
+                    f"\r{stop}/{data.n_samples} rows ({rate:.0f}/s)",
+                    end="",
+                    file=sys.stderr,
+                )
+        if verbose:
+            print(file=sys.stderr)
+    data.close()
+    return out
