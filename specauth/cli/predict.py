@@ -12,8 +12,10 @@ every spectrum is predicted.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +35,11 @@ examples:
   specauth predict my_model/ --x new.csv --out predictions.csv
   specauth predict my_model/ --x big.h5:/spectra --out p.csv --batch-size 4096
   specauth predict my_model/ --x other_instrument.csv --resample --out p.csv
+  specauth predict pattern_model/ --x run42.h5:patterns --out run42_predictions.h5
+
+With an .h5 --out the predictions go to the group /predictions of that file
+(labels, probabilities, detector scores), written batch by batch: run the
+same command again after an interruption and it continues where it stopped.
 
 A file whose axis (header row, axis column, npz/HDF5 axis, instrument file)
 differs from the model's is refused, or interpolated onto the model's axis
@@ -121,6 +128,53 @@ def _write_csv(
     return count
 
 
+def _run_hdf5(args: argparse.Namespace) -> int:
+    """``--out FILE.h5``: predictions into an HDF5 file, resumable.
+
+    The input must be an HDF5 dataset (``data.h5:patterns``). An existing
+    ``--out`` is only continued when it holds an interrupted run of the same
+    prediction; any other existing file is refused, never modified.
+    """
+    from specauth.cli._files import check_output_file, input_path, reading
+    from specauth.cli._model import load_classifier
+    from specauth.datasets.hdf5_predictions import predict_to_hdf5, resumable
+
+    text = os.fspath(args.x)
+    source = Path(input_path(text))
+    key = text[len(str(source)) + 1 :] or None
+    if source.suffix.lower() not in (".h5", ".hdf5"):
+        raise ValueError(
+            f"--out {args.out} is an HDF5 file, which needs an HDF5 --x "
+            f"(FILE.h5:DATASET); got {input_path(args.x)}. Write a CSV --out instead."
+        )
+    check_output_file(args)
+    with reading("MODEL_DIR", args.model):
+        model = load_classifier(args.model)
+    dataset = key or "patterns"
+    out = Path(args.out)
+    if out.exists() and not resumable(out, model, source, dataset):
+        raise ValueError(
+            f"--out {out} exists and does not hold an interrupted prediction of "
+            f"{source}:{dataset} by this model; name a new file (it is never "
+            "overwritten)."
+        )
+    t0 = time.perf_counter()
+    with reading("--x", args.x):
+        predict_to_hdf5(
+            model, source, out, dataset=dataset, batch_size=args.batch_size, verbose=1
+        )
+    seconds = time.perf_counter() - t0
+    import h5py
+
+    with h5py.File(out, "r") as handle:
+        count = int(handle["predictions"].attrs["rows_done"])
+    print(
+        f"wrote {count} predictions to {out}:/predictions in {seconds:.1f} s",
+        file=sys.stderr,
+    )
+    return count
+
+
 def run(args: argparse.Namespace) -> int:
     """Predict chunk by chunk and write the CSV; report spectra per second.
 
@@ -135,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
     from specauth.cli._model import load_classifier
     from specauth.datasets.files import iter_spectra, read_axis
 
+    if args.out and Path(args.out).suffix.lower() in (".h5", ".hdf5"):
+        return _run_hdf5(args)
     if args.out:
         check_output_file(args)
     chunks = iter_spectra(args.x, batch_size=args.batch_size)

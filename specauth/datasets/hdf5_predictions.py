@@ -21,7 +21,7 @@ import numpy as np
 from .._lazy import import_optional
 from .hdf5 import HDF5Dataset
 
-__all__ = ["predict_to_hdf5"]
+__all__ = ["predict_to_hdf5", "resumable"]
 
 
 def _outputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -59,6 +59,32 @@ def _check_resumable(group, spec, out):
                 f"{out} already holds predictions of another run ({key} is "
                 f"{stored!r}, not {value!r}); choose another output file or group."
             )
+
+
+def resumable(
+    out: str | os.PathLike[str],
+    model: Any,
+    source: str | os.PathLike[str],
+    dataset: str = "patterns",
+    group: str = "predictions",
+) -> bool:
+    """Whether ``out`` holds predictions of ``source`` by ``model`` to continue.
+
+    False for a file that is not HDF5, has no such group, or whose group
+    records another source, dataset or set of classes.
+    """
+    h5py = import_optional("h5py", purpose="read HDF5 files")
+    try:
+        with h5py.File(out, "r") as handle:
+            if group not in handle:
+                return False
+            results = handle[group]
+            with h5py.File(source, "r") as src:
+                n_rows = src[dataset].shape[0] if dataset in src else -1
+            _check_resumable(results, _spec(model, source, dataset, n_rows), out)
+    except (OSError, ValueError, KeyError):
+        return False
+    return True
 
 
 def predict_to_hdf5(
