@@ -4,6 +4,8 @@
   of Mahynski et al. (2023) and the authors' open-set split;
 - :func:`make_spectra` -- synthetic peak spectra with known peak positions
   and held-out unknown classes;
+- :func:`make_diffraction_patterns` -- synthetic 2D coherent diffraction
+  patterns of spheres, sphere clusters and elongated particles;
 - :func:`read_spectra` and :func:`read_labels` -- read ``.npy``, ``.npz``,
   CSV/TSV/text and HDF5 files; :func:`read_spectra_axis` reads the physical
   axis (energy, wavenumber ...) with them; :func:`iter_spectra` reads them in
@@ -17,6 +19,7 @@
 
 from __future__ import annotations
 
+from .diffraction import make_diffraction_patterns
 from .files import (
     iter_spectra,
     read_axis,
@@ -38,6 +41,7 @@ __all__ = [
     "PGAA_UNKNOWN_CLASSES",
     "load_pgaa",
     "make_spectra",
+    "make_diffraction_patterns",
     "pgaa_open_set_split",
     "read_labels",
     "read_spectra",
