@@ -3,8 +3,10 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from specauth.imaging import (
+    CrossCorrelationMap,
     GramianAngularField,
     MarkovTransitionField,
+    PolarTransform,
     RecurrencePlot,
     StackedFields,
 )
@@ -16,6 +18,12 @@ ESTIMATORS = [
     RecurrencePlot(),
     RecurrencePlot(threshold="point"),
     StackedFields(),
+    # Pattern transformers take (n, h, w) input (tag three_d_array, not
+    # two_d_array), so scikit-learn skips its data checks on them; the
+    # data-free checks and the fit/transform contract on 3D data are run in
+    # test_polar.py.
+    PolarTransform(),
+    CrossCorrelationMap(PolarTransform(8, n_angles=16)),
 ]
 
 

@@ -23,13 +23,16 @@ from specauth.models.layers.pixel_scaling import (
     PixelScaling,  # noqa: F401 - legacy, registered for old files
     fixed_pixel_scaling,
 )
+from specauth.models.layers.polar import AngularCrossCorrelation, PolarResample
 from specauth.models.layers.position_channel import (
     PositionChannel,  # noqa: F401 - legacy, registered for old files
     fixed_position_channel,
 )
 
 __all__ = [
+    "AngularCrossCorrelation",
     "GramianAngularLayer",
+    "PolarResample",
     "fixed_channel_adapter",
     "fixed_pixel_scaling",
     "fixed_position_channel",
