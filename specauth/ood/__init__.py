@@ -44,11 +44,18 @@ SCALE          features + head  energy of the logits of rescaled features
 NNGuide        features + head  energy times the similarity to confident
                                 training neighbours
 MutualInform.  members          minus the disagreement of an ensemble's members
+TemplateMatch. raw 2D patterns  minus the distance to the nearest rotated
+                                reference pattern
 =============  ===============  ================================================
 
 ``MutualInformation`` reads the members of an
 :class:`~specauth.estimators.EnsembleClassifier`; it has no registry name
 (the command line trains single networks).
+
+``TemplateMatcher`` reads no classifier at all: it scores raw 2D patterns
+(diffraction images) by minus their L2 distance to the nearest rotated copy
+of reference patterns. It has no registry name either (the command line and
+the demo give detectors a classifier's embedding).
 """
 
 from specauth._lazy import lazy_exports
@@ -70,6 +77,7 @@ __all__ = [
     "RMD",
     "ReAct",
     "SCALE",
+    "TemplateMatcher",
     "ViM",
     "get_detector",
     "list_detectors",
@@ -83,6 +91,7 @@ _MODULES = {
     **{cls: module.rsplit(".", 1)[1] for module, cls in BUILTIN_DETECTORS.values()},
     **{name: "registry" for name in _registry.__all__},
     "MutualInformation": "mutual_information",
+    "TemplateMatcher": "template",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
