@@ -111,7 +111,8 @@ class HDF5Dataset(keras.utils.PyDataset):
     sample_shape : tuple of int
         Shape of one sample as batches give it (channel axis included).
     reads : list of tuple of int
-        ``(start, stop)`` of every read of the file so far (for checks).
+        ``(start, stop)`` of every read of the file so far, by this dataset
+        and the copies made from it (for checks).
 
     Examples
     --------
@@ -342,7 +343,7 @@ class HDF5Dataset(keras.utils.PyDataset):
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._handle = copy._node = copy._cache = None
-        copy.reads = []
+        copy.reads = self.reads  # one record for a dataset and its copies
         values = np.asarray(labels)
         if values.shape != (self.n_rows,):
             raise ValueError(
@@ -350,6 +351,22 @@ class HDF5Dataset(keras.utils.PyDataset):
                 f"{values.shape}."
             )
         copy.labels_ = values
+        return copy
+
+    def subset(self, rows: ArrayLike, *, shuffle: bool | None = None) -> HDF5Dataset:
+        """A copy of this dataset over ``rows`` of the file (row numbers).
+
+        ``shuffle`` None keeps this dataset's setting.
+        """
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._handle = copy._node = copy._cache = None
+        copy.reads = self.reads  # one record for a dataset and its copies
+        copy.rows_ = self._rows(np.asarray(rows), self.n_rows)
+        if shuffle is not None:
+            copy.shuffle = bool(shuffle)
+        copy._epoch = 0
+        copy._layout = copy._make_layout()
         return copy
 
     def close(self) -> None:

@@ -278,6 +278,7 @@ n_channels) or (n_samples, height, width, channels)
     # --------------------------------------------------------------- inference
     def _predict_outputs(self, X):
         """Network outputs (logits for a classifier) for validated ``X``."""
+        check_is_fitted(self, "network_")
         return self._run_input(self.network_, X)
 
     def _run_input(self, network, X):
@@ -340,6 +341,7 @@ n_channels)
         -------
         embedding : ndarray of shape (n_samples, n_embedding)
         """
+        check_is_fitted(self, "network_")
         return self._run_input(self._embedding_network, X)
 
     def __sklearn_tags__(self):

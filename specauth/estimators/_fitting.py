@@ -65,6 +65,7 @@ class NetworkFittingMixin:
     def _train_network(self, X, targets, n_outputs, *, stratify=None):
         from specauth.training.loop import fit_network, split_validation
         from specauth.training.normalization import adapt_normalization
+        from specauth.training.streams import is_stream, stream_sample, stream_size
         from specauth.training.unfrozen import check_unfreezable, fit_unfrozen
 
         self.__dict__.pop("network_", None)
@@ -84,11 +85,15 @@ class NetworkFittingMixin:
             train, valid = split_validation(
                 X, targets, self.validation_fraction, stratify=stratify, seed=seed
             )
-            adapt_normalization(network, train[0])
+            streamed = is_stream(X)
+            sample = stream_sample(train[0]) if streamed else train
+            adapt_normalization(network, sample[0])
             lr = self.learning_rate
             if lr == "find":
-                lr = self._find_learning_rate(network, X, targets, seed)
-            epochs = self._epochs_for(len(train[0]))
+                found = sample if streamed else (X, targets)
+                lr = self._find_learning_rate(network, *found, seed)
+            n_train = stream_size(train[0]) if streamed else len(train[0])
+            epochs = self._epochs_for(n_train)
             history = fit_network(
                 network,
                 *train,
@@ -124,6 +129,10 @@ class NetworkFittingMixin:
         return int(self.epochs)
 
     def _inference_accuracy(self, x, targets):
+        from specauth.training.streams import is_stream, stream_sample
+
+        if is_stream(x):  # a sample of its batches, with their own targets
+            x, targets = stream_sample(x)
         predicted = self._run(self.network_, x).argmax(axis=-1)
         return float(np.mean(predicted == np.asarray(targets).ravel()))
 

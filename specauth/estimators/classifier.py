@@ -326,16 +326,22 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         )
         self.class_weight = class_weight
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> CNNClassifier:
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> CNNClassifier:
         """Train a new network on spectra ``X`` with labels ``y``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_points) or (n_samples, n_points, \
-n_channels)
-            Training spectra (finite values).
+n_channels), or HDF5Dataset
+            Training spectra (finite values); or a
+            :class:`specauth.datasets.HDF5Dataset` streaming them from a file
+            a block at a time (with ``shuffle=True`` for training), whose
+            labels are the targets -- memory then stays at one block
+            whatever the number of samples, and its batch size is used.
         y : array-like of shape (n_samples,)
             Class labels of any type (strings included); at least 2 classes.
+            With an ``HDF5Dataset``: None (its labels), or one label per row
+            of its file.
 
         Returns
         -------
@@ -346,6 +352,10 @@ n_channels)
         return self._fit_network(X, targets, n_classes, stratify=stratify)
 
     def _prepare_fit(self, X, y):
+        from specauth.training.streams import is_stream
+
+        if is_stream(X):
+            return self._prepare_stream(X, y)
         if y is not None:
             check_class_labels(y)
         X, y = self._validate_X(X, reset=True, y=y)
@@ -361,6 +371,43 @@ n_channels)
         targets = encoder.transform(y).astype(np.int32)
         self._check_class_weights()
         return X, targets, self.classes_.size, targets
+
+    def _prepare_stream(self, X, y):
+        """``fit`` on a stream of batches (an HDF5Dataset): labels encoded.
+
+        The stream's labels (or ``y``, one per row of its file) are encoded
+        as the network's targets; the sample shape is the stream's.
+        """
+        if not all(hasattr(X, a) for a in ("labels_", "rows_", "with_labels")):
+            raise TypeError(
+                f"{type(self).__name__}.fit takes a stream of batches only as an "
+                f"HDF5Dataset (labels per row of its file); got {type(X).__name__}."
+            )
+        if y is not None:
+            X = X.with_labels(y)
+        if X.labels_ is None:
+            raise ValueError(
+                f"{X!r} has no labels: give `labels=` to the HDF5Dataset (an array "
+                "or the name of a label dataset), or pass `y`."
+            )
+        labels = np.asarray(X.labels_)[X.rows_]
+        check_class_labels(labels)
+        check_classification_targets(labels)
+        encoder = LabelEncoder().fit(labels)
+        if encoder.classes_.size < 2:
+            raise ValueError(
+                "The stream's labels must hold at least 2 classes to train a "
+                f"classifier; got only {encoder.classes_.tolist()}."
+            )
+        self.encoder_ = encoder
+        self.classes_ = encoder.classes_
+        targets = encoder.transform(labels).astype(np.int32)
+        every_row = np.full(X.n_rows, -1, dtype=np.int32)
+        every_row[X.rows_] = targets
+        self.input_shape_ = tuple(int(d) for d in X.sample_shape)
+        self.n_features_in_ = self.input_shape_[0]
+        self._check_class_weights()
+        return X.with_labels(every_row), targets, self.classes_.size, targets
 
     def _check_class_weights(self):
         """Check ``class_weight`` and ``fit__class_weight`` before any training."""

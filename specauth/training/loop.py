@@ -116,7 +116,12 @@ def fit_network(
     network : keras.Model
         Trained in place (and recompiled).
     x, y : array-like
-        Training inputs and targets, as the network's loss takes them.
+        Training inputs and targets, as the network's loss takes them; or
+        ``x`` a ``keras.utils.PyDataset`` giving ``(inputs, targets)``
+        batches (:class:`specauth.datasets.HDF5Dataset`), its own batch
+        size, and ``y`` ignored: the statistics that need the data at once
+        come from a sample of its batches
+        (:func:`specauth.training.streams.stream_sample`).
     epochs : int
         Passes over ``x`` (>= 1).
     batch_size : int, default=32
@@ -189,6 +194,7 @@ def fit_network(
     from specauth.training.optimizers import make_schedule
     from specauth.training.progress import EpochProgressBar
     from specauth.training.recorder import LearningRateRecorder
+    from specauth.training.streams import is_stream, stream_sample
 
     epochs = check_scalar("epochs", epochs, Interval(Integral, 1, None, "left"))
     learning_rate = check_scalar(
@@ -199,7 +205,8 @@ def fit_network(
         "batch_size", batch_size, Interval(Integral, 1, None, "left")
     )
     verbose = check_scalar("verbose", verbose, Interval(Integral, 0, 2, "both"))
-    if len(x) != len(y):
+    streamed = is_stream(x)
+    if not streamed and len(x) != len(y):
         raise ValueError(
             f"`x` and `y` must have the same length; got {len(x)} and {len(y)}."
         )
@@ -209,8 +216,9 @@ def fit_network(
         raise ValueError(
             f"`fit_options` must not set {reserved}: fit_network sets them itself."
         )
-    adapt_normalization(network, x, only_unset=True)
-    steps = math.ceil(len(x) / batch_size) * epochs
+    sample = stream_sample(x)[0] if streamed else x
+    adapt_normalization(network, sample, only_unset=True)
+    steps = (len(x) if streamed else math.ceil(len(x) / batch_size)) * epochs
     lr_or_schedule, schedule_callbacks = make_schedule(
         schedule, learning_rate, total_steps=steps, options=dict(schedule_options or {})
     )
@@ -227,12 +235,16 @@ def fit_network(
     all_callbacks = [*schedule_callbacks, recorder, stop, *callbacks]
     if verbose == 1:
         all_callbacks.append(EpochProgressBar(epochs))
+    if streamed:  # the stream gives the targets and sizes its batches
+        data = {"x": x}
+        if validation_data is not None and is_stream(validation_data[0]):
+            validation_data = validation_data[0]
+    else:
+        data = {"x": x, "y": y, "batch_size": batch_size}
     with release_traced_graphs():  # TensorFlow keeps every traced step
         result = network.fit(
-            x,
-            y,
+            **data,
             epochs=epochs,
-            batch_size=batch_size,
             validation_data=validation_data,
             callbacks=all_callbacks,
             verbose=2 if verbose == 2 else 0,
@@ -241,7 +253,7 @@ def fit_network(
         )
     check_trained_network(network, stop, learning_rate)
     if refresh_batch_norm:
-        recompute_batch_norm(network, x, batch_size=max(batch_size, 128))
+        recompute_batch_norm(network, sample, batch_size=max(batch_size, 128))
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
     history["lr_per_batch"] = [float(v) for v in recorder.lrs]
     return history
@@ -284,6 +296,10 @@ def split_validation(
     """
     if fraction is None:
         return (x, y), None
+    from specauth.training.streams import is_stream, split_stream
+
+    if is_stream(x):
+        return split_stream(x, y, fraction, seed=seed)
     from sklearn.model_selection import train_test_split
 
     try:

@@ -158,3 +158,43 @@ def test_classifier_predicts_a_stream_as_the_array(h5, tmp_path):
         ValueError, match=r"shape \(6, 5, 1\).*fitted on samples of shape \(30, 1\)"
     ):
         clf.predict(HDF5Dataset(path, batch_size=16))
+
+
+def test_classifier_trains_on_a_stream_without_loading_it(tmp_path):
+    """fit(HDF5Dataset): the file is read in blocks (never whole), labels come
+    from a label dataset, a validation split holds rows out, and the model
+    predicts the stream as the array."""
+    from specauth.datasets import make_spectra
+    from specauth.estimators import CNNClassifier
+
+    data = make_spectra(n_classes=3, n_samples_per_class=40, length=64, random_state=0)
+    path = tmp_path / "train.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("spectra", data=data.X, chunks=(8, 64))
+        f["labels"] = data.y.astype("S")
+    row_bytes = 64 * 4
+    stream = HDF5Dataset(
+        path,
+        "spectra",
+        labels="labels",
+        batch_size=8,
+        shuffle=True,
+        random_state=0,
+        block_bytes=16 * row_bytes,
+    )
+    clf = CNNClassifier(
+        "cnn1d_small", epochs=8, random_state=0, validation_fraction=0.25
+    )
+    clf.fit(stream)
+    assert sorted(clf.classes_.tolist()) == sorted(set(data.y))
+    assert clf.input_shape_ == (64, 1) and clf.epochs_ == 8
+    assert "val_loss" in clf.history_ and len(clf.history_["loss"]) >= 8
+    # blocks of 16 used rows: a read spans at most twice that (rows held out
+    # for validation lie between them), never the 120 rows of the file
+    assert max(stop - start for start, stop in stream.reads) <= 32
+    accuracy = np.mean(clf.predict(data.X) == data.y)
+    assert accuracy > 0.6, accuracy  # it learned from the stream
+    plain = HDF5Dataset(path, "spectra", batch_size=32)
+    np.testing.assert_array_equal(clf.predict(plain), clf.predict(data.X))
+    with pytest.raises(ValueError, match="has no labels"):
+        CNNClassifier("cnn1d_small", epochs=1).fit(plain)
