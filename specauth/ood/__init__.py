@@ -21,32 +21,32 @@ classifier's inputs when a fitted classifier is passed as ``model``. The
 detectors marked "+ head" also read the last Dense layer (``weight``,
 ``bias``, or ``model.head_weights()``).
 
-=============  ===============  ================================================
-Detector       Input            Score
-=============  ===============  ================================================
-Energy         logits           ``T * logsumexp(logits / T)``
-MaxSoftmax     logits           largest softmax probability
-MaxLogit       logits           largest logit
-GEN            logits           minus the generalized entropy of the top softmax
-                                probabilities
-DIME           features         minus the distance to a PCA hyperplane
-Mahalanobis    features         minus the smallest class Mahalanobis distance
-RMD            features         minus the smallest class Mahalanobis distance
-                                relative to that of one Gaussian of all data
-KNNDetector    features         minus the distance to the k-th nearest neighbour
-ViM            features + head  log-sum-exp of logits minus scaled residual norm
-FDBD           features + head  mean distance to the decision boundaries over
-                                the distance to the training mean
-ReAct          features + head  energy of the logits of clipped features
-ASH            features + head  energy of the logits of pruned, rescaled
-                                features (ASH-S)
-SCALE          features + head  energy of the logits of rescaled features
-NNGuide        features + head  energy times the similarity to confident
-                                training neighbours
-MutualInform.  members          minus the disagreement of an ensemble's members
-TemplateMatch. raw 2D patterns  minus the distance to the nearest rotated
-                                reference pattern
-=============  ===============  ================================================
+=================  ===============  ================================================
+Detector           Input            Score
+=================  ===============  ================================================
+Energy             logits           ``T * logsumexp(logits / T)``
+MaxSoftmax         logits           largest softmax probability
+MaxLogit           logits           largest logit
+GEN                logits           minus the generalized entropy of the top softmax
+                                    probabilities
+DIME               features         minus the distance to a PCA hyperplane
+Mahalanobis        features         minus the smallest class Mahalanobis distance
+RMD                features         minus the smallest class Mahalanobis distance
+                                    relative to that of one Gaussian of all data
+KNNDetector        features         minus the distance to the k-th nearest neighbour
+ViM                features + head  log-sum-exp of logits minus scaled residual norm
+FDBD               features + head  mean distance to the decision boundaries over
+                                    the distance to the training mean
+ReAct              features + head  energy of the logits of clipped features
+ASH                features + head  energy of the logits of pruned, rescaled
+                                    features (ASH-S)
+SCALE              features + head  energy of the logits of rescaled features
+NNGuide            features + head  energy times the similarity to confident
+                                    training neighbours
+MutualInformation  members          minus the disagreement of an ensemble's members
+TemplateMatcher    raw 2D patterns  minus the distance to the nearest rotated
+                                    reference pattern
+=================  ===============  ================================================
 
 ``MutualInformation`` reads the members of an
 :class:`~specauth.estimators.EnsembleClassifier`; it has no registry name

@@ -8,8 +8,8 @@ from scipy import ndimage
 from sklearn.base import clone
 
 from specauth.ood import TemplateMatcher
+from specauth.ood._template_search import _projected_candidates
 from specauth.ood.template import (
-    _projected_candidates,
     nearest_template,
     projection_basis,
     rotate_templates,
