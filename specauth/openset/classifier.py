@@ -375,6 +375,8 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         caps = outputs.capabilities(self.classifier)
         kind, _ = _needs(detector)
         detector_name = type(detector).__name__
+        if kind == "patterns":  # it reads the inputs themselves (TemplateMatcher)
+            return clone(self.classifier)
         if kind == "members":
             if not callable(getattr(self.classifier, "member_proba", None)):
                 raise TypeError(
@@ -420,7 +422,8 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         if detector.get_params().get("model") is not None:
             raise ValueError(
                 "`detector.model` must be None inside OpenSetClassifier: the "
-                "detector receives the classifier's embedding directly."
+                "detector receives the classifier's embedding (or logits, or the "
+                "patterns themselves) directly."
             )
         return detector
 
@@ -459,6 +462,8 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         ``trained`` what the cache holds for it (the logits when the
         classifier has no embedding).
         """
+        if self.detector_.input_kind == "patterns":
+            return np.asarray(X)
         if self.detector_.input_kind == "members":
             check_is_fitted(self, "detector_")
             proba = np.asarray(self.classifier_.member_proba(X), dtype=np.float64)
@@ -559,6 +564,8 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         if linear is not None or kind == "logits":
             logits = self._logits(X, features)
         inputs = {"logits": logits, "features": features}.get(kind)
+        if kind == "patterns":
+            inputs = np.asarray(X)
         mean_proba = None
         if inputs is None:  # an ensemble's members, read once for all three
             inputs = self._detector_inputs(X)
