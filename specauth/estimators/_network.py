@@ -39,6 +39,23 @@ def _takes_images(builder):
     )
 
 
+def _sample_rank(model):
+    """Rank of one sample of ``model`` with its channel axis (2 or 3).
+
+    3 for a builder declaring ``input_rank = 3`` (one that takes only images,
+    such as the pattern networks), else 2 (spectra; images already have
+    their channel axis).
+    """
+    if isinstance(model, str):
+        from specauth.models import get_model, list_models
+
+        if model not in list_models():
+            return 2  # refused by check_model_name
+        model = get_model(model)
+    rank = getattr(model, "input_rank", 2)
+    return rank if rank in (2, 3) else 2
+
+
 def check_model_name(model: object) -> None:
     """Raise naming the registered networks if ``model`` is an unknown name."""
     if not isinstance(model, str):
@@ -205,8 +222,11 @@ def validate_network_input(
 
     Returns float32 ``(n, length, channels)`` spectra or ``(n, height, width,
     channels)`` images; with ``y`` given (``fit``), ``(X, y)``, and ``y=None``
-    is an error. ``reset=True`` records ``input_shape_``; otherwise ``X``
-    must have that sample shape.
+    is an error. Spectra ``(n, length)`` get a channel axis, and so do
+    patterns ``(n, height, width)`` for a model whose builder declares
+    ``input_rank = 3`` (it takes only images, e.g. ``"resnet2d"``).
+    ``reset=True`` records ``input_shape_``; otherwise ``X`` must have that
+    sample shape.
     """
     kwargs = dict(allow_nd=True, dtype=np.float32, reset=reset)
     if isinstance(y, str) and y == "no_validation":
@@ -224,8 +244,8 @@ def validate_network_input(
             "(n_samples, n_points, n_channels) or images (n_samples, height, "
             f"width, channels); got an array of shape {arr.shape}."
         )
-    if arr.ndim == 2:
-        arr = arr[:, :, np.newaxis]
+    if arr.ndim == _sample_rank(getattr(estimator, "model", None)):
+        arr = arr[..., np.newaxis]  # the channel axis
     if reset:
         estimator.input_shape_ = tuple(int(d) for d in arr.shape[1:])
     elif tuple(arr.shape[1:]) != estimator.input_shape_:

@@ -1,4 +1,4 @@
-"""Keras network builders for 1D spectra and their registry.
+"""Keras network builders for 1D spectra and 2D patterns, and their registry.
 
 Every builder -- :func:`cnn1d`, :func:`resnet1d`, :func:`inception_time`,
 :func:`lite` and the variants listed by :func:`list_models` -- has the signature
@@ -24,21 +24,32 @@ such that
 - the same ``seed`` gives identical initial weights;
 - any length from 1 point to tens of thousands of points works.
 
+For 2D diffraction patterns ``(height, width, channels)`` of any size,
+:func:`resnet2d` and :func:`vgg2d` are small networks trained from scratch
+on a strided stem, with the same ``"gap"`` and ``"logits"`` head (so
+:class:`~specauth.explain.CAM2D` explains them); their ``augment`` option
+puts a training-only
+:class:`~specauth.models.layers.PatternAugmentation` after the input. Every
+builder takes ``log_activation=True``, which makes the activation after the
+first convolution a :class:`~specauth.models.layers.LogActivation`.
+
 2D networks on pretrained ``keras.applications`` bases come from
 :class:`CNNFactory`; each base of :func:`list_bases` is also registered as a
 builder under its name (``get_model("mobilenetv2")``), taking spectra with
 ``imaging="gasf"`` or images ``(height, width, channels)``.
 
 The 1D networks (:func:`cnn1d`, :func:`resnet1d`, :func:`inception_time`,
-:func:`lite`, whose hand-crafted filters are frozen ``Conv1D`` layers) and the
-2D networks of :class:`CNNFactory` taking images are made of built-in Keras
+:func:`lite`, whose hand-crafted filters are frozen ``Conv1D`` layers), the
+pattern networks and the 2D networks of :class:`CNNFactory` taking images are
+made of built-in Keras
 layers only (the position ramp, the channel adapter and the pixel scaling are
 frozen or learned ``EinsumDense`` layers): their saved ``.keras`` file loads
 with plain ``keras.saving.load_model(path)`` (safe mode) without specauth. Only a 2D
 network that images spectra on the device (``imaging="gasf"`` or ``"gadf"``)
 holds a custom layer, the
-:class:`~specauth.models.layers.GramianAngularLayer`; its file loads once
-``specauth.models.layers`` has been imported, which registers it with Keras.
+:class:`~specauth.models.layers.GramianAngularLayer`, and so does a network
+built with ``log_activation=True`` or ``augment``; such a file loads once
+``specauth.models.layers`` has been imported, which registers them with Keras.
 Importing this package does not import Keras or TensorFlow.
 """
 
@@ -51,6 +62,11 @@ from specauth.models.inception_time import inception_time
 from specauth.models.lite import lite
 from specauth.models.registry import get_model, list_models, register_model
 from specauth.models.resnet1d import resnet1d
+
+# Public and documented; not yet in __all__, which tests/models/test_registry.py
+# pins (the names join it together with that test).
+from specauth.models.resnet2d import resnet2d  # noqa: F401
+from specauth.models.vgg2d import vgg2d  # noqa: F401
 
 __all__ = [
     "CNNFactory",

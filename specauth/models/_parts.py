@@ -15,7 +15,10 @@ Both builders start with :func:`spectrum_input` and end with
   ``"position"`` (when ``position_channel=True``,
   :func:`~specauth.models.layers.fixed_position_channel`), which appends a
   position ramp as an extra channel;
-- a global-average-pooling head is named ``"gap"``;
+- with ``log_activation=True`` the activation after the first convolution
+  is a :class:`~specauth.models.layers.LogActivation` (:func:`activation`);
+- a global-average-pooling head is named ``"gap"`` (over positions, or over
+  height and width for 2D feature maps);
 - the last layer is ``Dense(n_classes, name="logits")`` without activation,
   and its input is the embedding.
 """
@@ -24,16 +27,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from specauth.models import _checks
 from specauth.models._seeds import SeedStream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import ModuleType
 
 __all__ = [
     "BN_MOMENTUM",
+    "activation",
     "batch_norm",
+    "check_augment",
+    "check_pattern_shape",
+    "check_stem",
+    "conv2d_bn",
     "derivative_channels",
     "logits_head",
+    "pattern_input",
+    "pattern_network",
+    "pattern_stem",
     "spectrum_input",
 ]
 
@@ -47,6 +60,23 @@ BN_MOMENTUM = 0.9
 def batch_norm(keras: ModuleType, name: str) -> Any:
     """Return a ``BatchNormalization`` layer with the shared momentum."""
     return keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
+
+
+def activation(keras: ModuleType, name: str, log: bool = False) -> Any:
+    """Return ``ReLU(name=name)``, or the first activation of a log network.
+
+    With ``log=True``: a frozen
+    :class:`~specauth.models.layers.LogActivation` (``alpha=0.2, beta=0``),
+    named ``name`` with a final ``"_relu"`` replaced by ``"_log"`` (else
+    ``name + "_log"``). Every builder calls this for the activation after its
+    first convolution, with ``log`` its ``log_activation`` option.
+    """
+    if not log:
+        return keras.layers.ReLU(name=name)
+    from specauth.models.layers import LogActivation
+
+    stem = name[: -len("_relu")] if name.endswith("_relu") else name
+    return LogActivation(name=f"{stem}_log")
 
 
 def derivative_channels(keras: ModuleType, x: Any, channels: int) -> Any:
@@ -128,15 +158,18 @@ def logits_head(
     dropout: float,
     seeds: SeedStream,
 ) -> Any:
-    """Return the logits of ``features`` (a ``(batch, positions, filters)`` map).
+    """Return the logits of ``features``, a ``(batch, positions, filters)`` map.
 
-    ``head="gap"`` averages over positions (layer ``"gap"``); ``"flatten"``
+    ``head="gap"`` averages over positions (layer ``"gap"``; over height and
+    width for a ``(batch, height, width, filters)`` map); ``"flatten"``
     concatenates all positions (layer ``"flatten"``). Then an optional
     ``Dense(dense_units, relu)`` layer ``"dense"``, an optional ``Dropout``
     ``"dropout"`` and ``Dense(n_classes, name="logits")``.
     """
     layers = keras.layers
-    if head == "gap":
+    if head == "gap" and len(features.shape) == 4:
+        x = layers.GlobalAveragePooling2D(name="gap")(features)
+    elif head == "gap":
         x = layers.GlobalAveragePooling1D(name="gap")(features)
     else:
         x = layers.Flatten(name="flatten")(features)
@@ -154,3 +187,184 @@ def logits_head(
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeds.next()),
         name="logits",
     )(x)
+
+
+def check_pattern_shape(input_shape: object) -> tuple[int, int, int]:
+    """Return ``(height, width, channels)`` as ints after checking all are >= 1.
+
+    >>> check_pattern_shape([260, 257, 1])
+    (260, 257, 1)
+    """
+    if not isinstance(input_shape, (tuple, list)):
+        raise TypeError(
+            "`input_shape` must be a tuple (height, width, channels); got "
+            f"{input_shape!r} of type {type(input_shape).__name__}."
+        )
+    if len(input_shape) != 3:
+        raise ValueError(
+            "`input_shape` must be a tuple (height, width, channels) of 3 ints; "
+            f"got {tuple(input_shape)!r} with {len(input_shape)} entries. For "
+            "patterns of shape (n_samples, height, width) pass (height, width, 1)."
+        )
+    axes = ("height", "width", "channels")
+    return tuple(  # type: ignore[return-value]
+        _checks.check_int(d, f"input_shape[{i}] ({axes[i]})")
+        for i, d in enumerate(input_shape)
+    )
+
+
+def check_augment(augment: object) -> dict[str, Any] | None:
+    """Return the options of a pattern network's augmentation, or None.
+
+    False or None: none; True: the defaults of
+    :class:`~specauth.models.layers.PatternAugmentation`; a dict: its options.
+
+    >>> check_augment(True), check_augment({"poisson": 1.0})
+    ({}, {'poisson': 1.0})
+    """
+    if augment is None or augment is False:
+        return None
+    if augment is True:
+        return {}
+    if isinstance(augment, dict) and all(isinstance(k, str) for k in augment):
+        return dict(augment)
+    raise TypeError(
+        "`augment` must be a bool or a dict of PatternAugmentation options "
+        f"(e.g. {{'rotation': 180, 'poisson': 1.0}}); got {augment!r}."
+    )
+
+
+def check_stem(
+    kernel_size: object, stride: object, pool: object, log: object
+) -> tuple[int, int, int, bool]:
+    """Return the stem options ``(kernel_size, stride, pool, log)`` after checks.
+
+    >>> check_stem(7, 2, 2, False)
+    (7, 2, 2, False)
+    """
+    return (
+        _checks.check_int(kernel_size, "stem_kernel_size"),
+        _checks.check_int(stride, "stem_stride"),
+        _checks.check_int(pool, "stem_pool"),
+        _checks.check_bool(log, "log_activation"),
+    )
+
+
+def pattern_input(
+    keras: ModuleType,
+    input_shape: tuple[int, int, int],
+    input_norm: str | None,
+    augment: dict[str, Any] | None,
+    seeds: SeedStream,
+) -> tuple[Any, Any]:
+    """Return ``(inputs, x)`` of a pattern network: the ``Input`` and its norm.
+
+    ``Input(name="pattern")``, then with ``augment`` a
+    :class:`~specauth.models.layers.PatternAugmentation` layer
+    ``"augment"`` (active in training only), then
+    ``BatchNormalization(name="input_norm")`` (``input_norm="batch"``) or a
+    per-pixel ``Normalization`` layer ``"input_std"`` (``"standard"``).
+    """
+    inputs = keras.Input(shape=input_shape, name="pattern")
+    x = inputs
+    if augment is not None:
+        from specauth.models.layers import PatternAugmentation
+
+        options = {"seed": seeds.next(), **augment}
+        x = PatternAugmentation(**options, name="augment")(x)
+    if input_norm == "batch":
+        x = batch_norm(keras, "input_norm")(x)
+    elif input_norm == "standard":
+        x = keras.layers.Normalization(axis=(1, 2, 3), name="input_std")(x)
+    return inputs, x
+
+
+def conv2d_bn(
+    keras: ModuleType,
+    x: Any,
+    filters: int,
+    kernel_size: int,
+    stride: int,
+    name: str,
+    seeds: SeedStream,
+) -> Any:
+    """Bias-free ``Conv2D(padding="same")`` then ``BatchNormalization``.
+
+    Layers ``name + "_conv"`` and ``name + "_bn"``; He-uniform initial
+    weights seeded from ``seeds``.
+    """
+    x = keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=stride,
+        padding="same",
+        use_bias=False,
+        kernel_initializer=keras.initializers.HeUniform(seed=seeds.next()),
+        name=f"{name}_conv",
+    )(x)
+    return batch_norm(keras, f"{name}_bn")(x)
+
+
+def pattern_stem(
+    keras: ModuleType,
+    x: Any,
+    filters: int,
+    options: tuple[int, int, int, bool],
+    seeds: SeedStream,
+) -> Any:
+    """Strided ``Conv2D -> BatchNorm -> activation -> [MaxPooling2D]``.
+
+    ``options = (kernel_size, stride, pool, log)``; layers ``"stem_conv"``,
+    ``"stem_bn"``, ``"stem_relu"`` (``"stem_log"`` with ``log``) and
+    ``"stem_pool"`` (a 3x3 max pooling of stride ``pool``, when > 1).
+    """
+    kernel_size, stride, pool, log = options
+    x = conv2d_bn(keras, x, filters, kernel_size, stride, "stem", seeds)
+    x = activation(keras, "stem_relu", log)(x)
+    if pool > 1:
+        x = keras.layers.MaxPooling2D(
+            max(3, pool), strides=pool, padding="same", name="stem_pool"
+        )(x)
+    return x
+
+
+def pattern_network(
+    input_shape: object,
+    n_classes: object,
+    stages: Callable[[ModuleType, Any, tuple[int, ...], SeedStream], Any],
+    options: dict[str, Any],
+) -> Any:
+    """Check the options shared by the pattern networks and build one.
+
+    ``Input -> [augmentation] -> [input norm] -> stem -> stages(keras, x,
+    filters, seeds) -> GAP -> [Dropout] -> logits``. ``options`` holds the
+    shared keyword arguments of :func:`~specauth.models.resnet2d` and
+    :func:`~specauth.models.vgg2d` (``filters``, the ``stem_*`` options,
+    ``dropout``, ``input_norm``, ``augment``, ``log_activation``, ``seed``,
+    ``name``), all checked here before Keras is imported.
+    """
+    from specauth._lazy import import_keras
+
+    shape = check_pattern_shape(input_shape)
+    n_classes = _checks.check_n_classes(n_classes)
+    filters = _checks.check_int_tuple(options["filters"], "filters")
+    stem = check_stem(
+        options["stem_kernel_size"],
+        options["stem_stride"],
+        options["stem_pool"],
+        options["log_activation"],
+    )
+    dropout = _checks.check_rate(options["dropout"], "dropout")
+    norm = _checks.check_input_norm(options["input_norm"])
+    augment = check_augment(options["augment"])
+    seeds = SeedStream(_checks.check_seed(options["seed"]))
+    name = _checks.check_name(options["name"])
+
+    keras = import_keras()
+    inputs, x = pattern_input(keras, shape, norm, augment, seeds)
+    x = pattern_stem(keras, x, filters[0], stem, seeds)
+    x = stages(keras, x, filters, seeds)
+    logits = logits_head(
+        keras, x, n_classes, head="gap", dense_units=None, dropout=dropout, seeds=seeds
+    )
+    return keras.Model(inputs, logits, name=name)

@@ -42,8 +42,11 @@ def _plan_blocks(length, n_blocks, max_blocks, strides, pool_size, max_positions
     return plan, current
 
 
-def _conv_block(keras, x, index, filters, kernel_size, stride, pool, bn, seeds):
-    """Conv1D -> [BatchNorm] -> ReLU -> [MaxPooling1D], layers named block<i>_*."""
+def _conv_block(keras, x, index, filters, kernel_size, stride, pool, bn, seeds, log):
+    """Conv1D -> [BatchNorm] -> ReLU -> [MaxPooling1D], layers named block<i>_*.
+
+    ``log``: a LogActivation ``"block<i>_log"`` in place of the ReLU.
+    """
     layers = keras.layers
     x = layers.Conv1D(
         filters,
@@ -56,7 +59,7 @@ def _conv_block(keras, x, index, filters, kernel_size, stride, pool, bn, seeds):
     )(x)
     if bn:
         x = _parts.batch_norm(keras, f"block{index}_bn")(x)
-    x = layers.ReLU(name=f"block{index}_relu")(x)
+    x = _parts.activation(keras, f"block{index}_relu", log)(x)
     if pool > 1:
         x = layers.MaxPooling1D(pool, padding="same", name=f"block{index}_pool")(x)
     return x
@@ -175,6 +178,7 @@ def cnn1d(
     derivative: bool = False,
     position_channel: bool = True,
     position_frequencies: tuple[float, ...] | None = (1, 2, 4, 8, 16, 32),
+    log_activation: bool = False,
     seed: int | None = None,
     name: str = "cnn1d",
 ) -> keras.Model:
@@ -281,6 +285,13 @@ def cnn1d(
         places apart (the input ramp alone resolves them poorly). None or
         ``()`` for none; no effect without local blocks or with
         ``position_channel=False``.
+    log_activation : bool, default=False
+        Whether the activation after the first convolution is a
+        :class:`~specauth.models.layers.LogActivation` (layer ``"block1_log"``,
+        in place of ``"block1_relu"``), which compresses intensities that span
+        orders of magnitude (Zimmermann et al., 2019). The network then
+        holds a specauth layer: its ``.keras`` file loads once
+        ``specauth.models.layers`` is imported.
     seed : int, default=None
         Seed of all initializers and of the dropout: two builds with the same
         seed have identical initial weights. ``None`` draws fresh weights.
@@ -366,6 +377,7 @@ def cnn1d(
     derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
     frequencies = _check_frequencies(position_frequencies)
+    log = _checks.check_bool(log_activation, "log_activation")
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
     plan, _ = _plan_blocks(length, n_blocks, max_blocks, strides, pool_size, limit)
@@ -382,7 +394,9 @@ def cnn1d(
                 x.shape[1], x.shape[2], frequencies, "local_position"
             )
             x = x if layer is None else layer(x)
-        x = _conv_block(keras, x, i + 1, filters[i], kernel, stride, pool, bn, seeds)
+        x = _conv_block(
+            keras, x, i + 1, filters[i], kernel, stride, pool, bn, seeds, log and i == 0
+        )
     logits = _parts.logits_head(
         keras,
         x,

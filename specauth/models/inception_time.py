@@ -30,11 +30,12 @@ def _conv(keras, x, filters, kernel_size, name, seeds):
     )(x)
 
 
-def _inception_module(keras, x, index, options, seeds):
+def _inception_module(keras, x, index, options, seeds, log=False):
     """Bottleneck -> 3 parallel convolutions, and max-pool -> 1x1, concatenated.
 
     Layers are named ``module<i>_*``; the output has ``4 * n_filters``
-    channels (BatchNorm then ReLU over the concatenation).
+    channels (BatchNorm then ReLU over the concatenation; a LogActivation
+    ``module<i>_log`` with ``log``).
     """
     n_filters, kernel_sizes, bottleneck = options
     prefix = f"module{index}"
@@ -51,7 +52,7 @@ def _inception_module(keras, x, index, options, seeds):
     branches.append(_conv(keras, pooled, n_filters, 1, f"{prefix}_pool_conv", seeds))
     y = keras.layers.Concatenate(axis=-1, name=f"{prefix}_concat")(branches)
     y = _parts.batch_norm(keras, f"{prefix}_bn")(y)
-    return keras.layers.ReLU(name=f"{prefix}_relu")(y)
+    return _parts.activation(keras, f"{prefix}_relu", log)(y)
 
 
 def _shortcut(keras, residual, x, index, seeds):
@@ -86,6 +87,7 @@ def inception_time(
     input_norm: bool | str = True,
     derivative: bool = False,
     position_channel: bool = True,
+    log_activation: bool = False,
     seed: int | None = None,
     name: str = "inception_time",
 ) -> keras.Model:
@@ -151,6 +153,13 @@ def inception_time(
         (layer ``"position"``, a frozen built-in ``EinsumDense`` from
         :func:`~specauth.models.layers.fixed_position_channel`) so the GAP head
         can use *where* a peak is, not only its shape.
+    log_activation : bool, default=False
+        Whether the activation after the first convolution is a
+        :class:`~specauth.models.layers.LogActivation` (layer ``"module1_log"``,
+        in place of ``"module1_relu"``), which compresses intensities that span
+        orders of magnitude (Zimmermann et al., 2019). The network then
+        holds a specauth layer: its ``.keras`` file loads once
+        ``specauth.models.layers`` is imported.
     seed : int, default=None
         Seed of all initializers and of the dropout: two builds with the same
         seed have identical initial weights. ``None`` draws fresh weights.
@@ -221,6 +230,7 @@ def inception_time(
     norm = _checks.check_input_norm(input_norm)
     derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
+    log = _checks.check_bool(log_activation, "log_activation")
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
     kernel_sizes = tuple(kernel_size // 2**i for i in range(3))
@@ -232,7 +242,7 @@ def inception_time(
     residual = x
     for index in range(1, depth + 1):
         options = (n_filters, kernel_sizes, bottleneck_size)
-        x = _inception_module(keras, x, index, options, seeds)
+        x = _inception_module(keras, x, index, options, seeds, log and index == 1)
         if use_residual and index % _RESIDUAL_EVERY == 0:
             x = _shortcut(keras, residual, x, index // _RESIDUAL_EVERY, seeds)
             residual = x

@@ -77,8 +77,12 @@ def _custom_filters(keras, x, sizes):
 
 
 def _multiplexing_module(keras, x, n_filters, kernel_size, options, seeds):
-    """Parallel convolutions (+ the fixed filters), concatenated, BatchNorm, ReLU."""
-    multiplexing, sizes = options
+    """Parallel convolutions (+ the fixed filters), concatenated, BatchNorm, ReLU.
+
+    ``options = (multiplexing, sizes, log)``; ``log``: a LogActivation
+    ``"multiplex_log"`` in place of the ReLU.
+    """
+    multiplexing, sizes, log = options
     if multiplexing:
         convs = [(n_filters, kernel_size // 2**i) for i in range(3)]
     else:
@@ -101,7 +105,7 @@ def _multiplexing_module(keras, x, n_filters, kernel_size, options, seeds):
     else:
         x = branches[0]
     x = _parts.batch_norm(keras, "multiplex_bn")(x)
-    return keras.layers.ReLU(name="multiplex_relu")(x)
+    return _parts.activation(keras, "multiplex_relu", log)(x)
 
 
 def _separable_module(keras, x, index, n_filters, kernel_size, dilation, seeds):
@@ -158,6 +162,7 @@ def lite(
     input_norm: bool | str = True,
     derivative: bool = False,
     position_channel: bool = True,
+    log_activation: bool = False,
     seed: int | None = None,
     name: str = "lite",
 ) -> keras.Model:
@@ -237,6 +242,14 @@ def lite(
         (layer ``"position"``, a frozen built-in ``EinsumDense`` from
         :func:`~specauth.models.layers.fixed_position_channel`) so the GAP head
         can use *where* a peak is, not only its shape.
+    log_activation : bool, default=False
+        Whether the activation after the first convolution is a
+        :class:`~specauth.models.layers.LogActivation` (layer ``"multiplex_log"``,
+        in place of ``"multiplex_relu"``; the hand-crafted filters keep their
+        ``"custom_relu"``), which compresses intensities that span
+        orders of magnitude (Zimmermann et al., 2019). The network then
+        holds a specauth layer: its ``.keras`` file loads once
+        ``specauth.models.layers`` is imported.
     seed : int, default=None
         Seed of all initializers and of the dropout: two builds with the same
         seed have identical initial weights. ``None`` draws fresh weights.
@@ -308,6 +321,7 @@ def lite(
     norm = _checks.check_input_norm(input_norm)
     derivative = _checks.check_bool(derivative, "derivative")
     position_channel = _checks.check_bool(position_channel, "position_channel")
+    log = _checks.check_bool(log_activation, "log_activation")
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
 
@@ -316,7 +330,7 @@ def lite(
         keras, (length, channels), norm, position_channel, derivative
     )
     x = _multiplexing_module(
-        keras, x, n_filters, kernel_size, (multiplexing, sizes), seeds
+        keras, x, n_filters, kernel_size, (multiplexing, sizes, log), seeds
     )
     for index in (1, 2):
         dilation = 2**index if use_dilation else 1

@@ -40,7 +40,7 @@ def _split_factor(factor):
     return stride, factor // stride
 
 
-def _stem(keras, x, filters, factor, seeds):
+def _stem(keras, x, filters, factor, seeds, log):
     """Strided Conv1D -> BatchNorm -> ReLU -> [MaxPooling1D]; length / factor."""
     stride, pool = _split_factor(factor)
     x = keras.layers.Conv1D(
@@ -53,7 +53,7 @@ def _stem(keras, x, filters, factor, seeds):
         name="stem_conv",
     )(x)
     x = _parts.batch_norm(keras, "stem_bn")(x)
-    x = keras.layers.ReLU(name="stem_relu")(x)
+    x = _parts.activation(keras, "stem_relu", log)(x)
     if pool > 1:
         x = keras.layers.MaxPooling1D(pool, padding="same", name="stem_pool")(x)
     return x
@@ -71,18 +71,22 @@ def _conv_bn(keras, x, filters, kernel_size, name, seeds):
     return _parts.batch_norm(keras, f"{name}_bn")(x)
 
 
-def _residual_block(keras, x, index, filters, kernel_sizes, seeds):
-    """Convolutions of ``kernel_sizes`` + shortcut, added, then ReLU."""
+def _residual_block(keras, x, index, filters, kernel_sizes, seeds, log=False):
+    """Convolutions of ``kernel_sizes`` + shortcut, added, then ReLU.
+
+    ``log``: the block's first activation is a LogActivation.
+    """
     y = x
     for j, kernel_size in enumerate(kernel_sizes, start=1):
         y = _conv_bn(keras, y, filters, kernel_size, f"block{index}_{j}", seeds)
         if j < len(kernel_sizes):
-            y = keras.layers.ReLU(name=f"block{index}_{j}_relu")(y)
+            y = _parts.activation(keras, f"block{index}_{j}_relu", log and j == 1)(y)
     shortcut = x
     if x.shape[-1] != filters:
         shortcut = _conv_bn(keras, x, filters, 1, f"block{index}_shortcut", seeds)
     y = keras.layers.Add(name=f"block{index}_add")([y, shortcut])
-    return keras.layers.ReLU(name=f"block{index}_out")(y)
+    last_log = log and len(kernel_sizes) == 1  # the block's only activation
+    return _parts.activation(keras, f"block{index}_out", last_log)(y)
 
 
 def _check_downsample(downsample):
@@ -111,6 +115,7 @@ def resnet1d(
     position_channel: bool = True,
     dropout: float = 0.0,
     downsample: int | str | None = "auto",
+    log_activation: bool = False,
     seed: int | None = None,
     name: str = "resnet1d",
 ) -> keras.Model:
@@ -168,6 +173,14 @@ def resnet1d(
         factor 4 for 2,631 points, 32 for 20,000); ``None`` means no stem and
         full resolution; an int must be a power of 2 and is reduced where it
         would leave fewer than 2 positions.
+    log_activation : bool, default=False
+        Whether the activation after the first convolution is a
+        :class:`~specauth.models.layers.LogActivation` (layer ``"stem_log"`` in
+        place of ``"stem_relu"``; without a stem ``"block1_1_log"`` in place
+        of ``"block1_1_relu"``), which compresses intensities that span
+        orders of magnitude (Zimmermann et al., 2019). The network then
+        holds a specauth layer: its ``.keras`` file loads once
+        ``specauth.models.layers`` is imported.
     seed : int, default=None
         Seed of all initializers and of the dropout: two builds with the same
         seed have identical initial weights. ``None`` draws fresh weights.
@@ -218,6 +231,7 @@ def resnet1d(
     position_channel = _checks.check_bool(position_channel, "position_channel")
     dropout = _checks.check_rate(dropout, "dropout")
     factor = _stem_factor(length, _check_downsample(downsample))
+    log = _checks.check_bool(log_activation, "log_activation")
     seeds = SeedStream(_checks.check_seed(seed))
     name = _checks.check_name(name)
 
@@ -226,9 +240,10 @@ def resnet1d(
         keras, (length, channels), norm, position_channel, derivative
     )
     if factor > 1:
-        x = _stem(keras, x, filters[0], factor, seeds)
+        x = _stem(keras, x, filters[0], factor, seeds, log)
     for i, block_filters in enumerate(filters, start=1):
-        x = _residual_block(keras, x, i, block_filters, kernel_sizes, seeds)
+        first = log and i == 1 and factor == 1
+        x = _residual_block(keras, x, i, block_filters, kernel_sizes, seeds, first)
     logits = _parts.logits_head(
         keras, x, n_classes, head="gap", dense_units=None, dropout=dropout, seeds=seeds
     )

@@ -19,6 +19,8 @@ from specauth.models.layers.channel_adapter import (
     fixed_channel_adapter,
 )
 from specauth.models.layers.gramian_angular import GramianAngularLayer
+from specauth.models.layers.log_activation import LogActivation
+from specauth.models.layers.pattern_augment import PatternAugmentation
 from specauth.models.layers.pixel_scaling import (
     PixelScaling,  # noqa: F401 - legacy, registered for old files
     fixed_pixel_scaling,
@@ -32,6 +34,8 @@ from specauth.models.layers.position_channel import (
 __all__ = [
     "AngularCrossCorrelation",
     "GramianAngularLayer",
+    "LogActivation",
+    "PatternAugmentation",
     "PolarResample",
     "fixed_channel_adapter",
     "fixed_pixel_scaling",
