@@ -62,11 +62,8 @@ from specauth.models.inception_time import inception_time
 from specauth.models.lite import lite
 from specauth.models.registry import get_model, list_models, register_model
 from specauth.models.resnet1d import resnet1d
-
-# Public and documented; not yet in __all__, which tests/models/test_registry.py
-# pins (the names join it together with that test).
-from specauth.models.resnet2d import resnet2d  # noqa: F401
-from specauth.models.vgg2d import vgg2d  # noqa: F401
+from specauth.models.resnet2d import resnet2d
+from specauth.models.vgg2d import vgg2d
 
 __all__ = [
     "CNNFactory",
@@ -78,4 +75,6 @@ __all__ = [
     "list_models",
     "register_model",
     "resnet1d",
+    "resnet2d",
+    "vgg2d",
 ]

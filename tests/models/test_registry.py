@@ -102,6 +102,8 @@ def test_public_names():
         "resnet1d",
         "inception_time",
         "lite",
+        "resnet2d",
+        "vgg2d",
         "register_model",
         "list_models",
         "get_model",
