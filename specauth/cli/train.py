@@ -7,6 +7,7 @@ complete.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ examples:
   specauth train --x X.npy --y y.csv --out m/ --validation-fraction 0.2
   specauth train --x ir.csv --y y.csv --out m/ --crop 1000:1800 --normalize snv --no-log
   specauth train --x archive/ --out m/      # archive/<class>/*.spe, *.jdx, *.csv ...
+  specauth train --x run42.h5:patterns --y run42.h5:labels --out patterns_model/
   specauth train --x X.npy --y y.csv --out m2d/ --model mobilenetv2 --imaging gasf \\
                  --image-size 224 --weights mobilenet_v2.weights.h5 --pixels torch
 
@@ -136,6 +138,100 @@ def _validation_metrics(pipe, X_valid, y_valid):
     return metrics
 
 
+def _streamed(x: str) -> bool:
+    """Whether ``--x`` names an HDF5 dataset of 2D patterns (trained as a stream)."""
+    from specauth.cli._files import input_path
+
+    file = Path(input_path(x))
+    if file.suffix.lower() not in (".h5", ".hdf5") or not file.is_file():
+        return False
+    import h5py
+
+    key = os.fspath(x)[len(str(file)) + 1 :] or "patterns"
+    try:
+        with h5py.File(file, "r") as handle:
+            node = handle.get(key)
+            return isinstance(node, h5py.Dataset) and node.ndim in (3, 4)
+    except OSError:
+        return False  # the reader says what is wrong
+
+
+def _stream_labels(args, file, n_rows):
+    """``--y``: a label file (one per pattern) or a dataset of the same HDF5 file."""
+    from specauth.cli._files import input_path, reading
+    from specauth.datasets import read_labels
+
+    if args.y is None:
+        raise ValueError(
+            "--y is required with an HDF5 --x: a label file (one label per "
+            "pattern) or a dataset of the same file (--y data.h5:labels)."
+        )
+    y_file = Path(input_path(args.y))
+    if y_file.suffix.lower() in (".h5", ".hdf5"):
+        if y_file.resolve() != file.resolve():
+            raise ValueError(
+                f"--y {args.y} names another HDF5 file than --x; the label dataset "
+                "must be in the same file."
+            )
+        return os.fspath(args.y)[len(str(y_file)) + 1 :] or "labels"
+    with reading("--y", args.y):
+        return read_labels(args.y, n_expected=n_rows)
+
+
+def _train_stream(args: argparse.Namespace) -> Path:
+    """Train a pattern network on an HDF5 dataset read a block at a time.
+
+    The patterns are never loaded whole: the network trains on an
+    :class:`~specauth.datasets.HDF5Dataset` (shuffled by blocks) and the
+    model is a closed-set classifier (detectors on streams are not built
+    yet; ``--detector`` must be ``none``).
+    """
+    import h5py
+
+    from specauth._safe_write import atomic_folder
+    from specauth.cli._files import input_path, reading
+    from specauth.datasets.hdf5 import HDF5Dataset
+    from specauth.hub import save_pretrained
+
+    file = Path(input_path(args.x))
+    key = os.fspath(args.x)[len(str(file)) + 1 :] or "patterns"
+    with reading("--x", args.x), h5py.File(file, "r") as handle:
+        n_rows = handle[key].shape[0]
+    labels = _stream_labels(args, file, n_rows)
+    if args.detector not in (None, "none"):
+        print(
+            f"note: --detector {args.detector} is not trained on an HDF5 stream "
+            "yet; training a closed-set classifier (--detector none)."
+        )
+    if args.model == "cnn1d":  # the default of spectra
+        args.model = "resnet2d"
+        print("patterns (2D) in --x: using --model resnet2d (give --model to choose)")
+    with reading("--x", args.x):
+        stream = HDF5Dataset(
+            file,
+            key,
+            labels=labels,
+            batch_size=args.batch_size,
+            shuffle=True,
+            random_state=args.seed,
+        )
+    classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
+    if args.validation_fraction is not None:
+        classifier.set_params(validation_fraction=args.validation_fraction)
+    t0 = time.perf_counter()
+    classifier.fit(stream)
+    seconds = time.perf_counter() - t0
+    with atomic_folder(args.out) as scratch:
+        save_pretrained(classifier, scratch)
+    folder = Path(args.out)
+    print(
+        f"trained on {stream.n_samples} patterns of shape {stream.sample_shape}, "
+        f"{len(classifier.classes_)} classes in {seconds:.1f} s, streamed from "
+        f"{file}:{key}; saved to {folder}"
+    )
+    return folder
+
+
 def run(args: argparse.Namespace) -> Path:
     """Train and save; print a one-line summary.
 
@@ -156,6 +252,8 @@ def run(args: argparse.Namespace) -> Path:
     from specauth.hub import save_pretrained
 
     check_output_folder(args, replaced=True)
+    if _streamed(args.x):
+        return _train_stream(args)
     X, y, axis = read_training_data(args)
     check_crop(args, axis)
     X_train, y_train, X_valid, y_valid = _split(args, X, y)
