@@ -380,6 +380,10 @@ class BaseDetector(FittedStateMixin, OutlierMixin, BaseEstimator):
             )
         if hasattr(self.model, "fit"):
             check_is_fitted(self.model)
+        from specauth.training.streams import is_stream
+
+        if is_stream(X):  # an HDF5Dataset: the model reads it batch by batch
+            return method(X)
         return batched_call(method, X)
 
     def _check_width(self, Z, name):
