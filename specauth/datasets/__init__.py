@@ -14,10 +14,16 @@
   common axis; :func:`read_instrument_file` and the readers behind it:
   :func:`read_jcamp` (JCAMP-DX), :func:`read_gamma` (Ortec ``.Spe``/``.Chn``,
   Canberra ``.cnf``), :func:`read_spc` (Thermo/Galactic), :func:`read_xy`
-  (x-y text).
+  (x-y text);
+- :class:`HDF5Dataset` -- batches of an HDF5 dataset read a block at a time
+  (a Keras ``PyDataset``: ``CNNClassifier.fit``/``predict`` take it), and
+  :func:`predict_to_hdf5` -- predictions written into an HDF5 file,
+  resumably. Both load Keras, so they are imported on first use.
 """
 
 from __future__ import annotations
+
+from specauth._lazy import lazy_exports
 
 from .diffraction import make_diffraction_patterns
 from .files import (
@@ -55,4 +61,10 @@ __all__ = [
     "read_spc",
     "read_xy",
     "INSTRUMENT_SUFFIXES",
+    "HDF5Dataset",
+    "predict_to_hdf5",
 ]
+
+# HDF5Dataset is a keras.utils.PyDataset: importing it loads Keras.
+_MODULES = {"HDF5Dataset": "hdf5", "predict_to_hdf5": "hdf5_predictions"}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES, globals())
