@@ -50,6 +50,7 @@ PAGES = (
     "guide/openset.html",
     "guide/metrics.html",
     "guide/explanations.html",
+    "guide/patterns.html",
     "guide/sharing.html",
     "guide/cli.html",
     "api/index.html",

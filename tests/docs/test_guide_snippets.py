@@ -67,6 +67,7 @@ def test_the_guide_pages_hold_examples():
         "guide/openset.md",
         "guide/metrics.md",
         "guide/explanations.md",
+        "guide/patterns.md",
         "guide/sharing.md",
     }
     assert expected <= names, sorted(expected - names)
