@@ -17,10 +17,19 @@ import numpy as np
 
 from specauth._lazy import import_keras
 
-__all__ = ["is_stream", "stream_size", "stream_sample", "split_stream", "MAX_SAMPLE"]
+__all__ = [
+    "is_stream",
+    "stream_size",
+    "stream_sample",
+    "split_stream",
+    "MAX_SAMPLE",
+    "SAMPLE_BYTES",
+]
 
-#: Samples a stream contributes to statistics (normalisation, BatchNorm).
+#: Samples a stream contributes to statistics (normalisation, BatchNorm) ...
 MAX_SAMPLE = 2048
+#: ... and the most bytes they may take (large patterns give fewer samples).
+SAMPLE_BYTES = 64 * 2**20
 
 
 def is_stream(x: Any) -> bool:
@@ -43,13 +52,13 @@ def _inputs(batch):
 
 
 def stream_sample(
-    x: Any, max_samples: int = MAX_SAMPLE
+    x: Any, max_samples: int = MAX_SAMPLE, max_bytes: int = SAMPLE_BYTES
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Up to ``max_samples`` inputs (and targets) from batches spread over ``x``.
 
     Batches are taken at evenly spaced positions of the stream (the first,
-    the last, and between), whole, until ``max_samples`` samples are
-    gathered.
+    the last, and between), whole, until ``max_samples`` samples, or
+    ``max_bytes`` of inputs (at least one batch), are gathered.
 
     Returns
     -------
@@ -62,6 +71,8 @@ def stream_sample(
         raise ValueError(f"{x!r} holds no batches.")
     first = x[0]
     per_batch = max(len(_inputs(first)), 1)
+    sample_bytes = max(np.asarray(_inputs(first))[:1].nbytes, 1)
+    max_samples = max(min(max_samples, max_bytes // sample_bytes), per_batch)
     wanted = min(n_batches, max(1, -(-max_samples // per_batch)))
     positions = np.unique(np.linspace(0, n_batches - 1, wanted).round().astype(int))
     xs, ys = [], []
