@@ -292,6 +292,8 @@ class HDF5Dataset(keras.utils.PyDataset):
         try:
             if sparse:
                 data = self._file()[rows.tolist()]
+            elif stop - start == rows.size:  # consecutive rows: one read, no copy
+                data = self._file()[start:stop]
             else:
                 data = self._file()[start:stop][rows - start]
         except (OSError, RuntimeError) as err:

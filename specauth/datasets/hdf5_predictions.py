@@ -21,7 +21,24 @@ import numpy as np
 from .._lazy import import_optional
 from .hdf5 import HDF5Dataset
 
-__all__ = ["predict_to_hdf5", "resumable"]
+__all__ = ["predict_to_hdf5", "resumable", "BLOCK_BYTES"]
+
+#: Bytes of samples read and predicted at once (the batch is lowered to fit).
+BLOCK_BYTES = 32 * 2**20
+
+
+def _bounded_batch(source, dataset, batch_size):
+    """``batch_size``, lowered so that one batch of samples fits BLOCK_BYTES."""
+    h5py = import_optional("h5py", purpose="read HDF5 files")
+    try:
+        with h5py.File(source, "r") as handle:
+            node = handle.get(dataset)
+            if node is None or len(node.shape) < 2:
+                return batch_size  # HDF5Dataset says what is wrong
+            row_bytes = int(np.prod(node.shape[1:])) * 4
+    except OSError:
+        return batch_size
+    return max(1, min(batch_size, BLOCK_BYTES // max(row_bytes, 1)))
 
 
 def _outputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -121,7 +138,8 @@ def predict_to_hdf5(
     group : str, default="predictions"
         The group of ``out`` that receives the predictions.
     batch_size : int, default=256
-        Samples predicted at once (and rows between two checkpoints).
+        Samples predicted at once (and rows between two checkpoints), lowered
+        so that a batch of samples takes at most :data:`BLOCK_BYTES`.
     label_length : int, default=64
         Bytes stored per label.
     verbose : int, default=0
@@ -162,7 +180,11 @@ def predict_to_hdf5(
             "another file so that the data stays intact."
         )
     data = HDF5Dataset(
-        source, dataset, batch_size=batch_size, add_channel=False, block_bytes=2**26
+        source,
+        dataset,
+        batch_size=_bounded_batch(source, dataset, batch_size),
+        add_channel=False,
+        block_bytes=BLOCK_BYTES,
     )
     spec = _spec(model, source, dataset, data.n_samples)
     n_classes = len(spec["classes"])
