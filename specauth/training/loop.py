@@ -253,7 +253,9 @@ def fit_network(
         )
     check_trained_network(network, stop, learning_rate)
     if refresh_batch_norm:
-        recompute_batch_norm(network, sample, batch_size=max(batch_size, 128))
+        # a stream's samples may be large patterns: statistics at its batch size
+        bn_batch = len(x[0][0]) if streamed else max(batch_size, 128)
+        recompute_batch_norm(network, sample, batch_size=bn_batch)
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
     history["lr_per_batch"] = [float(v) for v in recorder.lrs]
     return history
