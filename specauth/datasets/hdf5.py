@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["HDF5Dataset", "BLOCK_BYTES"]
 
-#: Bytes of patterns read at once (one block): 64 MiB.
-BLOCK_BYTES = 64 * 2**20
+#: Bytes of patterns read at once (one block): 32 MiB.
+BLOCK_BYTES = 32 * 2**20
 
 
 def _datasets(handle, h5py):

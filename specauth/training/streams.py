@@ -29,7 +29,7 @@ __all__ = [
 #: Samples a stream contributes to statistics (normalisation, BatchNorm) ...
 MAX_SAMPLE = 2048
 #: ... and the most bytes they may take (large patterns give fewer samples).
-SAMPLE_BYTES = 64 * 2**20
+SAMPLE_BYTES = 32 * 2**20
 
 
 def is_stream(x: Any) -> bool:
