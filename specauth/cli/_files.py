@@ -26,6 +26,7 @@ __all__ = [
     "check_output_file",
     "check_output_folder",
     "input_paths",
+    "split_input",
     "is_model_folder",
     "reading",
 ]
@@ -62,12 +63,23 @@ def input_path(text: str | os.PathLike[str]) -> str:
     >>> input_path("missing.h5:/group/spectra"), input_path("X.npy")
     ('missing.h5', 'X.npy')
     """
+    return split_input(text)[0]
+
+
+def split_input(text: str | os.PathLike[str]) -> tuple[str, str | None]:
+    """``(file, key)`` of an input option: ``"data.h5:/spectra"`` gives both.
+
+    Examples
+    --------
+    >>> split_input("missing.h5:patterns"), split_input("X.npy")
+    (('missing.h5', 'patterns'), ('X.npy', None))
+    """
     text = os.fspath(text)
     if ":" in text and not Path(text).exists():
         base, _, key = text.rpartition(":")
         if base and key:
-            return base
-    return text
+            return base, key
+    return text, None
 
 
 def input_paths(args: argparse.Namespace) -> dict[str, str]:

@@ -12,7 +12,6 @@ every spectrum is predicted.
 from __future__ import annotations
 
 import csv
-import os
 import sys
 import time
 from pathlib import Path
@@ -135,13 +134,12 @@ def _run_hdf5(args: argparse.Namespace) -> int:
     ``--out`` is only continued when it holds an interrupted run of the same
     prediction; any other existing file is refused, never modified.
     """
-    from specauth.cli._files import check_output_file, input_path, reading
+    from specauth.cli._files import check_output_file, input_path, reading, split_input
     from specauth.cli._model import load_classifier
     from specauth.datasets.hdf5_predictions import predict_to_hdf5, resumable
 
-    text = os.fspath(args.x)
-    source = Path(input_path(text))
-    key = text[len(str(source)) + 1 :] or None
+    text, key = split_input(args.x)
+    source = Path(text)
     if source.suffix.lower() not in (".h5", ".hdf5"):
         raise ValueError(
             f"--out {args.out} is an HDF5 file, which needs an HDF5 --x "

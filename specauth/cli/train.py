@@ -7,7 +7,6 @@ complete.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -140,14 +139,15 @@ def _validation_metrics(pipe, X_valid, y_valid):
 
 def _streamed(x: str) -> bool:
     """Whether ``--x`` names an HDF5 dataset of 2D patterns (trained as a stream)."""
-    from specauth.cli._files import input_path
+    from specauth.cli._files import split_input
 
-    file = Path(input_path(x))
+    text, key = split_input(x)
+    file = Path(text)
     if file.suffix.lower() not in (".h5", ".hdf5") or not file.is_file():
         return False
     import h5py
 
-    key = os.fspath(x)[len(str(file)) + 1 :] or "patterns"
+    key = key or "patterns"
     try:
         with h5py.File(file, "r") as handle:
             node = handle.get(key)
@@ -158,7 +158,7 @@ def _streamed(x: str) -> bool:
 
 def _stream_labels(args, file, n_rows):
     """``--y``: a label file (one per pattern) or a dataset of the same HDF5 file."""
-    from specauth.cli._files import input_path, reading
+    from specauth.cli._files import reading, split_input
     from specauth.datasets import read_labels
 
     if args.y is None:
@@ -166,14 +166,15 @@ def _stream_labels(args, file, n_rows):
             "--y is required with an HDF5 --x: a label file (one label per "
             "pattern) or a dataset of the same file (--y data.h5:labels)."
         )
-    y_file = Path(input_path(args.y))
+    y_text, y_key = split_input(args.y)
+    y_file = Path(y_text)
     if y_file.suffix.lower() in (".h5", ".hdf5"):
         if y_file.resolve() != file.resolve():
             raise ValueError(
                 f"--y {args.y} names another HDF5 file than --x; the label dataset "
                 "must be in the same file."
             )
-        return os.fspath(args.y)[len(str(y_file)) + 1 :] or "labels"
+        return y_key or "labels"
     with reading("--y", args.y):
         return read_labels(args.y, n_expected=n_rows)
 
@@ -189,12 +190,12 @@ def _train_stream(args: argparse.Namespace) -> Path:
     import h5py
 
     from specauth._safe_write import atomic_folder
-    from specauth.cli._files import input_path, reading
+    from specauth.cli._files import reading, split_input
     from specauth.datasets.hdf5 import HDF5Dataset
     from specauth.hub import save_pretrained
 
-    file = Path(input_path(args.x))
-    key = os.fspath(args.x)[len(str(file)) + 1 :] or "patterns"
+    text, key = split_input(args.x)
+    file, key = Path(text), key or "patterns"
     with reading("--x", args.x), h5py.File(file, "r") as handle:
         n_rows = handle[key].shape[0]
     labels = _stream_labels(args, file, n_rows)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from specauth._validation import check_choice
 from specauth.axis import QUANTITIES, SpectralAxis, parse_axis_label
 
 from ._textio import (
@@ -169,11 +170,7 @@ def read_text_spectra(
     file: Path, orientation: str = "infer"
 ) -> tuple[np.ndarray, SpectralAxis | None, TextLayout]:
     """Read a text table of spectra and its axis; see :func:`text_layout`."""
-    if orientation not in ORIENTATIONS:
-        raise ValueError(
-            f"`orientation` must be one of {', '.join(ORIENTATIONS)}; got "
-            f"{orientation!r}."
-        )
+    check_choice("orientation", orientation, ORIENTATIONS)
     name = str(file)
     rows = read_text_rows(file)
     if not rows:

@@ -121,12 +121,18 @@ def read_numeric_table(
 
 
 def parse_numeric_rows(
-    name: str, fields: Sequence[tuple[int, Sequence[str]]], *, skip_columns: int = 0
+    name: str,
+    fields: Sequence[tuple[int, Sequence[str]]],
+    *,
+    skip_columns: int = 0,
+    reference: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse split rows ``(line_number, fields)`` into a finite float64 table.
 
     ``skip_columns`` leading fields of every row are left out (sample names).
-    Every row must have as many fields as the first; errors name the file
+    Every row must have as many fields as the reference row: ``reference``
+    ``(line_number, n_fields)`` (an earlier chunk's first row, when a file
+    is read in chunks), else the first of ``fields``. Errors name the file
     ``name``, the line and the column (counted in the file, from 1).
 
     Returns
@@ -134,13 +140,13 @@ def parse_numeric_rows(
     table : ndarray of shape (n_rows, n_columns), float64
     line_numbers : ndarray of shape (n_rows,), int
     """
-    width = len(fields[0][1])
+    first, width = reference or (fields[0][0], len(fields[0][1]))
     values = np.empty((len(fields), width - skip_columns), dtype=np.float64)
     for row, (number, items) in enumerate(fields):
         if len(items) != width:
             raise ValueError(
                 f"{name}, line {number}: expected {width} values (as on line "
-                f"{fields[0][0]}); got {len(items)}. Every row must have the "
+                f"{first}); got {len(items)}. Every row must have the "
                 "same number of values."
             )
         parsed, bad = _to_floats(items[skip_columns:])

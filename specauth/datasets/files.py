@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._lazy import import_optional
-from .._validation import Interval, check_scalar, check_spectra
+from .._validation import Interval, check_choice, check_scalar, check_spectra
 from ..axis import SpectralAxis
 from ._layout import (
     AXIS_KEYS,
@@ -321,11 +321,7 @@ def read_spectra_axis(
     >>> axis
     SpectralAxis(1000..1004, 3 points, quantity='wavenumber', unit='cm⁻¹')
     """
-    if orientation not in ORIENTATIONS:
-        raise ValueError(
-            f"`orientation` must be one of {', '.join(ORIENTATIONS)}; got "
-            f"{orientation!r}."
-        )
+    check_choice("orientation", orientation, ORIENTATIONS)
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
     axis: SpectralAxis | None = None
     if suffix in INSTRUMENT_SUFFIXES:
@@ -376,6 +372,7 @@ def read_axis(
     >>> read_axis(folder / "x.csv")
     SpectralAxis(10..30, 3 points, quantity='energy', unit='keV')
     """
+    check_choice("orientation", orientation, ORIENTATIONS)
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
     if suffix in INSTRUMENT_SUFFIXES:
         return read_instrument_file(file)[1]
@@ -529,7 +526,7 @@ def _text_row_chunks(file, batch_size):
 
 
 def _iter_text(file, batch_size, orientation="infer"):
-    delimiter, width, layout = None, None, None
+    delimiter, reference, layout = None, None, None
     for rows in _text_row_chunks(file, batch_size):
         if delimiter is None:  # delimiter from the first data line(s)
             delimiter = sniff_delimiter(rows)
@@ -544,20 +541,13 @@ def _iter_text(file, batch_size, orientation="infer"):
                 fields = fields[1:]
         if not fields:
             continue
-        if width is None:
-            width = len(fields[0][1])
-        number, items = fields[0]
-        if len(items) != width:
-            raise ValueError(
-                f"{file}, line {number}: expected {width} values (as on the first "
-                f"data line); got {len(items)}. Every row must have the same "
-                "number of values."
-            )
+        if reference is None:  # every chunk's rows as wide as the first row
+            reference = (fields[0][0], len(fields[0][1]))
         values, _ = parse_numeric_rows(
-            str(file), fields, skip_columns=layout.skip_columns
+            str(file), fields, skip_columns=layout.skip_columns, reference=reference
         )
         yield values.astype(np.float32)
-    if width is None:
+    if reference is None:
         raise ValueError(
             f"{file} holds no data rows (it is empty, only comments or a header)."
         )
@@ -774,11 +764,7 @@ def iter_spectra(
     [(2, 2), (2, 2), (1, 2)]
     """
     batch_size = check_scalar("batch_size", batch_size, Interval(Integral, 1, None))
-    if orientation not in ORIENTATIONS:
-        raise ValueError(
-            f"`orientation` must be one of {', '.join(ORIENTATIONS)}; got "
-            f"{orientation!r}."
-        )
+    check_choice("orientation", orientation, ORIENTATIONS)
     file, key, suffix = _check_path(path, SPECTRA_SUFFIXES, "spectra")
     ndim = (2, 3, 4) if allow_nd else (2,)
     if suffix in INSTRUMENT_SUFFIXES:

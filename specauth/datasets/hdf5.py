@@ -24,6 +24,7 @@ import numpy as np
 
 from .._lazy import import_optional
 from .._validation import Interval, check_scalar
+from .files import _hdf5_datasets
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -32,16 +33,6 @@ __all__ = ["HDF5Dataset", "BLOCK_BYTES"]
 
 #: Bytes of patterns read at once (one block): 32 MiB.
 BLOCK_BYTES = 32 * 2**20
-
-
-def _datasets(handle, h5py):
-    names = []
-    handle.visititems(
-        lambda name, obj: (
-            names.append("/" + name) if isinstance(obj, h5py.Dataset) else None
-        )
-    )
-    return names
 
 
 def _open(path, h5py):
@@ -59,7 +50,7 @@ def _node(handle, h5py, path, name, what):
     if not isinstance(node, h5py.Dataset):
         raise ValueError(
             f"{path} has no dataset {name!r} ({what}); its datasets are "
-            f"{_datasets(handle, h5py)}."
+            f"{_hdf5_datasets(handle, h5py)}."
         )
     return node
 
@@ -340,12 +331,16 @@ class HDF5Dataset(keras.utils.PyDataset):
             self._layout = self._make_layout()
             self._cache = None
 
-    def with_labels(self, labels: ArrayLike) -> HDF5Dataset:
-        """A copy of this dataset giving ``labels`` (one per row) as targets."""
+    def _copy(self) -> HDF5Dataset:
+        """A shallow copy with no open file; reads are recorded in one list."""
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._handle = copy._node = copy._cache = None
-        copy.reads = self.reads  # one record for a dataset and its copies
+        return copy
+
+    def with_labels(self, labels: ArrayLike) -> HDF5Dataset:
+        """A copy of this dataset giving ``labels`` (one per row) as targets."""
+        copy = self._copy()
         values = np.asarray(labels)
         if values.shape != (self.n_rows,):
             raise ValueError(
@@ -360,10 +355,7 @@ class HDF5Dataset(keras.utils.PyDataset):
 
         ``shuffle`` None keeps this dataset's setting.
         """
-        copy = object.__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy._handle = copy._node = copy._cache = None
-        copy.reads = self.reads  # one record for a dataset and its copies
+        copy = self._copy()
         copy.rows_ = self._rows(np.asarray(rows), self.n_rows)
         if shuffle is not None:
             copy.shuffle = bool(shuffle)
