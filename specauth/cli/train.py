@@ -183,9 +183,10 @@ def _train_stream(args: argparse.Namespace) -> Path:
     """Train a pattern network on an HDF5 dataset read a block at a time.
 
     The patterns are never loaded whole: the network trains on an
-    :class:`~specauth.datasets.HDF5Dataset` (shuffled by blocks) and the
-    model is a closed-set classifier (detectors on streams are not built
-    yet; ``--detector`` must be ``none``).
+    :class:`~specauth.datasets.HDF5Dataset` (shuffled by blocks); with a
+    ``--detector`` (the default ``knn``) it is wrapped in an
+    OpenSetClassifier whose detector is fitted on the network's embedding of
+    the stream, computed batch by batch.
     """
     import h5py
 
@@ -199,11 +200,6 @@ def _train_stream(args: argparse.Namespace) -> Path:
     with reading("--x", args.x), h5py.File(file, "r") as handle:
         n_rows = handle[key].shape[0]
     labels = _stream_labels(args, file, n_rows)
-    if args.detector not in (None, "none"):
-        print(
-            f"note: --detector {args.detector} is not trained on an HDF5 stream "
-            "yet; training a closed-set classifier (--detector none)."
-        )
     if args.model == "cnn1d":  # the default of spectra
         args.model = "resnet2d"
         print("patterns (2D) in --x: using --model resnet2d (give --model to choose)")
@@ -219,16 +215,23 @@ def _train_stream(args: argparse.Namespace) -> Path:
     classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
     if args.validation_fraction is not None:
         classifier.set_params(validation_fraction=args.validation_fraction)
+    model = final_step_from_args(args, classifier)
     t0 = time.perf_counter()
-    classifier.fit(stream)
+    model.fit(stream)
     seconds = time.perf_counter() - t0
     with atomic_folder(args.out) as scratch:
-        save_pretrained(classifier, scratch)
+        save_pretrained(model, scratch)
     folder = Path(args.out)
+    detector = getattr(model, "detector_", None)
+    rejects = (
+        ""
+        if detector is None
+        else f", {type(detector).__name__} rejecting alpha={detector.alpha}"
+    )
     print(
         f"trained on {stream.n_samples} patterns of shape {stream.sample_shape}, "
-        f"{len(classifier.classes_)} classes in {seconds:.1f} s, streamed from "
-        f"{file}:{key}; saved to {folder}"
+        f"{len(model.classes_)} classes{rejects} in {seconds:.1f} s, streamed "
+        f"from {file}:{key}; saved to {folder}"
     )
     return folder
 

@@ -43,11 +43,20 @@ def _bounded_batch(source, dataset, batch_size):
 
 def _outputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
     """Labels, probabilities and (open-set models) scores of one batch."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    details = getattr(model, "predict_details", None)
+    if callable(details):  # an open-set model: one pass gives all three
+        found = details(x)
+        if found.proba is not None:
+            return {
+                "label": np.asarray(found.labels).astype(str),
+                "proba": np.asarray(found.proba, dtype=np.float32),
+                "score": np.asarray(found.scores, dtype=np.float32),
+            }
     out = {
         "label": np.asarray(model.predict(x)).astype(str),
         "proba": np.asarray(model.predict_proba(x), dtype=np.float32),
     }
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
     if hasattr(final, "detector_") and hasattr(model, "score_samples"):
         out["score"] = np.asarray(model.score_samples(x), dtype=np.float32)
     return out

@@ -21,6 +21,7 @@ from specauth.ood._template_search import (
     projection_basis,
     rotate_templates,
 )
+from specauth.training.streams import is_stream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -67,9 +68,12 @@ class TemplateMatcher(BaseDetector):
     shape ``(n_patterns, height, width)`` or ``(n_patterns, height, width, 1)``
     -- a numpy array, a memory map, an ``h5py.Dataset`` or any object with a
     ``shape`` and row slicing, read ``batch_size`` rows at a time -- or, after
-    ``fit``, an iterator of such arrays (a generator of chunks). Inside
-    :class:`~specauth.openset.OpenSetClassifier`, which hands its detector the
-    classifier's embedding, it is refused with a message saying so.
+    ``fit``, an iterator of such arrays (a generator of chunks) or an
+    :class:`~specauth.datasets.HDF5Dataset`. Inside
+    :class:`~specauth.openset.OpenSetClassifier` (``input_kind="patterns"``)
+    it receives the patterns themselves, not the classifier's embedding, so
+    it works around any classifier of patterns; it is not fitted on a stream
+    there, since it would keep every training pattern.
 
     The threshold is the same for every detector (see ``BaseDetector``): the
     ``k = floor(alpha * n)`` lowest training scores are rejected and
@@ -360,6 +364,8 @@ class TemplateMatcher(BaseDetector):
     def _blocks(self, X):
         """Validated float blocks of at most ``_batch_rows()`` patterns."""
         rows = self._batch_rows()
+        if is_stream(X):  # an HDF5Dataset: its batches, in order
+            X = _stream_inputs(X)
         if isinstance(X, Iterator):
             for i, chunk in enumerate(X):
                 name = f"chunk {i} of X"
@@ -385,6 +391,13 @@ class TemplateMatcher(BaseDetector):
         tags.input_tags.three_d_array = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+def _stream_inputs(stream):
+    """The input arrays of a stream's batches (a ``keras.utils.PyDataset``)."""
+    for index in range(len(stream)):
+        batch = stream[index]
+        yield batch[0] if isinstance(batch, tuple) else batch
 
 
 _SHAPE_HINT = (

@@ -18,6 +18,7 @@ from specauth.axis import axis_of_frame
 from specauth.estimators.classifier import check_class_labels
 from specauth.openset import _outputs as outputs
 from specauth.openset._cache import cached_fit
+from specauth.training.streams import is_stream
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -218,22 +219,30 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         self.refit_detector_on = refit_detector_on
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: ArrayLike, y: ArrayLike) -> OpenSetClassifier:
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> OpenSetClassifier:
         """Fit the classifier on the known classes, then the detector.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_points)
-            Training spectra.
+        X : array-like of shape (n_samples, n_points), or HDF5Dataset
+            Training spectra (or patterns). A stream of batches -- an
+            :class:`~specauth.datasets.HDF5Dataset` with labels -- trains a
+            specauth network on it block by block, then fits the detector on
+            the network's embedding (or logits) of the stream's rows: the
+            patterns are never loaded whole; the embedding (a few hundred
+            numbers per pattern) is held in memory.
         y : array-like of shape (n_samples,)
             Labels, all of one type (strings or numbers; no None or NaN). With
-            ``known_classes``, samples of other classes are not used.
+            ``known_classes``, samples of other classes are not used. For a
+            stream: None (its own labels) or one label per row of its file.
 
         Returns
         -------
         self : OpenSetClassifier
         """
         calibrate_on = self._check_params()
+        if is_stream(X):
+            return self._fit_stream(X, y, calibrate_on)
         frame_axis = axis_of_frame(X)
         X_known, y_known = self._known_samples(X, y)
         X_fit, y_fit, X_det, y_det = self._split_for_detector(
@@ -267,6 +276,42 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
             if len(frame_axis) == self.n_features_in_:
                 record_axis(classifier, frame_axis, self.n_features_in_)
         record_axis(self, getattr(classifier, "axis_", None), self.n_features_in_)
+
+    def _fit_stream(self, stream, y, calibrate_on):
+        """:meth:`fit` on an HDF5Dataset: network on the stream, detector on
+        its embedding (see :mod:`specauth.openset._streams`)."""
+        from specauth.openset._streams import (
+            check_stream_classifier,
+            check_stream_detector,
+            labelled_stream,
+        )
+
+        stream, labels = labelled_stream(stream, y)
+        check_class_labels(labels)
+        mask = self._known_mask(labels)
+        rows, labels = stream.rows_[mask], labels[mask]
+        fit_rows, _, det_rows, _ = self._split_for_detector(rows, labels, calibrate_on)
+        detector = self._make_detector()
+        check_stream_detector(detector)
+        classifier = self._make_classifier(detector)
+        check_stream_classifier(classifier)
+        classifier.fit(stream.subset(fit_rows))
+        self.classifier_ = classifier
+        self.classes_ = classifier.classes_
+        self.n_features_in_ = classifier.n_features_in_
+        self._record_axis(None)
+        ordered = stream.subset(fit_rows, shuffle=False)
+        y_fit = np.asarray(stream.labels_)[ordered.row_order()]
+        features = None
+        if outputs.capabilities(classifier).embedding:
+            features = outputs.embedding(classifier, ordered)
+        self.logits_from_ = self._logits_source(features, None)
+        self.detector_ = self._with_head(self._with_members(detector))
+        self.detector_.fit(self._detector_inputs(ordered, features), y_fit)
+        if det_rows is not None:
+            held_out = stream.subset(det_rows, shuffle=False)
+            self.detector_.calibrate(self._detector_inputs(held_out))
+        return self
 
     def _logits_source(self, features, X_fit):
         """Where logits come from (see ``_outputs``), the head checked on data."""
@@ -328,6 +373,11 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
                 f"`X` and `y` have inconsistent numbers of samples: {len(X)} and "
                 f"{len(y)}."
             )
+        mask = self._known_mask(y)
+        return X[mask], y[mask]
+
+    def _known_mask(self, y):
+        """Which samples of ``y`` belong to a known class (at least 2 of them)."""
         known = self._known_classes(y)
         if any(_same(label, self.unknown_label) for label in known.tolist()):
             raise ValueError(
@@ -341,7 +391,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
                 "`y` must hold at least 2 known classes to train an open-set "
                 f"classifier; got {found.tolist()}."
             )
-        return X[mask], y[mask]
+        return mask
 
     def _known_classes(self, y):
         """``known_classes`` (all of them in ``y``), or the classes of ``y``."""
@@ -463,7 +513,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         classifier has no embedding).
         """
         if self.detector_.input_kind == "patterns":
-            return np.asarray(X)
+            return X if is_stream(X) else np.asarray(X)
         if self.detector_.input_kind == "members":
             check_is_fitted(self, "detector_")
             proba = np.asarray(self.classifier_.member_proba(X), dtype=np.float64)
@@ -565,7 +615,7 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
             logits = self._logits(X, features)
         inputs = {"logits": logits, "features": features}.get(kind)
         if kind == "patterns":
-            inputs = np.asarray(X)
+            inputs = X if is_stream(X) else np.asarray(X)
         mean_proba = None
         if inputs is None:  # an ensemble's members, read once for all three
             inputs = self._detector_inputs(X)

@@ -11,6 +11,7 @@ the number of samples.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,8 @@ SAMPLE_BYTES = 32 * 2**20
 def is_stream(x: Any) -> bool:
     """Whether ``x`` is a ``keras.utils.PyDataset`` (batches read on demand)."""
     if isinstance(x, (np.ndarray, list, tuple)) or x is None:
+        return False
+    if "keras" not in sys.modules:  # no PyDataset can exist: keep Keras unloaded
         return False
     return isinstance(x, import_keras().utils.PyDataset)
 

@@ -71,3 +71,31 @@ def test_stream_bad_labels_are_named(patterns, capsys):
     args = ["train", "--x", f"{path}:patterns", "--out", str(folder / "y")]
     assert main([*args, *QUICK]) != 0
     assert "--y is required" in capsys.readouterr().err
+
+
+def test_train_stream_open_set_writes_detector_scores(patterns, capsys):
+    folder, path, data = patterns
+    model = folder / "open"
+    args = ["train", "--x", f"{path}:patterns", "--y", f"{path}:labels"]
+    assert main([*args, "--out", str(model), "--alpha", "0.1", *QUICK]) == 0
+    out = capsys.readouterr().out
+    assert "KNNDetector rejecting alpha=0.1" in out
+    osc = load_pretrained(model)
+    assert type(osc).__name__ == "OpenSetClassifier"
+    with h5py.File(path) as f:
+        X = f["patterns"][()]
+    # the detector saw the network's embedding of every training pattern
+    assert osc.detector_.calibration_scores_.size == len(X)
+    pred = folder / "open.h5"
+    assert (
+        main(["predict", str(model), "--x", f"{path}:patterns", "--out", str(pred)])
+        == 0
+    )
+    with h5py.File(pred) as f:
+        labels = f["predictions/label"][()].astype(str)
+        scores = f["predictions/score"][()]
+    np.testing.assert_array_equal(labels, osc.predict(X))
+    np.testing.assert_allclose(scores, osc.score_samples(X), rtol=1e-4, atol=1e-5)
+    calibration = osc.detector_.calibration_scores_
+    rejected = np.mean(calibration < osc.detector_.threshold_)
+    assert rejected == pytest.approx(0.1, abs=1 / len(X))
