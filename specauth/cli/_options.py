@@ -24,6 +24,7 @@ __all__ = [
     "learning_rate",
     "metric_pair",
     "non_negative_int",
+    "positive_float",
     "positive_int",
     "run_check",
 ]
@@ -80,6 +81,29 @@ def non_negative_int(text: str) -> int:
     value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {value}.")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0.
+
+    Examples
+    --------
+    >>> positive_float("150")
+    150.0
+    >>> positive_float("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a number > 0; got 0.
+    """
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(
+            f"must be a number > 0; got {text!r}."
+        ) from err
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0; got {text}.")
     return value
 
 

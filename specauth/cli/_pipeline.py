@@ -49,6 +49,20 @@ def add_model_arguments(
         "(default: %(default)s)",
     )
     group.add_argument(
+        "--log-activation",
+        action="store_true",
+        help="a LogActivation sign(x) 0.2 (ln(|x| + 1/e) + 1) after the first "
+        "convolution (Zimmermann et al. 2019): for raw counts spanning orders of "
+        "magnitude, as diffraction patterns",
+    )
+    group.add_argument(
+        "--augment",
+        action="store_true",
+        help="training-only augmentation of patterns: any-angle rotation, flips, "
+        "small shifts, intensity scaling, photon resampling (pattern networks "
+        "resnet2d and vgg2d)",
+    )
+    group.add_argument(
         "--epochs",
         type=epochs_count,
         default=epochs,
@@ -178,6 +192,10 @@ def add_model_arguments(
     add_check(parser, check_model_options)
 
 
+#: Networks of 2D patterns (the CLI's --augment applies to them).
+PATTERN_NETWORKS = ("resnet2d", "vgg2d")
+
+
 def classifier_from_args(
     args: argparse.Namespace, *, verbose: int = 1
 ) -> CNNClassifier:
@@ -194,6 +212,15 @@ def classifier_from_args(
     )
     if args.epochs is not None:
         options["epochs"] = args.epochs
+    if getattr(args, "log_activation", False):
+        options["model__log_activation"] = True
+    if getattr(args, "augment", False):
+        if args.model.lower() not in PATTERN_NETWORKS:
+            raise ValueError(
+                "--augment applies to the pattern networks (--model resnet2d or "
+                f"vgg2d, trained on 2D patterns); got --model {args.model}."
+            )
+        options["model__augment"] = True
     options.update(_image_options(args))
     return CNNClassifier(**options)
 

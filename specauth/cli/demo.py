@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from specauth.cli._options import positive_float
 from specauth.cli._pipeline import (
     add_model_arguments,
     classifier_from_args,
@@ -22,6 +23,8 @@ examples:
   specauth demo                        # synthetic diffraction-like spectra
   specauth demo --epochs 20 --seed 1 --detector energy --alpha 0.01
   specauth demo --pgaa ../shared/data/pgaa/pgaa.npz   # real gamma-ray spectra
+  specauth demo --patterns             # 2D diffraction patterns, template ranking
+  specauth demo --patterns --photons 200 --epochs 30
 """
 
 
@@ -37,7 +40,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "make_spectra (or of the PGAA gamma-ray spectra with --pgaa), then "
             "report the closed-set test accuracy, the AUROC of every detector "
             "against the held-out unknown classes, TEFF/TSNS/TSPS at --alpha, "
-            "the confusion matrix with the unknown column, and timings."
+            "the confusion matrix with the unknown column, and timings. With "
+            "--patterns: 2D diffraction patterns from make_diffraction_patterns "
+            "(single and multiple particles known, non-spherical ones unknown) "
+            "on resnet2d with a LogActivation and augmentation, plus a "
+            "TemplateMatcher ranking of the test patterns."
         ),
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -47,6 +54,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         default=None,
         help="PGAA data (.npz file or folder of the authors' CSVs)",
+    )
+    parser.add_argument(
+        "--patterns",
+        action="store_true",
+        help="2D diffraction patterns (900 of 64 x 64) instead of spectra",
+    )
+    parser.add_argument(
+        "--photons",
+        type=positive_float,
+        default=1000.0,
+        help="photons per pattern with --patterns (default: %(default)s)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_model_arguments(parser)
@@ -135,20 +153,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run the demo and print its results."""
     from sklearn.metrics import accuracy_score
 
+    from specauth.cli import _demo_patterns
     from specauth.openset import clear_classifier_cache
 
+    if args.patterns and args.pgaa:
+        raise ValueError("--patterns and --pgaa are two demos: give one of them.")
     t0 = time.perf_counter()
-    name, *data = _load(args)
+    if args.patterns:
+        name, *data, counts = _demo_patterns.load_patterns(args)
+    else:
+        name, *data = _load(args)
     t_load = time.perf_counter() - t0
     X_train, X_test, y_train, y_test, X_unk, y_unk = data
+    kind = "patterns" if args.patterns else "spectra"
+    size = (
+        " x ".join(str(s) for s in X_train.shape[1:]) + " pixels"
+        if args.patterns
+        else f"{X_train.shape[1]} points"
+    )
     print(f"data: {name}")
     print(
         f"  known classes: {len(set(y_train))} ({len(X_train)} training / "
-        f"{len(X_test)} test spectra of {X_train.shape[1]} points); unknown "
-        f"classes held out: {len(set(y_unk))} ({len(X_unk)} spectra)"
+        f"{len(X_test)} test {kind} of {size}); unknown classes held out: "
+        f"{len(set(y_unk))} ({len(X_unk)} {kind})"
     )
-    data = list(_preprocess(args, X_train, X_test, X_unk))
-    data = [data[0], data[1], y_train, y_test, data[2], y_unk]
+    if args.patterns:
+        print(f"  network: {_demo_patterns.pattern_network_args(args)}")
+    else:
+        data = list(_preprocess(args, X_train, X_test, X_unk))
+        data = [data[0], data[1], y_train, y_test, data[2], y_unk]
     classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
     clear_classifier_cache()
     t0 = time.perf_counter()
@@ -160,7 +193,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"\nclosed-set test accuracy (known classes): {acc:.4f}")
     print(
         f"\ndetectors on the same network (alpha={args.alpha}; AUROC and "
-        "FPR@95 of known test vs unknown spectra):"
+        f"FPR@95 of known test vs unknown {kind}):"
     )
     print(
         f"  {'detector':<12} {'AUROC':>7} {'FPR@95':>7} {'TEFF':>7} "
@@ -179,11 +212,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             fom["confusion_matrix"], fom["columns"], rows=fom["rows"]
         )
     )
+    if args.patterns:
+        _demo_patterns.print_template_ranking(
+            _demo_patterns.template_ranking(counts, y_train, y_test, y_unk)
+        )
     clf = osc.classifier_
     print(
         f"\ntimings: load {t_load:.2f} s, train + {len(rows)} detectors "
         f"{t_fit:.1f} s ({clf.epochs_} epochs, lr {clf.learning_rate_:.2g}), "
-        f"predict {t_pred * 1000:.0f} ms for {len(X_eval)} spectra"
+        f"predict {t_pred * 1000:.0f} ms for {len(X_eval)} {kind}"
     )
     clear_classifier_cache()
     return fom

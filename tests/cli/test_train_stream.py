@@ -77,11 +77,16 @@ def test_train_stream_open_set_writes_detector_scores(patterns, capsys):
     folder, path, data = patterns
     model = folder / "open"
     args = ["train", "--x", f"{path}:patterns", "--y", f"{path}:labels"]
-    assert main([*args, "--out", str(model), "--alpha", "0.1", *QUICK]) == 0
+    recipe = ["--log-activation", "--augment"]
+    assert main([*args, "--out", str(model), "--alpha", "0.1", *recipe, *QUICK]) == 0
     out = capsys.readouterr().out
     assert "KNNDetector rejecting alpha=0.1" in out
     osc = load_pretrained(model)
     assert type(osc).__name__ == "OpenSetClassifier"
+    params = osc.classifier_.get_params()
+    assert params["model__log_activation"] and params["model__augment"]
+    layers = [type(layer).__name__ for layer in osc.classifier_.network_.layers]
+    assert "LogActivation" in layers and "PatternAugmentation" in layers
     with h5py.File(path) as f:
         X = f["patterns"][()]
     # the detector saw the network's embedding of every training pattern
