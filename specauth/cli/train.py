@@ -157,7 +157,7 @@ def _streamed(x: str) -> bool:
 
 
 def _stream_labels(args, file, n_rows):
-    """``--y``: a label file (one per pattern) or a dataset of the same HDF5 file."""
+    """``--y``: a label file (one per pattern) or a dataset of an HDF5 file."""
     from specauth.cli._files import reading, split_input
     from specauth.datasets import read_labels
 
@@ -168,13 +168,9 @@ def _stream_labels(args, file, n_rows):
         )
     y_text, y_key = split_input(args.y)
     y_file = Path(y_text)
-    if y_file.suffix.lower() in (".h5", ".hdf5"):
-        if y_file.resolve() != file.resolve():
-            raise ValueError(
-                f"--y {args.y} names another HDF5 file than --x; the label dataset "
-                "must be in the same file."
-            )
-        return y_key or "labels"
+    same_file = y_file.is_file() and y_file.resolve() == file.resolve()
+    if same_file and y_file.suffix.lower() in (".h5", ".hdf5"):
+        return y_key or "labels"  # read by the stream itself
     with reading("--y", args.y):
         return read_labels(args.y, n_expected=n_rows)
 

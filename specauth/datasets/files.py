@@ -54,7 +54,7 @@ SPECTRA_SUFFIXES = (
     *HDF5_SUFFIXES,
     *INSTRUMENT_SUFFIXES,
 )
-LABEL_SUFFIXES = (".csv", ".tsv", ".txt", ".npy")
+LABEL_SUFFIXES = (".csv", ".tsv", ".txt", ".npy", ".h5", ".hdf5")
 LABEL_HEADERS = frozenset(
     {"label", "labels", "y", "class", "classes", "target", "targets", "name"}
 )
@@ -434,14 +434,16 @@ def read_labels(
     *,
     header: Literal["infer"] | bool = "infer",
 ) -> np.ndarray:
-    """Read class labels, one per sample, from a text or ``.npy`` file.
+    """Read class labels, one per sample, from a text, ``.npy`` or HDF5 file.
 
     Parameters
     ----------
     path : str or path-like
         A ``.csv``, ``.tsv`` or ``.txt`` file with one label per line (labels
         containing the delimiter must be quoted; blank lines and lines
-        starting with ``#`` are skipped), or a 1D ``.npy`` array.
+        starting with ``#`` are skipped), a 1D ``.npy`` array, or a 1D dataset
+        of an HDF5 file, ``"FILE.h5:/path/to/labels"`` (``labels`` when no
+        dataset is named).
     n_expected : int, default=None
         The number of labels there must be (usually the number of spectra).
     header : {"infer", True, False}, default="infer"
@@ -480,8 +482,10 @@ def read_labels(
     if header not in ("infer", True, False):
         raise ValueError(f"`header` must be 'infer', True or False; got {header!r}.")
     check_scalar("n_expected", n_expected, Interval(Integral, 0, None), allow_none=True)
-    file, _, suffix = _check_path(path, LABEL_SUFFIXES, "labels")
-    if suffix == ".npy":
+    file, key, suffix = _check_path(path, LABEL_SUFFIXES, "labels")
+    if suffix in (".h5", ".hdf5"):
+        labels = _hdf5_labels(file, key or "labels")
+    elif suffix == ".npy":
         labels = _load_npy(file)
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels[:, 0]
@@ -498,6 +502,22 @@ def read_labels(
         raise ValueError(
             f"{file} holds {labels.shape[0]} labels but {n_expected} were "
             "expected (one per spectrum); check that the files match."
+        )
+    return labels
+
+
+def _hdf5_labels(file, key):
+    """A 1D label dataset of an HDF5 file; byte strings decoded."""
+    labels = np.asarray(_load_hdf5(file, key))
+    if labels.ndim != 1:
+        raise ValueError(
+            f"Dataset {key!r} of {file} must hold one label per sample (1D); got "
+            f"shape {labels.shape}."
+        )
+    if labels.dtype.kind in "SO":
+        labels = np.array(
+            [v.decode() if isinstance(v, bytes) else str(v) for v in labels.tolist()],
+            dtype=str,
         )
     return labels
 

@@ -95,6 +95,14 @@ def build_checked_network(
             f"shape {input_shape}; pass a 2D model such as "
             "'mobilenetv2' (see specauth.models.list_bases) or a 2D builder."
         )
+    if getattr(builder, "input_rank", 2) == 3 and len(input_shape) != 3:
+        sample = input_shape[:-1] if len(input_shape) == 2 else input_shape
+        raise ValueError(
+            f"`model={model!r}` takes 2D patterns -- `X` of shape (n_samples, "
+            "height, width) or (n_samples, height, width, 1) -- but `X` holds "
+            f"samples of shape {sample} (spectra); pass a 1D network such as "
+            "'cnn1d' for spectra."
+        )
     network = builder(input_shape, n_outputs, seed=seed, **options)
     keras = import_keras()
     if not isinstance(network, keras.Model):
