@@ -30,6 +30,7 @@ from specauth.models.layers.position_channel import (
     PositionChannel,  # noqa: F401 - legacy, registered for old files
     fixed_position_channel,
 )
+from specauth.models.layers.spectrum_augment import SpectrumAugmentation
 
 __all__ = [
     "AngularCrossCorrelation",
@@ -37,6 +38,7 @@ __all__ = [
     "LogActivation",
     "PatternAugmentation",
     "PolarResample",
+    "SpectrumAugmentation",
     "fixed_channel_adapter",
     "fixed_pixel_scaling",
     "fixed_position_channel",
