@@ -64,6 +64,7 @@ from specauth.models.registry import get_model, list_models, register_model
 from specauth.models.resnet1d import resnet1d
 from specauth.models.resnet2d import resnet2d
 from specauth.models.vgg2d import vgg2d
+from specauth.models.xresnet import xresnet1d, xresnet2d
 
 __all__ = [
     "CNNFactory",
@@ -77,4 +78,6 @@ __all__ = [
     "resnet1d",
     "resnet2d",
     "vgg2d",
+    "xresnet1d",
+    "xresnet2d",
 ]

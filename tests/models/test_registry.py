@@ -104,6 +104,8 @@ def test_public_names():
         "lite",
         "resnet2d",
         "vgg2d",
+        "xresnet1d",
+        "xresnet2d",
         "register_model",
         "list_models",
         "get_model",

@@ -30,6 +30,7 @@ from specauth.models.layers.position_channel import (
     PositionChannel,  # noqa: F401 - legacy, registered for old files
     fixed_position_channel,
 )
+from specauth.models.layers.self_attention import SelfAttention
 from specauth.models.layers.spectrum_augment import SpectrumAugmentation
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "LogActivation",
     "PatternAugmentation",
     "PolarResample",
+    "SelfAttention",
     "SpectrumAugmentation",
     "fixed_channel_adapter",
     "fixed_pixel_scaling",
