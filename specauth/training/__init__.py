@@ -15,6 +15,8 @@
   1000 optimizer steps, so that small data sets train as long as large ones,
 - :func:`adapt_normalization` -- per-point input standardisation
   (``input_norm="standard"``) from the training data,
+- :func:`mixup_batch` -- mixup of a batch of inputs and their one-hot or
+  regression targets, in numpy,
 - :func:`recompute_batch_norm`, :func:`frozen_batch_norm`,
   :func:`check_inference_agreement`, :class:`StopOnNonFiniteLoss`,
   :class:`TrainingDivergedError` -- what keeps a fit on small data honest:
@@ -57,6 +59,7 @@ __all__ = [
     "TrainingDivergedError",
     "auto_epochs",
     "adapt_normalization",
+    "mixup_batch",
 ]
 
 _MODULES = {
@@ -86,6 +89,7 @@ _MODULES = {
     "TrainingDivergedError": "divergence",
     "auto_epochs": "budget",
     "adapt_normalization": "normalization",
+    "mixup_batch": "mixup",
 }
 
 

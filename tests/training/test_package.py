@@ -50,6 +50,7 @@ def test_public_names():
         "TrainingDivergedError",
         "auto_epochs",
         "adapt_normalization",
+        "mixup_batch",
     }
     assert set(specauth.training.__all__) <= set(dir(specauth.training))
     for name in specauth.training.__all__:
