@@ -339,13 +339,17 @@ class HDF5Dataset(keras.utils.PyDataset):
         return copy
 
     def with_labels(self, labels: ArrayLike) -> HDF5Dataset:
-        """A copy of this dataset giving ``labels`` (one per row) as targets."""
+        """A copy of this dataset giving ``labels`` as targets.
+
+        One label per row of the file, or one row of targets per row (shape
+        ``(n_rows, n_targets)``, a regressor's several targets).
+        """
         copy = self._copy()
         values = np.asarray(labels)
-        if values.shape != (self.n_rows,):
+        if values.ndim not in (1, 2) or values.shape[0] != self.n_rows:
             raise ValueError(
-                f"`labels` must hold one label per row ({self.n_rows}); got shape "
-                f"{values.shape}."
+                f"`labels` must hold one label (or one row of targets) per row "
+                f"({self.n_rows}); got shape {values.shape}."
             )
         copy.labels_ = values
         return copy

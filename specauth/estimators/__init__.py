@@ -1,6 +1,8 @@
 """scikit-learn estimators around Keras networks.
 
 - :class:`CNNClassifier` -- classify spectra (any label type).
+- :class:`CNNRegressor` -- predict quantities (one or several per spectrum)
+  with the same networks and training loop.
 - :class:`EnsembleClassifier` -- a deep ensemble of any classifier (mean of
   the members' probabilities; their disagreement feeds
   :class:`~specauth.ood.MutualInformation`).
@@ -11,8 +13,6 @@
   :meth:`~BaseCNNEstimator.head_weights`, ``transform`` (the embedding) and
   :meth:`~BaseCNNEstimator.build_network`.
 
-A regressor (``CNNRegressor``) is not written yet: the network builders need
-an ``n_outputs`` path first.
 """
 
 from __future__ import annotations
@@ -21,5 +21,12 @@ from specauth.estimators._base import BaseCNNEstimator
 from specauth.estimators.classifier import CNNClassifier
 from specauth.estimators.ensemble import EnsembleClassifier
 from specauth.estimators.pls_da import PLSDAClassifier
+from specauth.estimators.regressor import CNNRegressor
 
-__all__ = ["BaseCNNEstimator", "CNNClassifier", "EnsembleClassifier", "PLSDAClassifier"]
+__all__ = [
+    "BaseCNNEstimator",
+    "CNNClassifier",
+    "CNNRegressor",
+    "EnsembleClassifier",
+    "PLSDAClassifier",
+]

@@ -224,7 +224,12 @@ class NetworkStoreMixin:
 
 
 def validate_network_input(
-    estimator: Any, X: ArrayLike, *, reset: bool, y: Any = "no_validation"
+    estimator: Any,
+    X: ArrayLike,
+    *,
+    reset: bool,
+    y: Any = "no_validation",
+    multi_output: bool = False,
 ) -> Any:
     """Validate an estimator's inputs as its network takes them.
 
@@ -234,7 +239,8 @@ def validate_network_input(
     patterns ``(n, height, width)`` for a model whose builder declares
     ``input_rank = 3`` (it takes only images, e.g. ``"resnet2d"``).
     ``reset=True`` records ``input_shape_``; otherwise ``X`` must have that
-    sample shape.
+    sample shape. ``multi_output`` accepts a 2D ``y`` (a regressor's
+    several targets).
     """
     kwargs = dict(allow_nd=True, dtype=np.float32, reset=reset)
     if isinstance(y, str) and y == "no_validation":
@@ -245,7 +251,9 @@ def validate_network_input(
             "is None."
         )
     else:
-        arr, y = validate_data(estimator, X, y, ensure_min_samples=2, **kwargs)
+        arr, y = validate_data(
+            estimator, X, y, ensure_min_samples=2, multi_output=multi_output, **kwargs
+        )
     if arr.ndim > 4:
         raise ValueError(
             "`X` must be spectra (n_samples, n_points), multichannel spectra "

@@ -71,12 +71,16 @@ def check_input_shape(input_shape: object) -> tuple[int, int]:
 
 
 def check_n_classes(n_classes: object) -> int:
-    """Return ``n_classes`` as an int after checking it is >= 2.
+    """Return ``n_classes`` as an int after checking it is >= 1.
 
-    >>> check_n_classes(3)
-    3
+    It is the number of outputs of the last Dense layer: classes for a
+    classifier (the estimators refuse fewer than 2), targets for a regressor
+    (1 for one quantity).
+
+    >>> check_n_classes(3), check_n_classes(1)
+    (3, 1)
     """
-    return check_int(n_classes, "n_classes", minimum=2)
+    return check_int(n_classes, "n_classes", minimum=1)
 
 
 def check_int_tuple(value: object, name: str) -> tuple[int, ...]:

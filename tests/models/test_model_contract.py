@@ -164,9 +164,9 @@ def test_keras_file_round_trip_in_safe_mode(name, keras, tmp_path):
 def test_common_bad_inputs(name):
     builder = get_model(name)
     with pytest.raises(
-        ValueError, match=r"`n_classes` must be an int in \[2, inf\); got 1"
+        ValueError, match=r"`n_classes` must be an int in \[1, inf\); got 0"
     ):
-        builder((64, 1), 1)
+        builder((64, 1), 0)
     with pytest.raises(TypeError, match="`n_classes`"):
         builder((64, 1), 2.0)
     with pytest.raises(ValueError, match=r"\(length, channels\) of 2 ints"):
