@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
+from specauth._lazy import import_keras
 from specauth.models.layers import SelfAttention
+
+
+def _np(x, dtype=None):
+    """``x`` (a backend tensor, variable or array) as a numpy array."""
+    return np.asarray(import_keras().ops.convert_to_numpy(x), dtype=dtype)
 
 
 def _numpy_attention(inputs, kernel, gamma):
@@ -36,7 +42,7 @@ def test_matches_the_formula(shape):
     kernel = rng.normal(size=(3, 3)).astype("float32")  # not symmetric
     layer = _layer_with(shape, kernel, 0.3)
     expected = _numpy_attention(x.astype(np.float64), kernel.astype(np.float64), 0.3)
-    out = np.asarray(layer(x), dtype=np.float64)
+    out = _np(layer(x), dtype=np.float64)
     assert out.shape == shape
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
 
@@ -44,8 +50,8 @@ def test_matches_the_formula(shape):
 def test_is_the_identity_at_initialisation():
     x = np.random.default_rng(1).normal(size=(3, 4, 6, 5)).astype("float32")
     layer = SelfAttention()
-    np.testing.assert_array_equal(np.asarray(layer(x)), x)
-    assert float(np.asarray(layer.gamma)) == 0.0
+    np.testing.assert_array_equal(_np(layer(x)), x)
+    assert float(_np(layer.gamma)) == 0.0
     assert layer.kernel.shape == (5, 5)
     assert [w.name for w in layer.trainable_weights] == ["kernel", "gamma"]
 
@@ -56,7 +62,7 @@ def test_every_position_sees_the_whole_map():
     layer = _layer_with(x.shape, np.eye(2, dtype="float32"), 1.0)
     changed = x.copy()
     changed[0, -1] += 1.0
-    before, after = np.asarray(layer(x)), np.asarray(layer(changed))
+    before, after = _np(layer(x)), _np(layer(changed))
     assert not np.allclose(before[0, 0], after[0, 0])
 
 
@@ -66,7 +72,7 @@ def test_gamma_learns(keras):
     model = keras.Model(inputs, SelfAttention(name="attention")(inputs))
     model.compile(optimizer=keras.optimizers.SGD(1e-3), loss="mse")
     model.fit(x, 2 * x, epochs=1, batch_size=8, verbose=0)
-    assert float(np.asarray(model.get_layer("attention").gamma)) != 0.0
+    assert float(_np(model.get_layer("attention").gamma)) != 0.0
 
 
 def test_config_and_keras_file_round_trip(keras, tmp_path):
@@ -82,7 +88,7 @@ def test_config_and_keras_file_round_trip(keras, tmp_path):
     path = tmp_path / "attention.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)  # safe mode
-    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
+    np.testing.assert_array_equal(_np(loaded(x)), _np(model(x)))
 
 
 def test_refuses_a_map_without_positions():

@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+from specauth._lazy import import_keras
 from specauth.models import get_model, xresnet1d, xresnet2d
 from specauth.models.layers import LogActivation, SelfAttention
 from tests.tolerance import assert_close
@@ -13,6 +14,11 @@ from tests.tolerance import assert_close
 #: stage 3 keeps it (pool only), stage 4 changes it again.
 TINY = {"widths": (8, 16, 16, 32), "stem_widths": (4, 4, 8)}
 BLOCKS = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3), 50: (3, 4, 6, 3)}
+
+
+def _np(x, dtype=None):
+    """``x`` (a backend tensor, variable or array) as a numpy array."""
+    return np.asarray(import_keras().ops.convert_to_numpy(x), dtype=dtype)
 
 
 def _tiny1d(depth=18, shape=(64, 1), n_classes=3, **options):
@@ -156,9 +162,9 @@ def test_last_batchnorm_of_each_residual_branch_starts_at_zero():
     for depth, last in ((18, 2), (50, 3)):
         model = _tiny1d(depth)
         for block in _block_names(depth):
-            gamma = np.asarray(model.get_layer(f"{block}_{last}_bn").gamma)
+            gamma = _np(model.get_layer(f"{block}_{last}_bn").gamma)
             np.testing.assert_array_equal(gamma, 0.0)
-            first = np.asarray(model.get_layer(f"{block}_1_bn").gamma)
+            first = _np(model.get_layer(f"{block}_1_bn").gamma)
             np.testing.assert_array_equal(first, 1.0)
 
 
@@ -181,7 +187,7 @@ def _block_tensors(keras, model, depth, x, training):
         previous = f"{block}_out"
     flat = [t for group in tensors for t in group]
     values = keras.Model(model.inputs, flat)([x], training=training)
-    values = [np.asarray(v) for v in values]
+    values = [_np(v) for v in values]
     return names, [values[i : i + 4] for i in range(0, len(values), 4)]
 
 
@@ -211,10 +217,10 @@ def test_with_mish_a_block_applies_the_activation_after_the_add(keras):
     names, values = _block_tensors(keras, model, 18, _inputs((2, 64, 1)), False)
     for block, (inp, residual, shortcut, out) in zip(names, values, strict=True):
         np.testing.assert_array_equal(residual, 0.0, err_msg=block)
-        expected = np.asarray(keras.activations.mish(shortcut))
+        expected = _np(keras.activations.mish(shortcut))
         assert_close(out, expected, dtype=np.float32, err_msg=block)
         if block == "stage1_block1":  # identity shortcut: mish(x), not x
-            assert_close(out, np.asarray(keras.activations.mish(inp)), dtype=np.float32)
+            assert_close(out, _np(keras.activations.mish(inp)), dtype=np.float32)
             assert not np.allclose(out, inp)
 
 
@@ -254,7 +260,7 @@ def test_xresnet2d_takes_patterns_of_any_size(shape, keras):
     assert model.layers[0].name == "pattern" and model.layers[1].name == "input_norm"
     assert isinstance(model.get_layer("gap"), keras.layers.GlobalAveragePooling2D)
     assert model.get_layer("stage2_block1_pool").pool_size == (2, 2)
-    out = np.asarray(model(_inputs((2, *shape)), training=False))
+    out = _np(model(_inputs((2, *shape)), training=False))
     assert out.shape == (2, 4) and np.isfinite(out).all()
 
 
@@ -280,11 +286,11 @@ def test_keras_file_round_trip_in_safe_mode(builder, shape, keras, tmp_path):
     )
     model.get_layer("stage1_block2_attention").gamma.assign(0.01)
     x = _inputs((3, *shape))
-    expected = np.asarray(model(x, training=False))
+    expected = _np(model(x, training=False))
     path = tmp_path / "xresnet.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)  # safe mode; specauth layers imported
-    np.testing.assert_array_equal(np.asarray(loaded(x, training=False)), expected)
+    np.testing.assert_array_equal(_np(loaded(x, training=False)), expected)
 
 
 @pytest.mark.parametrize(
@@ -330,9 +336,9 @@ def test_cam1d_maps_are_the_logit_weighted_last_feature_map(keras):
     cam = CAM1D(model, "cam")
     assert cam.explain(X).shape == (4, 48)
     body = keras.Model(model.inputs, model.get_layer("gap").input)
-    features = np.asarray(body([X[..., None]], training=False), dtype=np.float64)
-    kernel = np.asarray(model.get_layer("logits").kernel, dtype=np.float64)
-    predicted = np.asarray(model(X[..., None], training=False)).argmax(axis=1)
+    features = _np(body([X[..., None]], training=False), dtype=np.float64)
+    kernel = _np(model.get_layer("logits").kernel, dtype=np.float64)
+    predicted = _np(model(X[..., None], training=False)).argmax(axis=1)
     expected = np.stack(
         [f @ kernel[:, c] for f, c in zip(features, predicted, strict=True)]
     )
