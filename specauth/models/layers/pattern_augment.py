@@ -150,6 +150,14 @@ class PatternAugmentation(keras.layers.Layer):
                 )
             )
         self._generator = keras.random.SeedGenerator(_derived(self.seed, 4))
+        # Keras marks RandomRotation and RandomTranslation ``supports_jit =
+        # False`` on every backend because TensorFlow's image transform has no
+        # XLA kernel; a model holding one is then never compiled, and with
+        # ``jit_compile="auto"`` JAX trains it op by op (about 15 times
+        # slower). Their JAX implementation (``map_coordinates``) compiles.
+        if keras.backend.backend() == "jax":
+            for step in self._steps:
+                step.supports_jit = True
 
     def build(self, input_shape: Any) -> None:
         for step in self._steps:
