@@ -190,7 +190,10 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         its ``valley`` suggestion (the finder's result is kept in
         ``lr_finder_``).
     optimizer : str, keras optimizer class or instance, default="adam"
-        ``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"`` or ``"nadam"``; an
+        ``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"``, ``"nadam"``,
+        ``"radam"`` (:class:`specauth.training.RAdam`) or ``"ranger"``
+        (:class:`specauth.training.Lookahead` around ``RAdam``; its
+        ``optimizer__k`` and ``optimizer__alpha`` go to Lookahead); an
         instance is copied from its config, never trained in place.
     schedule : {"one_cycle", "clr", "constant"} or None, default="one_cycle"
         Learning-rate schedule, updated every batch: one-cycle (warm-up then

@@ -3,6 +3,8 @@
 - :func:`fit_network` -- the training loop every specauth network goes
   through (with :func:`compile_network`, :func:`split_validation`,
   :func:`make_optimizer`, :func:`make_schedule`),
+- :class:`RAdam`, :class:`Lookahead` -- optimizers Keras lacks; Lookahead
+  around RAdam is Ranger (``optimizer="ranger"``),
 - :func:`lr_find` -- learning-rate range test with named suggestions,
 - :class:`CyclicalLearningRate`, :class:`OneCycleSchedule` -- per-step
   learning-rate schedules (Keras ``LearningRateSchedule`` objects),
@@ -38,6 +40,8 @@ __all__ = [
     "split_validation",
     "make_optimizer",
     "make_schedule",
+    "RAdam",
+    "Lookahead",
     "lr_find",
     "LRFinderResult",
     "CyclicalLearningRate",
@@ -68,6 +72,8 @@ _MODULES = {
     "split_validation": "loop",
     "make_optimizer": "optimizers",
     "make_schedule": "optimizers",
+    "RAdam": "radam",
+    "Lookahead": "lookahead",
     "lr_find": "lr_finder",
     "LRFinderResult": "lr_finder_result",
     "CyclicalLearningRate": "cyclical",

@@ -17,7 +17,12 @@ OPTIMIZERS = {
     "sgd": "SGD",
     "rmsprop": "RMSprop",
     "nadam": "Nadam",
+    "radam": "RAdam",
+    "ranger": "Lookahead(RAdam)",
 }
+# Options of ``"ranger"`` (and of a Lookahead instance) for the Lookahead
+# wrapper; the other options go to the inner optimizer.
+_LOOKAHEAD_OPTIONS = ("k", "alpha")
 SCHEDULES = ("one_cycle", "clr", "constant")
 
 
@@ -33,22 +38,34 @@ def make_optimizer(
     spec : str, optimizer class or optimizer instance
         A name from :data:`OPTIMIZERS`, a ``keras.optimizers.Optimizer``
         subclass, or an instance (copied from its config, never reused, so the
-        caller's object is not changed by training).
+        caller's object is not changed by training). ``"radam"`` is
+        :class:`~specauth.training.RAdam`; ``"ranger"`` is
+        :class:`~specauth.training.Lookahead` around ``RAdam`` (``k=6``,
+        ``alpha=0.5``).
     learning_rate : float or LearningRateSchedule
-        Learning rate given to the new optimizer.
+        Learning rate given to the new optimizer (to the inner optimizer of a
+        Lookahead).
     options : dict
-        Extra constructor arguments (the ``optimizer__...`` parameters).
+        Extra constructor arguments (the ``optimizer__...`` parameters). For
+        ``"ranger"`` or a Lookahead instance, ``k`` and ``alpha`` go to the
+        Lookahead wrapper and the others to the inner optimizer.
 
     Examples
     --------
     >>> optimizer = make_optimizer("adamw", 1e-3, {"weight_decay": 1e-4})
     >>> type(optimizer).__name__, float(optimizer.weight_decay)
     ('AdamW', 0.0001)
+    >>> ranger = make_optimizer("ranger", 1e-3, {"k": 5, "beta_1": 0.95})
+    >>> type(ranger.inner_optimizer).__name__, ranger.k, ranger.inner_optimizer.beta_1
+    ('RAdam', 5, 0.95)
     """
     from specauth._lazy import import_keras
+    from specauth.training.lookahead import Lookahead
+    from specauth.training.radam import RAdam
 
     keras = import_keras()
     base = keras.optimizers.Optimizer
+    cls: Any
     config: dict[str, Any]
     if isinstance(spec, str):
         key = spec.lower()
@@ -57,7 +74,22 @@ def make_optimizer(
                 f"`optimizer` must be one of {sorted(OPTIMIZERS)}, a Keras optimizer "
                 f"class or instance; got {spec!r}."
             )
-        cls, config = getattr(keras.optimizers, OPTIMIZERS[key]), {}
+        if key == "ranger":
+            return _make_lookahead(RAdam, {}, learning_rate, options)
+        if key == "radam":
+            cls, config = RAdam, {}
+        else:
+            cls, config = getattr(keras.optimizers, OPTIMIZERS[key]), {}
+    elif isinstance(spec, Lookahead):
+        wrapper = spec.get_config()
+        del wrapper["optimizer"], wrapper["name"]
+        return _make_lookahead(spec.inner_optimizer, wrapper, learning_rate, options)
+    elif isinstance(spec, type) and issubclass(spec, Lookahead):
+        raise TypeError(
+            "`optimizer` cannot be the Lookahead class, which needs an inner "
+            "optimizer: give 'ranger' or an instance such as "
+            "Lookahead(RAdam(1e-3))."
+        )
     elif isinstance(spec, type) and issubclass(spec, base):
         cls, config = spec, {}
     elif isinstance(spec, base):
@@ -75,6 +107,20 @@ def make_optimizer(
             f"Could not build optimizer {cls.__name__} with options "
             f"{sorted(options)}: {err}. Check the `optimizer__...` parameters."
         ) from err
+
+
+def _make_lookahead(
+    inner: Any,
+    wrapper: Mapping[str, Any],
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
+    options: Mapping[str, Any],
+) -> keras.optimizers.Optimizer:
+    """Lookahead around a fresh ``inner`` optimizer (a class or an instance)."""
+    from specauth.training.lookahead import Lookahead
+
+    own = {key: options[key] for key in _LOOKAHEAD_OPTIONS if key in options}
+    rest = {key: value for key, value in options.items() if key not in own}
+    return Lookahead(make_optimizer(inner, learning_rate, rest), **{**wrapper, **own})
 
 
 def make_schedule(

@@ -29,6 +29,8 @@ def test_public_names():
         "split_validation",
         "make_optimizer",
         "make_schedule",
+        "RAdam",
+        "Lookahead",
         "fit_unfrozen",
         "unfrozen_peak",
         "lr_find",
