@@ -3,6 +3,7 @@
 - :class:`CNNClassifier` -- classify spectra (any label type).
 - :class:`CNNRegressor` -- predict quantities (one or several per spectrum)
   with the same networks and training loop.
+- :func:`tta` -- test-time augmentation of either.
 - :class:`EnsembleClassifier` -- a deep ensemble of any classifier (mean of
   the members' probabilities; their disagreement feeds
   :class:`~specauth.ood.MutualInformation`).
@@ -22,6 +23,7 @@ from specauth.estimators.classifier import CNNClassifier
 from specauth.estimators.ensemble import EnsembleClassifier
 from specauth.estimators.pls_da import PLSDAClassifier
 from specauth.estimators.regressor import CNNRegressor
+from specauth.estimators.tta import tta
 
 __all__ = [
     "BaseCNNEstimator",
@@ -29,4 +31,5 @@ __all__ = [
     "CNNRegressor",
     "EnsembleClassifier",
     "PLSDAClassifier",
+    "tta",
 ]

@@ -24,6 +24,11 @@ from specauth._validation import (
     check_is_fitted,
     check_params,
 )
+from specauth.estimators._augmentation import (
+    augmentation_layers,
+    check_augmentation,
+    with_augmentation,
+)
 from specauth.estimators._fitting import NetworkFittingMixin
 from specauth.estimators._network import (
     NetworkStoreMixin,
@@ -107,6 +112,7 @@ class BaseCNNEstimator(
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "axis": axis_param_constraint(),
+        "augmentation": [None, str, list, tuple, object],
         **{f"fine_tune__{k}": v for k, v in UNFROZEN_CONSTRAINTS.items()},
     }
 
@@ -124,6 +130,7 @@ class BaseCNNEstimator(
         random_state: int | np.random.RandomState | np.random.Generator | None = None,
         verbose: int | bool = 0,
         axis: Any = None,
+        augmentation: Any = None,
         **routed: Any,
     ) -> None:
         self.model = model
@@ -137,6 +144,7 @@ class BaseCNNEstimator(
         self.random_state = random_state
         self.verbose = verbose
         self.axis = axis
+        self.augmentation = augmentation
         for key, value in routed.items():
             setattr(self, key, value)
 
@@ -146,6 +154,7 @@ class BaseCNNEstimator(
         check_routed_options(routed, type(self).__name__)
         check_params(self, {**BaseEstimator.get_params(self, deep=False), **routed})
         check_model_name(self.model)
+        check_augmentation(self.augmentation)
 
     # -------------------------------------------------------------------- data
     def _validate_X(self, X, *, reset, y="no_validation"):
@@ -158,9 +167,10 @@ class BaseCNNEstimator(
     # ----------------------------------------------------------------- network
     def _build_network(self, n_outputs, seed):
         options = route(self.get_params(deep=False), "model")
-        return build_checked_network(
+        network = build_checked_network(
             self.model, self.input_shape_, n_outputs, seed, options
         )
+        return with_augmentation(network, augmentation_layers(self.augmentation, seed))
 
     def _keras_class_weight(self, targets):
         return None

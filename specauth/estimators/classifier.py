@@ -230,6 +230,18 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         used to label explanations, and checked at predict time: a
         DataFrame on another axis is refused (resample it with
         :class:`specauth.preprocessing.AxisResampler`).
+    augmentation : str, keras layer, list of them or None, default=None
+        Training-only augmentation put before the network (and used by
+        :func:`specauth.estimators.tta`): a preset -- ``"spectra"`` (any
+        spectra: sub-point shift, intensity factor, baseline offset and
+        slope, noise), ``"counts"`` (gamma-ray and XRD counts: shift,
+        intensity, Poisson noise), ``"nir"``/``"absorbance"`` (scatter and
+        path-length offsets and slopes, small shift), ``"patterns"`` (2D
+        diffraction patterns: any rotation, flips, shifts, intensity) -- or
+        Keras layers that augment only when ``training`` (see
+        :class:`~specauth.models.layers.SpectrumAugmentation`), or a list.
+        None: no augmentation. Presets are in
+        :func:`specauth.preprocessing.augmentation_preset`.
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
         ``fit__``, ``lr_find__`` or ``fine_tune__``.
@@ -311,6 +323,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         random_state: int | np.random.RandomState | np.random.Generator | None = None,
         verbose: int | bool = 0,
         axis: Any = None,
+        augmentation: Any = None,
         **routed: Any,
     ) -> None:
         super().__init__(
@@ -325,6 +338,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
             random_state=random_state,
             verbose=verbose,
             axis=axis,
+            augmentation=augmentation,
             **routed,
         )
         self.class_weight = class_weight
