@@ -79,7 +79,7 @@ def augmentation_layers(spec: Any, seed: int | None = None) -> list[Any]:
             if name == "patterns":
                 layers.append(specauth_layers.PatternAugmentation(seed=item_seed))
             else:
-                strengths = augmentation_preset(name)
+                strengths: dict[str, Any] = dict(augmentation_preset(name))
                 layers.append(
                     specauth_layers.SpectrumAugmentation(**strengths, seed=item_seed)
                 )
