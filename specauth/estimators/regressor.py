@@ -168,7 +168,7 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
         The trained network (outputs standardised targets).
     n_outputs_ : int
         Number of targets (columns of ``y``; 1 for a 1D ``y``).
-    target_mean_, target_scale_ : ndarray of shape (n_outputs_,)
+    target_mean_, target_scale_ : ndarray of shape ``(n_outputs_,)``
         The standardisation of the targets: ``y = output * scale + mean``.
     target_ndim_ : int
         1 when the training ``y`` was 1D (``predict`` then returns 1D), else 2.

@@ -90,7 +90,9 @@ def discriminative_optimizer(
     Notes
     -----
     Only the gradient step is scaled: an optimizer's decoupled weight decay
-    (``AdamW``) uses the unscaled rate. The copy is meant for training, not
+    (``AdamW``) uses the unscaled rate. A :class:`~specauth.training.Lookahead`
+    (``"ranger"``) keeps its ``k`` and ``alpha`` around a scaled copy of its
+    inner optimizer. The copy is meant for training, not
     for saving: reload saved networks with ``compile=False``.
 
     Examples
@@ -121,6 +123,11 @@ def discriminative_optimizer(
             raise ValueError(
                 f"`factors[{path!r}]` must be a finite number > 0; got {factor!r}."
             )
+    from specauth.training.lookahead import Lookahead
+
+    if isinstance(optimizer, Lookahead):  # Ranger: scale the inner optimizer's steps
+        inner = discriminative_optimizer(optimizer.inner_optimizer, factors)
+        return Lookahead(inner, k=optimizer.k, alpha=optimizer.alpha)
     base = type(optimizer)
     if issubclass(base, _PerVariableRates):
         base = base.__mro__[2]

@@ -53,6 +53,23 @@ def test_sgd_step_is_minus_lr_times_factor_times_grad():
     assert not np.allclose(after[0], before[0] - LR * grads[0])
 
 
+def test_lookahead_keeps_the_factors_of_its_inner_optimizer():
+    """Ranger (Lookahead around RAdam) inside fine-tuning: the per-variable
+    factors scale the inner steps (first step, before any sync: SGD inside
+    gives exactly w - lr * f * g) and k, alpha are kept."""
+    from specauth.training.lookahead import Lookahead
+
+    variables, grads = _variables()
+    before = _values(variables)
+    opt = discriminative_optimizer(
+        Lookahead(keras.optimizers.SGD(LR), k=3, alpha=0.4), {"slow": 0.01}
+    )
+    assert isinstance(opt, Lookahead) and (opt.k, opt.alpha) == (3, 0.4)
+    after = _step(opt, variables, grads)
+    np.testing.assert_allclose(after[0], before[0] - LR * 0.01 * grads[0], atol=1e-7)
+    np.testing.assert_allclose(after[1], before[1] - LR * grads[1], atol=1e-7)
+
+
 def test_factor_scales_a_learning_rate_schedule():
     variables, grads = _variables()
     before = _values(variables)
