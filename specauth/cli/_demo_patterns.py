@@ -70,7 +70,7 @@ def pattern_network_args(args: argparse.Namespace) -> str:
     if args.model == "cnn1d":  # the default of spectra
         args.model = "resnet2d"
         args.log_activation = True
-        args.augment = True
+        args.augment = "auto"
     extras = [
         text
         for flag, text in (

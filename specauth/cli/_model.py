@@ -10,7 +10,13 @@ import numpy as np
 if TYPE_CHECKING:
     import os
 
-__all__ = ["check_classifier", "load_classifier", "predict_outputs", "split_model"]
+__all__ = [
+    "check_classifier",
+    "is_regression",
+    "load_classifier",
+    "predict_outputs",
+    "split_model",
+]
 
 
 def _describe(model):
@@ -22,7 +28,16 @@ def _describe(model):
     return f"a Pipeline of {names}" if steps else "an empty Pipeline"
 
 
-def check_classifier(model: Any, folder: str | os.PathLike[str]) -> Any:
+def is_regression(model: Any) -> bool:
+    """Whether a loaded model (or its final step) predicts values, not classes."""
+    from sklearn.base import is_regressor
+
+    return is_regressor(split_model(model)[1])
+
+
+def check_classifier(
+    model: Any, folder: str | os.PathLike[str], *, regressor_ok: bool = False
+) -> Any:
     """Raise a one-line ValueError unless ``model`` ends in a fitted classifier.
 
     ``specauth predict``, ``report`` and ``explain`` need a classifier (a
@@ -46,20 +61,26 @@ def check_classifier(model: Any, folder: str | os.PathLike[str]) -> Any:
         final = model
     else:
         final = steps[-1][1] if steps else None
+    if regressor_ok and final is not None and hasattr(final, "n_outputs_"):
+        return model  # a fitted CNNRegressor
     if final is None or not (is_classifier(final) and hasattr(final, "classes_")):
+        what = "a classifier or a regressor" if regressor_ok else "a classifier"
         raise ValueError(
-            f"{folder} holds {_describe(model)}, not a classifier: this command "
+            f"{folder} holds {_describe(model)}, not {what}: this command "
             "needs a folder written by `specauth train` (a classifier or an "
-            "open-set classifier, after optional preprocessing)."
+            f"open-set classifier{', or a regressor' * regressor_ok}, after "
+            "optional preprocessing)."
         )
     return model
 
 
-def load_classifier(folder: str | os.PathLike[str]) -> Any:
+def load_classifier(
+    folder: str | os.PathLike[str], *, regressor_ok: bool = False
+) -> Any:
     """``load_pretrained(folder)``, checked with :func:`check_classifier`."""
     from specauth.hub import load_pretrained
 
-    return check_classifier(load_pretrained(folder), folder)
+    return check_classifier(load_pretrained(folder), folder, regressor_ok=regressor_ok)
 
 
 def split_model(model: Any) -> tuple[list[Any], Any]:
@@ -93,12 +114,15 @@ def predict_outputs(model: Any, X: np.ndarray) -> dict[str, Any]:
         ``"labels"`` (a known class or the unknown label), ``"proba"``
         (n_samples, n_classes), ``"scores"`` (detector scores, or None for a
         closed-set model) and ``"Xt"`` (the preprocessed spectra the network
-        reads).
+        reads); for a regressor ``"values"`` (n_samples,) or (n_samples,
+        n_targets) and ``"Xt"``.
     """
     transformers, final = split_model(model)
     Xt = X
     for step in transformers:
         Xt = step.transform(Xt)
+    if hasattr(final, "n_outputs_"):  # a regressor: values, no classes
+        return {"values": np.asarray(final.predict(Xt), dtype=np.float64), "Xt": Xt}
     if not hasattr(final, "detector_"):
         proba = np.asarray(final.predict_proba(Xt), dtype=np.float64)
         labels = final.classes_[np.argmax(proba, axis=1)]

@@ -57,10 +57,22 @@ def add_model_arguments(
     )
     group.add_argument(
         "--augment",
-        action="store_true",
-        help="training-only augmentation of patterns: any-angle rotation, flips, "
-        "small shifts, intensity scaling, photon resampling (pattern networks "
-        "resnet2d and vgg2d)",
+        nargs="?",
+        const="auto",
+        default=None,
+        choices=("auto", *AUGMENT_PRESETS),
+        metavar="PRESET",
+        help="training-only augmentation: for patterns (resnet2d, vgg2d) any-angle "
+        "rotation, flips, small shifts, intensity scaling, photon resampling; "
+        "for spectra a preset: spectra (the default), counts (gamma, XRD: "
+        "shift, intensity, Poisson noise), nir/absorbance (baseline offset "
+        "and slope, small shift)",
+    )
+    group.add_argument(
+        "--optimizer",
+        default="adam",
+        choices=OPTIMIZER_NAMES,
+        help="optimizer (ranger: Lookahead over RAdam; default: %(default)s)",
     )
     group.add_argument(
         "--epochs",
@@ -192,8 +204,12 @@ def add_model_arguments(
     add_check(parser, check_model_options)
 
 
-#: Networks of 2D patterns (the CLI's --augment applies to them).
-PATTERN_NETWORKS = ("resnet2d", "vgg2d")
+#: Networks of 2D patterns (a bare --augment gives them PatternAugmentation).
+PATTERN_NETWORKS = ("resnet2d", "vgg2d", "xresnet2d")
+#: Presets of --augment (those of the estimators' ``augmentation``).
+AUGMENT_PRESETS = ("spectra", "counts", "nir", "absorbance", "patterns")
+#: Names of --optimizer.
+OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "rmsprop", "nadam", "radam", "ranger")
 
 
 def classifier_from_args(
@@ -202,11 +218,24 @@ def classifier_from_args(
     """Return the CNNClassifier described by the command-line options."""
     from specauth.estimators import CNNClassifier
 
+    return CNNClassifier(**_network_options(args, verbose))
+
+
+def regressor_from_args(args: argparse.Namespace, *, verbose: int = 1) -> Any:
+    """Return the CNNRegressor described by the command-line options."""
+    from specauth.estimators import CNNRegressor
+
+    return CNNRegressor(**_network_options(args, verbose))
+
+
+def _network_options(args, verbose):
+    """Constructor arguments shared by the classifier and the regressor."""
     options = dict(
         model=args.model,
         batch_size=args.batch_size,
         learning_rate=args.lr,
         schedule=args.schedule,
+        optimizer=getattr(args, "optimizer", "adam"),
         random_state=args.seed,
         verbose=verbose,
     )
@@ -214,15 +243,13 @@ def classifier_from_args(
         options["epochs"] = args.epochs
     if getattr(args, "log_activation", False):
         options["model__log_activation"] = True
-    if getattr(args, "augment", False):
-        if args.model.lower() not in PATTERN_NETWORKS:
-            raise ValueError(
-                "--augment applies to the pattern networks (--model resnet2d or "
-                f"vgg2d, trained on 2D patterns); got --model {args.model}."
-            )
-        options["model__augment"] = True
+    augment = getattr(args, "augment", None)
+    if augment == "auto" and args.model.lower() in PATTERN_NETWORKS:
+        options["model__augment"] = True  # in the pattern network itself
+    elif augment is not None:
+        options["augmentation"] = "spectra" if augment == "auto" else augment
     options.update(_image_options(args))
-    return CNNClassifier(**options)
+    return options
 
 
 def _two_d_flags(args):

@@ -101,6 +101,16 @@ def _write_chunk(writer, start, outputs):
     )
 
 
+def _write_values(writer, start, outputs):
+    """Write one CSV row per spectrum: index, predicted value(s)."""
+    values = np.asarray(outputs["values"], dtype=np.float64)
+    rows = values.reshape(len(values), -1).tolist()
+    writer.writerows(
+        [start + offset, *[f"{value:.6g}" for value in row]]
+        for offset, row in enumerate(rows)
+    )
+
+
 def _write_csv(
     handle: IO[str],
     first: np.ndarray,
@@ -113,14 +123,22 @@ def _write_csv(
     from specauth.cli._model import predict_outputs, split_model
 
     writer = csv.writer(handle)
-    open_set = hasattr(split_model(model)[1], "detector_")
-    extra = ["ood_score"] if open_set else []
-    classes = [str(c) for c in model.classes_]
-    writer.writerow(["index", "label", *extra, *[f"p_{c}" for c in classes]])
+    final = split_model(model)[1]
+    regression = hasattr(final, "n_outputs_")
+    if regression:
+        n_targets = int(final.n_outputs_)
+        names = [f"value_{i}" for i in range(n_targets)] if n_targets > 1 else ["value"]
+        writer.writerow(["index", *names])
+    else:
+        open_set = hasattr(final, "detector_")
+        extra = ["ood_score"] if open_set else []
+        classes = [str(c) for c in model.classes_]
+        writer.writerow(["index", "label", *extra, *[f"p_{c}" for c in classes]])
+    write = _write_values if regression else _write_chunk
     count = 0
     chunk: np.ndarray | None = first
     while chunk is not None:
-        _write_chunk(writer, count, predict_outputs(model, chunk))
+        write(writer, count, predict_outputs(model, chunk))
         count += len(chunk)
         with reading("--x", args.x):
             chunk = next(chunks, None)
@@ -147,7 +165,7 @@ def _run_hdf5(args: argparse.Namespace) -> int:
         )
     check_output_file(args)
     with reading("MODEL_DIR", args.model):
-        model = load_classifier(args.model)
+        model = load_classifier(args.model, regressor_ok=True)
     dataset = key or "patterns"
     out = Path(args.out)
     if out.exists() and not resumable(out, model, source, dataset):
@@ -196,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         first = next(chunks)  # file errors before the model loads
         file_axis = read_axis(args.x)
     with reading("MODEL_DIR", args.model):
-        model = load_classifier(args.model)
+        model = load_classifier(args.model, regressor_ok=True)
     resample = getattr(args, "resample", False)
 
     def on_model_axis(chunk, announce=False):

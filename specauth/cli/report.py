@@ -3,8 +3,9 @@
 The page holds the model summary and model card, closed- and open-set figures
 of merit on labelled data, the open-set confusion matrix, detector score
 histograms, example explanations (correct, wrong and rejected spectra) and the
-training history. Figures are base64 PNG images inside the file; it needs no
-network, no scripts and no other file.
+training history; for a regressor, RMSE, R², bias and RPD, the parity plot
+and the residuals against the reference values. Figures are base64 PNG
+images inside the file; it needs no network, no scripts and no other file.
 """
 
 from __future__ import annotations
@@ -363,11 +364,15 @@ def run(args: argparse.Namespace) -> Path:
     matplotlib.use("Agg")
     from specauth._safe_write import atomic_output
     from specauth.cli._files import check_output_file, reading
-    from specauth.cli._model import load_classifier
+    from specauth.cli._model import is_regression, load_classifier
 
     check_output_file(args)
     with reading("MODEL_DIR", args.model):
-        model = load_classifier(args.model)
+        model = load_classifier(args.model, regressor_ok=True)
+    if is_regression(model):
+        from specauth.cli._regression_report import regression_report
+
+        return regression_report(args, model)
     X, y = _load(args, model)
     ev = _evaluate(model, X, y)
     sections = [

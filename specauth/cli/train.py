@@ -18,7 +18,9 @@ from specauth.cli._pipeline import (
     build_pipeline,
     classifier_from_args,
     final_step_from_args,
+    regressor_from_args,
 )
+from specauth.cli._regression import TASKS, regression_metrics, resolve_task
 
 if TYPE_CHECKING:
     import argparse
@@ -91,13 +93,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "rest, and record the closed-set accuracy on the held-out spectra in "
         "the model card (default: no hold-out, no metrics)",
     )
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default="auto",
+        help="classification, or regression of the numbers in --y (one column "
+        "of values per spectrum); auto: regression when --y holds numbers with "
+        "fractions or more than 20 distinct values (default: %(default)s)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_axis_label_argument(parser)
     add_model_arguments(parser)
     parser.set_defaults(run=run)
 
 
-def _split(args, X, y):
+def _split(args, X, y, *, stratify=True):
     """``(X_train, y_train, X_valid, y_valid)``; no validation part without F."""
     if args.validation_fraction is None:
         return X, y, None, None
@@ -108,7 +118,7 @@ def _split(args, X, y):
             X,
             y,
             test_size=args.validation_fraction,
-            stratify=y,
+            stratify=y if stratify else None,
             random_state=args.seed,
         )
     except ValueError as err:
@@ -256,6 +266,9 @@ def run(args: argparse.Namespace) -> Path:
         return _train_stream(args)
     X, y, axis = read_training_data(args)
     check_crop(args, axis)
+    task, y = resolve_task(args.task, y)
+    if task == "regression":
+        return _train_regressor(args, X, y, axis)
     X_train, y_train, X_valid, y_valid = _split(args, X, y)
     classifier = classifier_from_args(args, verbose=0 if args.quiet else 1)
     pipe = build_pipeline(args, final_step_from_args(args, classifier))
@@ -279,5 +292,45 @@ def run(args: argparse.Namespace) -> Path:
         f"trained on {len(X_train)} spectra of {X.shape[1]} points, "
         f"{len(pipe.classes_)} classes in {seconds:.1f} s "
         f"(training accuracy {accuracy:.3f}{held_out}); saved to {folder}"
+    )
+    return folder
+
+
+def _train_regressor(args: argparse.Namespace, X, y, axis) -> Path:
+    """Train preprocessing + CNNRegressor on numeric ``y``; save; summarise."""
+    from sklearn.pipeline import Pipeline
+
+    from specauth._safe_write import atomic_folder
+    from specauth.cli._axis import describe_steps, with_axis
+    from specauth.cli._pipeline import preprocessing_steps
+    from specauth.hub import save_pretrained
+
+    X_train, y_train, X_valid, y_valid = _split(args, X, y, stratify=False)
+    regressor = regressor_from_args(args, verbose=0 if args.quiet else 1)
+    pipe = Pipeline([*preprocessing_steps(args), ("regressor", regressor)])
+    pipe = with_axis(pipe, axis, X)
+    t0 = time.perf_counter()
+    pipe.fit(X_train, y_train)
+    seconds = time.perf_counter() - t0
+    for line in describe_steps(pipe):
+        print(line)
+    metrics = None
+    held_out = ""
+    if X_valid is not None:
+        metrics = regression_metrics(y_valid, pipe.predict(X_valid))
+        held_out = (
+            f", held-out RMSE {metrics['RMSE']:.4g}, R2 {metrics['R2']:.3f} on "
+            f"{len(X_valid)}"
+        )
+    with atomic_folder(args.out) as scratch:
+        save_pretrained(pipe, scratch, metrics=metrics)
+    folder = Path(args.out)
+    fitted = regression_metrics(y_train, pipe.predict(X_train))
+    n_targets = 1 if y.ndim == 1 else y.shape[1]
+    print(
+        f"trained a regressor of {n_targets} target{'s' * (n_targets > 1)} on "
+        f"{len(X_train)} spectra of {X.shape[1]} points in {seconds:.1f} s "
+        f"(training RMSE {fitted['RMSE']:.4g}, R2 {fitted['R2']:.3f}{held_out}); "
+        f"saved to {folder}"
     )
     return folder

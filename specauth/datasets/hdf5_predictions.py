@@ -41,9 +41,16 @@ def _bounded_batch(source, dataset, batch_size):
     return max(1, min(batch_size, BLOCK_BYTES // max(row_bytes, 1)))
 
 
+def _final(model):
+    return model.steps[-1][1] if hasattr(model, "steps") else model
+
+
 def _outputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Labels, probabilities and (open-set models) scores of one batch."""
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    """Labels, probabilities and (open-set models) scores of one batch; a
+    regressor's predicted values."""
+    final = _final(model)
+    if hasattr(final, "n_outputs_"):  # a regressor
+        return {"value": np.asarray(model.predict(x), dtype=np.float32)}
     details = getattr(model, "predict_details", None)
     if callable(details):  # an open-set model: one pass gives all three
         found = details(x)
@@ -62,12 +69,23 @@ def _outputs(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def _write_labels(results, row, stop, outputs, label_length):
+    encoded = np.char.encode(outputs["label"], "utf-8")
+    if encoded.dtype.itemsize > label_length:
+        raise ValueError(
+            f"A label is longer than label_length={label_length} bytes; "
+            "pass a larger label_length."
+        )
+    results["label"][row:stop] = encoded
+    results["proba"][row:stop] = outputs["proba"]
+
+
 def _spec(model, source, dataset, n_rows):
     return {
         "source_file": str(Path(source).resolve()),
         "source_dataset": dataset,
         "n_rows": int(n_rows),
-        "classes": [str(c) for c in model.classes_],
+        "classes": [str(c) for c in getattr(model, "classes_", [])],
     }
 
 
@@ -127,8 +145,9 @@ def predict_to_hdf5(
     """Predict every sample of an HDF5 dataset into datasets of an HDF5 file.
 
     The output group holds ``label`` (fixed-length UTF-8 strings),
-    ``proba`` (n, n_classes) and, for an open-set model, ``score``; its
-    attributes record the source, the classes and ``rows_done``. Memory
+    ``proba`` (n, n_classes) and, for an open-set model, ``score`` -- or,
+    for a regressor, ``value`` (n,) or (n, n_targets); its attributes record
+    the source, the classes and ``rows_done``. Memory
     stays at one block of samples whatever the number of samples.
 
     Parameters
@@ -209,8 +228,14 @@ def predict_to_hdf5(
                 results.attrs[key] = value
             results.attrs["rows_done"] = 0
             n = data.n_samples
-            results.create_dataset("label", (n,), dtype=f"S{label_length}")
-            results.create_dataset("proba", (n, n_classes), dtype="float32")
+            final = _final(model)
+            if hasattr(final, "n_outputs_"):  # a regressor's values
+                width = int(final.n_outputs_)
+                shape = (n,) if getattr(final, "target_ndim_", 1) == 1 else (n, width)
+                results.create_dataset("value", shape, dtype="float32")
+            else:
+                results.create_dataset("label", (n,), dtype=f"S{label_length}")
+                results.create_dataset("proba", (n, n_classes), dtype="float32")
         row = 0
         for index in range(len(data)):
             x = data[index][0]
@@ -219,14 +244,10 @@ def predict_to_hdf5(
                 row = stop
                 continue
             outputs = _outputs(model, x)
-            encoded = np.char.encode(outputs["label"], "utf-8")
-            if encoded.dtype.itemsize > label_length:
-                raise ValueError(
-                    f"A label is longer than label_length={label_length} bytes; "
-                    "pass a larger label_length."
-                )
-            results["label"][row:stop] = encoded
-            results["proba"][row:stop] = outputs["proba"]
+            if "value" in outputs:
+                results["value"][row:stop] = outputs["value"]
+            else:
+                _write_labels(results, row, stop, outputs, label_length)
             if "score" in outputs:
                 if "score" not in results:
                     results.create_dataset("score", (data.n_samples,), dtype="float32")

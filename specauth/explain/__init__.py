@@ -11,7 +11,8 @@
   and a classification report, computed batch by batch;
 - :mod:`specauth.explain.plots` -- matplotlib figures (spectra coloured by
   importance, CAM overlays, confusion matrices, top losses, training history,
-  learning-rate finder, detector scores) and an interactive bokeh spectrum.
+  learning-rate finder, detector scores, a regressor's parity and residuals)
+  and an interactive bokeh spectrum.
 
 Names are imported on first use, so ``import specauth.explain`` does not load
 TensorFlow.
@@ -36,6 +37,8 @@ __all__ = [
     "plot_history",
     "plot_score_histograms",
     "plot_detector_scores",
+    "plot_parity",
+    "plot_residuals",
     "bokeh_spectrum_importance",
     "save_html",
 ]

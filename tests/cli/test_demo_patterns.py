@@ -61,11 +61,22 @@ def test_demo_patterns_bad_options(capsys):
     assert "--patterns and --pgaa" in capsys.readouterr().err
 
 
-def test_augment_needs_a_pattern_network(tmp_path, capsys):
+def test_augment_on_spectra_takes_a_preset(tmp_path, capsys):
+    from specauth.hub import load_pretrained
+
     X = tmp_path / "X.npy"
-    np.save(X, np.random.default_rng(0).random((12, 32)))
+    np.save(X, np.random.default_rng(0).random((12, 32)) + 0.1)
     (tmp_path / "y.csv").write_text("\n".join(["a", "b"] * 6) + "\n")
-    args = ["train", "--x", str(X), "--y", str(tmp_path / "y.csv")]
-    assert main([*args, "--out", str(tmp_path / "m"), "--augment"]) != 0
-    assert "--augment applies to the pattern networks" in capsys.readouterr().err
-    assert not (tmp_path / "m").exists()
+    args = ["train", "--x", str(X), "--y", str(tmp_path / "y.csv"), "--quiet"]
+    quick = ["--epochs", "1", "--detector", "none"]
+    assert main([*args, "--out", str(tmp_path / "m"), "--augment", *quick]) == 0
+    bare = load_pretrained(tmp_path / "m")[-1]
+    assert bare.augmentation == "spectra" and not bare.get_params().get(
+        "model__augment"
+    )
+    assert (
+        main([*args, "--out", str(tmp_path / "n"), "--augment", "counts", *quick]) == 0
+    )
+    assert load_pretrained(tmp_path / "n")[-1].augmentation == "counts"
+    assert main([*args, "--out", str(tmp_path / "o"), "--augment", "blur"]) == 2
+    assert "invalid choice: 'blur'" in capsys.readouterr().err

@@ -538,7 +538,7 @@ BAD = [
         r"`base_options` must not set \['weights'\]",
     ),
     ({"base_options": {"bogus": 1}}, (32, 32, 3), {}, TypeError, "rejected"),
-    ({}, (32, 32, 3), {"n_classes": 1}, ValueError, "`n_classes`"),
+    ({}, (32, 32, 3), {"n_classes": 0}, ValueError, "`n_classes`"),
     (
         {},
         (32, 32, 3),

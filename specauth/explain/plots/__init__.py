@@ -16,7 +16,9 @@ drew on, take an optional ``ax`` and never call ``plt.show()``:
 - :func:`plot_lr_find`, :func:`plot_history` -- learning-rate finder and
   training history with the learning-rate schedule,
 - :func:`plot_score_histograms`, :func:`plot_detector_scores` -- detector
-  scores of train, test and unknown data with the threshold.
+  scores of train, test and unknown data with the threshold,
+- :func:`plot_parity`, :func:`plot_residuals` -- a regressor's predictions
+  against the reference values.
 
 Interactive (needs bokeh, ``pip install 'specauth[explain]'``):
 
@@ -33,6 +35,7 @@ from specauth.explain.plots.detectors import plot_detector_scores, plot_score_hi
 from specauth.explain.plots.image import plot_image_cam
 from specauth.explain.plots.interactive import bokeh_spectrum_importance, save_html
 from specauth.explain.plots.losses import plot_top_losses
+from specauth.explain.plots.regression import plot_parity, plot_residuals
 from specauth.explain.plots.spectrum import (
     plot_importance_panels,
     plot_spectrum_importance,
@@ -48,6 +51,8 @@ __all__ = [
     "plot_lr_find",
     "plot_history",
     "plot_score_histograms",
+    "plot_parity",
+    "plot_residuals",
     "plot_detector_scores",
     "bokeh_spectrum_importance",
     "save_html",
