@@ -113,6 +113,7 @@ class BaseCNNEstimator(
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "axis": axis_param_constraint(),
         "augmentation": [None, str, list, tuple, object],
+        "mixup": [Interval(Real, 0, None, closed="left", finite=True)],
         **{f"fine_tune__{k}": v for k, v in UNFROZEN_CONSTRAINTS.items()},
     }
 
@@ -131,6 +132,7 @@ class BaseCNNEstimator(
         verbose: int | bool = 0,
         axis: Any = None,
         augmentation: Any = None,
+        mixup: float = 0.0,
         **routed: Any,
     ) -> None:
         self.model = model
@@ -145,6 +147,7 @@ class BaseCNNEstimator(
         self.verbose = verbose
         self.axis = axis
         self.augmentation = augmentation
+        self.mixup = mixup
         for key, value in routed.items():
             setattr(self, key, value)
 
@@ -211,8 +214,9 @@ n_channels) or (n_samples, height, width, channels)
         X : ndarray
             ``X`` validated as the network takes it (float32, with a channel
             axis).
-        targets : ndarray of shape (n_samples,)
-            ``y`` encoded as the network's loss takes it.
+        targets : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            ``y`` encoded as the network's loss takes it (one-hot for a
+            classifier with ``mixup``).
 
         Examples
         --------
@@ -304,7 +308,9 @@ n_channels) or (n_samples, height, width, channels)
         if not isinstance(X, keras.utils.PyDataset):
             return self._run(network, self.validate_input(X))
         check_is_fitted(self, "network_")
-        outputs = []
+        outputs: list[np.ndarray] = []
+        filled = None  # one output array when the stream says its size
+        row = 0
         for index in range(len(X)):
             batch = X[index]
             x = np.asarray(batch[0] if isinstance(batch, tuple) else batch, np.float32)
@@ -317,10 +323,22 @@ n_channels) or (n_samples, height, width, channels)
                     f"{tuple(self.input_shape_)}; a network takes only the sample "
                     "size it was trained on."
                 )
-            outputs.append(self._run(network, x))
-        if not outputs:
+            out = self._run(network, x)
+            size = getattr(X, "n_samples", None)
+            if filled is None and isinstance(size, int) and size > 0:
+                filled = np.empty((size, *out.shape[1:]), dtype=out.dtype)
+            if filled is not None and row + len(out) <= len(filled):
+                filled[row : row + len(out)] = out  # no list and concatenate copy
+            else:
+                outputs.append(out)
+            row += len(out)
+        if row == 0:
             raise ValueError(f"{X!r} holds no batches to predict.")
-        return np.concatenate(outputs)
+        if filled is None:
+            return np.concatenate(outputs)
+        if outputs or row != len(filled):  # the stream gave other than n_samples
+            return np.concatenate([filled[: min(row, len(filled))], *outputs])
+        return filled
 
     def set_fitted_state(self: _EstimatorT, state: dict[str, Any]) -> _EstimatorT:
         """Restore a saved fitted state, ``network_`` (a Keras model) included.

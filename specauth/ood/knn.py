@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KNNDetector", "knn_score", "l2_normalize"]
 
-_BLOCK_ELEMENTS = 2**23  # distances per block with batch_size=None (64 MiB)
+_BLOCK_ELEMENTS = 2**21  # distances per block with batch_size=None (16 MiB)
 
 
 def l2_normalize(features: ArrayLike) -> np.ndarray:
@@ -50,6 +50,7 @@ def knn_score(
     *,
     exclude_self: bool = False,
     batch_size: int | None = None,
+    normalized: bool = False,
 ) -> np.ndarray:
     """Return minus the distance to the k-th nearest reference row.
 
@@ -70,7 +71,11 @@ def knn_score(
         neighbours (leave-one-out).
     batch_size : int or None, default=None
         Query rows per block; None picks it so that a block holds about
-        ``2**23`` distances (64 MiB).
+        ``2**21`` distances (16 MiB).
+    normalized : bool, default=False
+        The rows of ``reference`` (and of ``features`` when it is the same
+        array) already have unit norm, as a fitted detector's ``reference_``:
+        they are used as they are, without a normalised copy.
 
     Returns
     -------
@@ -86,8 +91,10 @@ def knn_score(
     >>> knn_score(reference, reference, exclude_self=True).round(4)
     array([-1.4142, -1.4142])
     """
-    queries = l2_normalize(features)
-    reference = l2_normalize(reference)
+    same = features is reference
+    if not normalized:
+        reference = l2_normalize(reference)
+    queries = reference if same else l2_normalize(features)
     if batch_size is None:
         batch_size = int(np.clip(_BLOCK_ELEMENTS // max(len(reference), 1), 1, 1024))
     ref_sq = np.einsum("ij,ij->i", reference, reference)
@@ -204,9 +211,14 @@ class KNNDetector(BaseDetector):
             self.n_neighbors,
             exclude_self=True,
             batch_size=self.batch_size,
+            normalized=True,
         )
 
     def _score(self, Z):
         return knn_score(
-            Z, self.reference_, self.n_neighbors, batch_size=self.batch_size
+            Z,
+            self.reference_,
+            self.n_neighbors,
+            batch_size=self.batch_size,
+            normalized=True,
         )
