@@ -92,18 +92,17 @@ def knn_score(
     array([-1.4142, -1.4142])
     """
     same = features is reference
-    if not normalized:
-        reference = l2_normalize(reference)
-    queries = reference if same else l2_normalize(features)
+    ref = l2_normalize(reference) if not normalized else np.asarray(reference)
+    queries = ref if same else l2_normalize(features)
     if batch_size is None:
-        batch_size = int(np.clip(_BLOCK_ELEMENTS // max(len(reference), 1), 1, 1024))
-    ref_sq = np.einsum("ij,ij->i", reference, reference)
+        batch_size = int(np.clip(_BLOCK_ELEMENTS // max(len(ref), 1), 1, 1024))
+    ref_sq = np.einsum("ij,ij->i", ref, ref)
     scores = np.empty(queries.shape[0])
     for start in range(0, queries.shape[0], batch_size):
         block = queries[start : start + batch_size]
         rows = np.arange(block.shape[0])
         sq = np.einsum("ij,ij->i", block, block)
-        dist2 = sq[:, None] + ref_sq[None, :] - 2.0 * (block @ reference.T)
+        dist2 = sq[:, None] + ref_sq[None, :] - 2.0 * (block @ ref.T)
         if exclude_self:
             dist2[rows, start + rows] = np.inf
         kth = np.partition(dist2, n_neighbors - 1, axis=1)[:, n_neighbors - 1]
