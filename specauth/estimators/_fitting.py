@@ -45,6 +45,7 @@ class NetworkFittingMixin:
             "validation_data": valid,
             "callbacks": fit_options.pop("callbacks", []),
             "fit_options": fit_options,
+            "mixup": float(self.mixup),
             "verbose": int(self.verbose),
         }
 
@@ -68,6 +69,12 @@ class NetworkFittingMixin:
         from specauth.training.streams import is_stream, stream_sample, stream_size
         from specauth.training.unfrozen import check_unfreezable, fit_unfrozen
 
+        if self.mixup and is_stream(X):  # before building anything
+            raise ValueError(
+                f"`mixup={self.mixup}` mixes in-memory spectra; it is not available "
+                f"when `X` is a stream ({type(X).__name__}). Pass arrays, or set "
+                "`mixup=0`."
+            )
         self.__dict__.pop("network_", None)
         self.__dict__.pop("_embedding_network", None)
         gc.collect()  # release the previous network before building a new one
@@ -133,8 +140,11 @@ class NetworkFittingMixin:
 
         if is_stream(x):  # a sample of its batches, with their own targets
             x, targets = stream_sample(x)
+        targets = np.asarray(targets)
+        if targets.ndim == 2:  # one-hot targets (mixup)
+            targets = targets.argmax(axis=-1)
         predicted = self._run(self.network_, x).argmax(axis=-1)
-        return float(np.mean(predicted == np.asarray(targets).ravel()))
+        return float(np.mean(predicted == targets.ravel()))
 
     def _check_inference_agreement(self, train, valid, lr):
         """Settle, then warn, when ``predict`` disagrees with the training accuracy.
@@ -147,6 +157,11 @@ class NetworkFittingMixin:
         (their statistics are those ``predict`` uses) at a tenth of the
         learning rate, a phase ``"settle"`` of ``history_``. If the two still
         disagree badly, an :class:`InferenceMismatchWarning` says so.
+
+        With ``mixup`` the history's accuracy is that of the mixed batches
+        (argmax of the mixed target, the class of the larger share), which
+        runs below the accuracy on unmixed spectra: the check stays, as a
+        looser bound, and the settling phase trains with mixup too.
         """
         from specauth.training.batch_norm import check_inference_agreement
 

@@ -242,6 +242,17 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         :class:`~specauth.models.layers.SpectrumAugmentation`), or a list.
         None: no augmentation. Presets are in
         :func:`specauth.preprocessing.augmentation_preset`.
+    mixup : float, default=0.0
+        ``alpha`` of mixup (Zhang et al., 2018): each training batch mixes
+        every spectrum with another, ``lam * x_i + (1 - lam) * x_j``, and
+        their one-hot targets alike, with ``lam ~ Beta(alpha, alpha)`` drawn
+        per spectrum (see :class:`~specauth.training.MixupBatches`).
+        0.2-0.4 is typical; 0 (the default) turns it off. With mixup the loss
+        is categorical cross-entropy on one-hot targets, ``class_weight``
+        weighs each mixed spectrum by the mix of its two classes' weights,
+        and ``history_["accuracy"]`` is measured on the mixed batches.
+        Validation data, the learning-rate finder and ``predict`` see
+        unmixed spectra. Not available when ``X`` is a stream (HDF5Dataset).
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
         ``fit__``, ``lr_find__`` or ``fine_tune__``.
@@ -324,6 +335,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         verbose: int | bool = 0,
         axis: Any = None,
         augmentation: Any = None,
+        mixup: float = 0.0,
         **routed: Any,
     ) -> None:
         super().__init__(
@@ -339,6 +351,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
             verbose=verbose,
             axis=axis,
             augmentation=augmentation,
+            mixup=mixup,
             **routed,
         )
         self.class_weight = class_weight
@@ -385,9 +398,12 @@ n_channels), or HDF5Dataset
             )
         self.encoder_ = encoder
         self.classes_ = encoder.classes_
-        targets = encoder.transform(y).astype(np.int32)
+        labels = encoder.transform(y).astype(np.int32)
         self._check_class_weights()
-        return X, targets, self.classes_.size, targets
+        targets = labels
+        if self.mixup:  # mixed targets are soft: one-hot, categorical loss
+            targets = np.eye(self.classes_.size, dtype=np.float32)[labels]
+        return X, targets, self.classes_.size, labels
 
     def _prepare_stream(self, X, y):
         """``fit`` on a stream of batches (an HDF5Dataset): labels encoded.
@@ -461,7 +477,10 @@ n_channels), or HDF5Dataset
     def _loss(self):
         from specauth._lazy import import_keras
 
-        return import_keras().losses.SparseCategoricalCrossentropy(from_logits=True)
+        losses = import_keras().losses
+        if self.mixup:  # one-hot targets (see _prepare_fit)
+            return losses.CategoricalCrossentropy(from_logits=True)
+        return losses.SparseCategoricalCrossentropy(from_logits=True)
 
     def _metrics(self):
         return ["accuracy"]
@@ -470,6 +489,9 @@ n_channels), or HDF5Dataset
         if self.class_weight is None:
             return None
         if isinstance(self.class_weight, str):  # "balanced", checked in fit
+            targets = np.asarray(targets)
+            if targets.ndim == 2:  # one-hot with mixup
+                targets = targets.argmax(axis=1)
             indices = np.arange(self.classes_.size)
             present = np.unique(targets)
             weights = compute_class_weight("balanced", classes=present, y=targets)

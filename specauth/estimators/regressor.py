@@ -158,6 +158,14 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
         :class:`~specauth.models.layers.SpectrumAugmentation`), or a list.
         None: no augmentation. Presets are in
         :func:`specauth.preprocessing.augmentation_preset`.
+    mixup : float, default=0.0
+        ``alpha`` of mixup (Zhang et al., 2018): each training batch mixes
+        every spectrum with another, ``lam * x_i + (1 - lam) * x_j``, and
+        their standardised targets alike, with ``lam ~ Beta(alpha, alpha)``
+        drawn per spectrum (see :class:`~specauth.training.MixupBatches`).
+        0.2-0.4 is typical; 0 (the default) turns it off. Validation data,
+        the learning-rate finder and ``predict`` see unmixed spectra. Not
+        available when ``X`` is a stream (HDF5Dataset).
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
         ``fit__``, ``lr_find__`` or ``fine_tune__``.
@@ -225,6 +233,7 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
         verbose: int | bool = 0,
         axis: Any = None,
         augmentation: Any = None,
+        mixup: float = 0.0,
         **routed: Any,
     ) -> None:
         super().__init__(
@@ -240,6 +249,7 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
             verbose=verbose,
             axis=axis,
             augmentation=augmentation,
+            mixup=mixup,
             **routed,
         )
         self.loss = loss

@@ -18,7 +18,8 @@
 - :func:`adapt_normalization` -- per-point input standardisation
   (``input_norm="standard"``) from the training data,
 - :func:`mixup_batch` -- mixup of a batch of inputs and their one-hot or
-  regression targets, in numpy,
+  regression targets, in numpy; :class:`MixupBatches` -- the mixed batches
+  ``fit_network(mixup=alpha)`` trains on,
 - :func:`recompute_batch_norm`, :func:`frozen_batch_norm`,
   :func:`check_inference_agreement`, :class:`StopOnNonFiniteLoss`,
   :class:`TrainingDivergedError` -- what keeps a fit on small data honest:
@@ -64,6 +65,7 @@ __all__ = [
     "auto_epochs",
     "adapt_normalization",
     "mixup_batch",
+    "MixupBatches",
 ]
 
 _MODULES = {
@@ -96,6 +98,7 @@ _MODULES = {
     "auto_epochs": "budget",
     "adapt_normalization": "normalization",
     "mixup_batch": "mixup",
+    "MixupBatches": "mixup_batches",
 }
 
 

@@ -100,6 +100,7 @@ def fit_network(
     callbacks: Sequence[Any] = (),
     fit_options: Mapping[str, Any] | None = None,
     refresh_batch_norm: bool = True,
+    mixup: float = 0.0,
     verbose: int = 0,
 ) -> dict[str, list[float]]:
     """Compile and train ``network`` under a per-batch learning-rate schedule.
@@ -135,12 +136,15 @@ def fit_network(
     schedule_options : dict or None, default=None
         Arguments of the schedule (``pct_start``, ``max_momentum`` ...).
     loss : keras loss or None, default=None
-        ``None``: sparse categorical cross-entropy on logits.
+        ``None``: sparse categorical cross-entropy on logits; with ``mixup``,
+        categorical cross-entropy on logits (the targets are one-hot).
     metrics : sequence, default=("accuracy",)
     rate_factors : dict or None, default=None
         Discriminative learning-rate multipliers per variable path.
     class_weight : dict or None, default=None
-        Passed to ``Model.fit``.
+        Passed to ``Model.fit``; with ``mixup``, turned into a weight per
+        sample (the class of one-hot targets is their argmax) that is mixed
+        like the targets.
     validation_data : tuple or None, default=None
         ``(x_val, y_val)`` evaluated after every epoch.
     callbacks : sequence of keras callbacks, default=()
@@ -155,6 +159,16 @@ def fit_network(
         (:func:`~specauth.training.batch_norm.recompute_batch_norm`), so that
         inference uses the statistics the trained weights expect even when
         training took few steps (small data, one batch per epoch).
+    mixup : float, default=0.0
+        ``alpha`` of mixup (Zhang et al., 2018); 0 turns it off. When > 0,
+        training runs on :class:`~specauth.training.MixupBatches` of ``x``
+        and ``y`` (``batch_size`` samples, reshuffled every epoch, mixed with
+        ``lam ~ Beta(alpha, alpha)``; 0.2-0.4 is typical), seeded from
+        numpy's global generator (which ``keras.utils.set_random_seed``
+        seeds). ``y`` must be one-hot or
+        real-valued; ``fit_options``' ``shuffle`` and ``sample_weight`` go to
+        the batches. Validation data and the statistics set from ``x`` stay
+        unmixed. Arrays only: a stream ``x`` is refused.
     verbose : {0, 1, 2}, default=0
         0: silent; 1: one progress bar over the epochs; 2: a line per epoch.
 
@@ -168,7 +182,8 @@ def fit_network(
     ------
     ValueError
         For a learning rate or a class weight that is not a finite positive
-        number, or ``fit_options`` that set what this function sets.
+        number, ``fit_options`` that set what this function sets, a negative
+        ``mixup``, or ``mixup`` with a stream or integer class labels.
     TrainingDivergedError
         When the loss or the weights became non-finite during training
         (:mod:`specauth.training.divergence`): no half-trained network with
@@ -205,7 +220,13 @@ def fit_network(
         "batch_size", batch_size, Interval(Integral, 1, None, "left")
     )
     verbose = check_scalar("verbose", verbose, Interval(Integral, 0, 2, "both"))
+    mixup = check_scalar("mixup", mixup, Interval(Real, 0, None, "left"), finite=True)
     streamed = is_stream(x)
+    if streamed and mixup:
+        raise ValueError(
+            f"`mixup={mixup}` mixes in-memory arrays; got a stream of batches "
+            f"({type(x).__name__}). Train on arrays, or set `mixup=0`."
+        )
     if not streamed and len(x) != len(y):
         raise ValueError(
             f"`x` and `y` must have the same length; got {len(x)} and {len(y)}."
@@ -222,6 +243,8 @@ def fit_network(
     lr_or_schedule, schedule_callbacks = make_schedule(
         schedule, learning_rate, total_steps=steps, options=dict(schedule_options or {})
     )
+    if mixup and loss is None:  # mixed class targets are soft: not sparse
+        loss = _soft_target_loss()
     compile_network(
         network,
         lr_or_schedule,
@@ -239,6 +262,9 @@ def fit_network(
         data = {"x": x}
         if validation_data is not None and is_stream(validation_data[0]):
             validation_data = validation_data[0]
+    elif mixup:
+        data = _mixup_data(x, y, batch_size, mixup, class_weight, fit_options)
+        class_weight = None  # folded into the batches' sample weights
     else:
         data = {"x": x, "y": y, "batch_size": batch_size}
     with release_traced_graphs():  # TensorFlow keeps every traced step
@@ -259,6 +285,45 @@ def fit_network(
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
     history["lr_per_batch"] = [float(v) for v in recorder.lrs]
     return history
+
+
+def _soft_target_loss():
+    from specauth._lazy import import_keras
+
+    return import_keras().losses.CategoricalCrossentropy(from_logits=True)
+
+
+def _mixup_data(x, y, batch_size, alpha, class_weight, fit_options):
+    """``Model.fit`` data: mixed batches of ``(x, y)``; pops from ``fit_options``.
+
+    Keras takes neither ``class_weight`` nor ``sample_weight`` with a
+    ``PyDataset``: both become one weight per sample, mixed with the targets.
+    The batches shuffle themselves, so ``Model.fit`` is told not to.
+    """
+    import numpy as np
+
+    from specauth.training.mixup_batches import MixupBatches
+
+    weights = fit_options.pop("sample_weight", None)
+    if class_weight is not None:
+        targets = np.asarray(y)
+        if targets.ndim > 1 and targets.shape[-1] > 1:
+            classes = targets.argmax(axis=-1)
+        else:  # as Keras reads class_weight for other targets
+            classes = np.round(targets.reshape(len(targets))).astype(int)
+        by_class = np.array([class_weight.get(int(c), 1.0) for c in classes])
+        weights = by_class if weights is None else by_class * np.asarray(weights)
+    batches = MixupBatches(
+        x,
+        y,
+        batch_size,
+        alpha=alpha,
+        seed=int(np.random.randint(0, 2**31 - 1)),
+        shuffle=bool(fit_options.pop("shuffle", True)),
+        sample_weight=weights,
+    )
+    fit_options["shuffle"] = False
+    return {"x": batches}
 
 
 def _check_class_weight(class_weight):

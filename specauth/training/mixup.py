@@ -1,4 +1,9 @@
-"""Mixup of a batch of spectra and their targets (Zhang et al., 2018), in numpy."""
+"""Mixup of a batch of spectra and their targets (Zhang et al., 2018), in numpy.
+
+:class:`~specauth.training.MixupBatches` serves such batches to Keras for
+:func:`~specauth.training.loop.fit_network`'s ``mixup=alpha``. This module
+does not import Keras.
+"""
 
 from __future__ import annotations
 
@@ -83,10 +88,13 @@ def mixup_batch(
     if not isinstance(generator, (np.random.Generator, np.random.RandomState)):
         generator = np.random.default_rng(generator)
     inputs, targets = _check_batch(x, y)
-    n = inputs.shape[0]
-    lam = generator.beta(alpha, alpha, size=n)
-    partner = generator.permutation(n)
+    lam, partner = _draw(generator, alpha, inputs.shape[0])
     return _mix(inputs, lam, partner), _mix(targets, lam, partner)
+
+
+def _draw(generator, alpha, n):
+    """The mixing weights, then the partners, of a batch of ``n`` samples."""
+    return generator.beta(alpha, alpha, size=n), generator.permutation(n)
 
 
 def _check_batch(x, y):

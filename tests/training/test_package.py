@@ -53,6 +53,7 @@ def test_public_names():
         "auto_epochs",
         "adapt_normalization",
         "mixup_batch",
+        "MixupBatches",
     }
     assert set(specauth.training.__all__) <= set(dir(specauth.training))
     for name in specauth.training.__all__:
