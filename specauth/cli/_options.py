@@ -24,6 +24,7 @@ __all__ = [
     "learning_rate",
     "metric_pair",
     "non_negative_int",
+    "non_negative_float",
     "positive_float",
     "positive_int",
     "run_check",
@@ -104,6 +105,29 @@ def positive_float(text: str) -> float:
         ) from err
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a number > 0; got {text}.")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0.
+
+    Examples
+    --------
+    >>> non_negative_float("0.4")
+    0.4
+    >>> non_negative_float("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a number >= 0; got -1.
+    """
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(
+            f"must be a number >= 0; got {text!r}."
+        ) from err
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0; got {text}.")
     return value
 
 

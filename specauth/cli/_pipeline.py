@@ -10,6 +10,7 @@ from specauth.cli._options import (
     epochs_count,
     fraction,
     learning_rate,
+    non_negative_float,
     non_negative_int,
     positive_int,
 )
@@ -67,6 +68,14 @@ def add_model_arguments(
         "for spectra a preset: spectra (the default), counts (gamma, XRD: "
         "shift, intensity, Poisson noise), nir/absorbance (baseline offset "
         "and slope, small shift)",
+    )
+    group.add_argument(
+        "--mixup",
+        type=non_negative_float,
+        default=0.0,
+        metavar="ALPHA",
+        help="mix pairs of spectra and their targets while training, the weight "
+        "drawn from Beta(ALPHA, ALPHA); 0.2-0.4 typical (default: off)",
     )
     group.add_argument(
         "--optimizer",
@@ -236,6 +245,7 @@ def _network_options(args, verbose):
         learning_rate=args.lr,
         schedule=args.schedule,
         optimizer=getattr(args, "optimizer", "adam"),
+        mixup=getattr(args, "mixup", 0.0),
         random_state=args.seed,
         verbose=verbose,
     )

@@ -51,6 +51,7 @@ PAGES = (
     "guide/metrics.html",
     "guide/explanations.html",
     "guide/patterns.html",
+    "guide/regression.html",
     "guide/sharing.html",
     "guide/cli.html",
     "api/index.html",

@@ -68,6 +68,7 @@ def test_the_guide_pages_hold_examples():
         "guide/metrics.md",
         "guide/explanations.md",
         "guide/patterns.md",
+        "guide/regression.md",
         "guide/sharing.md",
     }
     assert expected <= names, sorted(expected - names)
