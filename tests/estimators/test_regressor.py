@@ -135,3 +135,17 @@ def test_trains_on_a_stream(tmp_path, data):
     np.testing.assert_allclose(reg.target_mean_, [y.mean()])
     ordered = HDF5Dataset(tmp_path / "nir.h5", "spectra", batch_size=16)
     np.testing.assert_allclose(reg.predict(ordered), reg.predict(X), rtol=1e-5)
+
+
+def test_learning_rate_finder_and_validation_history(data):
+    X, y = data
+    reg = CNNRegressor(
+        "cnn1d_small",
+        learning_rate="find",
+        validation_fraction=0.25,
+        lr_find__num_it=30,
+        **FAST,
+    ).fit(X, y)
+    assert reg.lr_finder_.valley == pytest.approx(reg.learning_rate_)
+    assert len(reg.history_["val_loss"]) == reg.epochs_
+    assert np.isfinite(reg.history_["val_loss"]).all()
