@@ -27,8 +27,38 @@ __all__ = [
 AUGMENTATION_PRESETS = ("spectra", "counts", "nir", "absorbance", "patterns")
 
 
-def check_augmentation(spec: Any) -> None:
-    """Refuse an ``augmentation`` value before any training (names and types)."""
+#: Strengths ``augmentation__<name>`` may set, per preset layer.
+SPECTRUM_OPTIONS = ("shift", "scale", "offset", "slope", "noise", "poisson")
+PATTERN_OPTIONS = ("rotation", "flip", "shift", "intensity", "poisson")
+
+
+def check_augmentation(spec: Any, options: dict[str, Any] | None = None) -> None:
+    """Refuse an ``augmentation`` value before any training (names and types).
+
+    ``options`` are the ``augmentation__...`` strengths: they adjust the
+    presets' layers, so they need a preset and a known name.
+    """
+    options = dict(options or {})
+    if spec is None or isinstance(spec, str):
+        names = [] if spec is None else [spec]
+    elif isinstance(spec, (list, tuple)):
+        names = list(spec)
+    else:
+        names = [spec]
+    presets = [n.lower() for n in names if isinstance(n, str)]
+    if options:
+        valid = set()
+        if any(p != "patterns" for p in presets):
+            valid |= set(SPECTRUM_OPTIONS)
+        if "patterns" in presets:
+            valid |= set(PATTERN_OPTIONS)
+        unknown = sorted(set(options) - valid)
+        if unknown:
+            raise ValueError(
+                f"`augmentation__{unknown[0]}` adjusts no preset of "
+                f"augmentation={spec!r}; the options of the spectrum presets are "
+                f"{list(SPECTRUM_OPTIONS)}, of 'patterns' {list(PATTERN_OPTIONS)}."
+            )
     if spec is None:
         return
     items = list(spec) if isinstance(spec, (list, tuple)) else [spec]
@@ -48,13 +78,17 @@ def check_augmentation(spec: Any) -> None:
             )
 
 
-def augmentation_layers(spec: Any, seed: int | None = None) -> list[Any]:
+def augmentation_layers(
+    spec: Any, seed: int | None = None, options: dict[str, Any] | None = None
+) -> list[Any]:
     """Fresh Keras layers for an ``augmentation`` value (empty for None).
 
-    A name builds the preset's layer; a layer is copied from its config (the
-    caller's object is never put into a network); a list combines both, in
-    order.
+    A name builds the preset's layer, its strengths updated by ``options``
+    (the ``augmentation__...`` parameters that apply to it); a layer is
+    copied from its config (the caller's object is never put into a
+    network); a list combines both, in order.
     """
+    options = dict(options or {})
     if spec is None:
         return []
     items = list(spec) if isinstance(spec, (list, tuple)) else [spec]
@@ -77,9 +111,15 @@ def augmentation_layers(spec: Any, seed: int | None = None) -> list[Any]:
                     f"{list(AUGMENTATION_PRESETS)} (or give Keras layers)."
                 )
             if name == "patterns":
-                layers.append(specauth_layers.PatternAugmentation(seed=item_seed))
+                given = {k: v for k, v in options.items() if k in PATTERN_OPTIONS}
+                layers.append(
+                    specauth_layers.PatternAugmentation(**given, seed=item_seed)
+                )
             else:
                 strengths: dict[str, Any] = dict(augmentation_preset(name))
+                strengths.update(
+                    {k: v for k, v in options.items() if k in SPECTRUM_OPTIONS}
+                )
                 layers.append(
                     specauth_layers.SpectrumAugmentation(**strengths, seed=item_seed)
                 )

@@ -157,7 +157,7 @@ class BaseCNNEstimator(
         check_routed_options(routed, type(self).__name__)
         check_params(self, {**BaseEstimator.get_params(self, deep=False), **routed})
         check_model_name(self.model)
-        check_augmentation(self.augmentation)
+        check_augmentation(self.augmentation, route(routed, "augmentation"))
 
     # -------------------------------------------------------------------- data
     def _validate_X(self, X, *, reset, y="no_validation"):
@@ -173,7 +173,12 @@ class BaseCNNEstimator(
         network = build_checked_network(
             self.model, self.input_shape_, n_outputs, seed, options
         )
-        return with_augmentation(network, augmentation_layers(self.augmentation, seed))
+        layers = augmentation_layers(
+            self.augmentation,
+            seed,
+            route(self.get_params(deep=False), "augmentation"),
+        )
+        return with_augmentation(network, layers)
 
     def _keras_class_weight(self, targets):
         return None

@@ -44,6 +44,7 @@ ROUTE_PREFIXES = (
     "fit__",
     "lr_find__",
     "fine_tune__",
+    "augmentation__",
 )
 
 

@@ -241,7 +241,10 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         Keras layers that augment only when ``training`` (see
         :class:`~specauth.models.layers.SpectrumAugmentation`), or a list.
         None: no augmentation. Presets are in
-        :func:`specauth.preprocessing.augmentation_preset`.
+        :func:`specauth.preprocessing.augmentation_preset`; routed
+        ``augmentation__shift=2``, ``augmentation__noise=0`` ... change a
+        preset's strengths (those of ``SpectrumAugmentation``, or of
+        ``PatternAugmentation`` for ``"patterns"``).
     mixup : float, default=0.0
         ``alpha`` of mixup (Zhang et al., 2018): each training batch mixes
         every spectrum with another, ``lam * x_i + (1 - lam) * x_j``, and
@@ -255,7 +258,7 @@ class CNNClassifier(ClassifierMixin, BaseCNNEstimator):
         unmixed spectra. Not available when ``X`` is a stream (HDF5Dataset).
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
-        ``fit__``, ``lr_find__`` or ``fine_tune__``.
+        ``fit__``, ``lr_find__``, ``fine_tune__`` or ``augmentation__``.
 
     Attributes
     ----------

@@ -157,7 +157,9 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
         Keras layers that augment only when ``training`` (see
         :class:`~specauth.models.layers.SpectrumAugmentation`), or a list.
         None: no augmentation. Presets are in
-        :func:`specauth.preprocessing.augmentation_preset`.
+        :func:`specauth.preprocessing.augmentation_preset`; routed
+        ``augmentation__shift=2``, ``augmentation__noise=0`` ... change a
+        preset's strengths.
     mixup : float, default=0.0
         ``alpha`` of mixup (Zhang et al., 2018): each training batch mixes
         every spectrum with another, ``lam * x_i + (1 - lam) * x_j``, and
@@ -168,7 +170,7 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
         available when ``X`` is a stream (HDF5Dataset).
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
-        ``fit__``, ``lr_find__`` or ``fine_tune__``.
+        ``fit__``, ``lr_find__``, ``fine_tune__`` or ``augmentation__``.
 
     Attributes
     ----------

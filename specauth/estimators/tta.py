@@ -9,6 +9,7 @@ import numpy as np
 
 from specauth._validation import Interval, check_is_fitted, check_scalar
 from specauth.estimators._augmentation import augmentation_layers, check_augmentation
+from specauth.estimators._routing import route
 from specauth.estimators._seeding import seed_from_random_state
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def tta(
         copies only, 1 returns the plain prediction.
     augmentation : str, keras layer, list or None, default=None
         As the estimators' ``augmentation`` parameter; None uses the
-        estimator's own, or when it has none ``"patterns"`` for 2D patterns
+        estimator's own (with its ``augmentation__...`` strengths), or when it
+        has none ``"patterns"`` for 2D patterns
         and ``"spectra"`` for spectra.
     random_state : int, RandomState, Generator or None, default=0
         Seed of the augmentations (the same seed gives the same result).
@@ -80,12 +82,13 @@ def tta(
         beta = check_scalar("beta", beta, Interval(Real, 0, 1), finite=True)
     network, X = _final_network(estimator, X)
     check_is_fitted(network, "network_")
-    spec = augmentation
+    spec, options = augmentation, {}
     if spec is None:
         spec = getattr(network, "augmentation", None)
+        options = route(network.get_params(deep=False), "augmentation")
     if spec is None:
         spec = "patterns" if len(network.input_shape_) == 3 else "spectra"
-    check_augmentation(spec)
+    check_augmentation(spec, options)
     seed = seed_from_random_state(random_state)
     predict = (
         network.predict_proba if hasattr(network, "predict_proba") else network.predict
@@ -96,7 +99,7 @@ def tta(
         return plain
     augmented = np.zeros_like(plain)
     for copy in range(n):
-        layers = augmentation_layers(spec, seed + 104729 * copy)
+        layers = augmentation_layers(spec, seed + 104729 * copy, options)
         augmented += np.asarray(predict(_augment(inputs, layers)), dtype=np.float64)
     augmented /= n
     if not beta:
@@ -111,8 +114,11 @@ def _final_network(estimator, X):
         check_is_fitted(estimator)
         final = steps[-1][1]
         for _, step in steps[:-1]:
-            if step is not None and step != "passthrough":
-                X = step.transform(X)
+            if step is None or step == "passthrough":
+                continue
+            if hasattr(step, "fit_resample") and not hasattr(step, "transform"):
+                continue  # an imbalanced-learn sampler acts in fit only
+            X = step.transform(X)
         estimator = final
     if not hasattr(estimator, "validate_input"):
         raise TypeError(

@@ -64,6 +64,28 @@ def test_presets_layers_and_lists(data):
     assert clf.get_params()["augmentation"][1] is given
 
 
+def test_routed_strengths_adjust_the_preset(data):
+    clf = CNNClassifier(
+        "cnn1d_small",
+        augmentation="nir",
+        augmentation__shift=2.0,
+        augmentation__noise=0.0,
+        **FAST,
+    )
+    network, _, _ = clf.build_network(data.X, data.y)
+    config = network.layers[1].get_config()
+    assert config["shift"] == 2.0 and config["noise"] == 0.0
+    assert config["offset"] == 0.1  # the rest of the "nir" preset
+    with pytest.raises(ValueError, match="`augmentation__rotation` adjusts no preset"):
+        CNNClassifier(
+            "cnn1d_small", augmentation="nir", augmentation__rotation=10, **FAST
+        ).fit(data.X, data.y)
+    with pytest.raises(ValueError, match="adjusts no preset"):
+        CNNClassifier("cnn1d_small", augmentation__noise=0.1, **FAST).fit(
+            data.X, data.y
+        )
+
+
 def test_augmented_model_round_trip(data, tmp_path):
     from specauth.hub import load_pretrained, save_pretrained
 
@@ -123,3 +145,21 @@ def test_tta_bad_input(data):
         tta(object(), data.X)
     with pytest.raises(ValueError, match="preset 'x' is unknown"):
         tta(clf, data.X, augmentation="x")
+
+
+def test_tta_skips_a_sampler_of_an_imblearn_pipeline(data):
+    pytest.importorskip("imblearn")
+    from imblearn.pipeline import Pipeline
+
+    from specauth.preprocessing import AugmentingOverSampler
+
+    pipe = Pipeline(
+        [
+            ("oversample", AugmentingOverSampler(preset="counts", random_state=0)),
+            ("cnn", CNNClassifier("cnn1d_small", **FAST)),
+        ]
+    ).fit(data.X, data.y)
+    got = tta(pipe, data.X, n=1, beta=0.5, augmentation=AddInTraining(0.5))
+    cnn = pipe[-1]
+    hand = 0.5 * cnn.predict_proba(data.X) + 0.5 * cnn.predict_proba(data.X + 0.5)
+    np.testing.assert_allclose(got, hand, rtol=1e-5)
