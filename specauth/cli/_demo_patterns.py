@@ -82,7 +82,12 @@ def pattern_network_args(args: argparse.Namespace) -> str:
     return args.model + (f" with {' and '.join(extras)}" if extras else "")
 
 
-def template_ranking(counts, y_train, y_test, y_unknown) -> dict[str, float]:
+def template_ranking(
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    y_train: Any,
+    y_test: Any,
+    y_unknown: Any,
+) -> dict[str, float]:
     """Rank the test and unknown patterns by distance to rotated singles."""
     from sklearn.metrics import roc_auc_score
 
