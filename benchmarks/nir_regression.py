@@ -29,7 +29,14 @@ no correction) -- this script measures in the same run:
   (``tta(reg, X_test, n=8, beta=0.25, random_state=seed)``);
   ``cnn_recipe_no_tta`` is the same fitted network's plain ``predict``;
 - ``cnn_recipe_no_aug`` (``--models``; not in the default run): the same
-  network trained without augmentation.
+  network trained without augmentation;
+- ``cnn_std_deriv``: the default ``cnn1d`` with every input point
+  standardised by its training mean and sd (``model__input_norm=
+  "standard"``) and each spectrum's first derivative as a second channel
+  (``model__derivative=True``). Chosen on a validation split of the Tecator
+  *training* set only (132 / 40 spectra, seed 0: validation RMSE 3.03 with
+  the defaults, 2.47 standardised, 1.79 standardised with the derivative),
+  never on a test set.
 
 The CNN settings were chosen a priori, not tuned on any test set. Every
 model sees the absorbances as given; the CNNs standardise the targets
@@ -81,8 +88,9 @@ MODELS = (
     "cnn_default",
     "cnn_recipe",
     "cnn_recipe_no_aug",
+    "cnn_std_deriv",
 )
-DEFAULT_MODELS = MODELS[:5]
+DEFAULT_MODELS = (*MODELS[:5], "cnn_std_deriv")
 PLS_MODELS = ("pls", "pls_snv_d1")
 MAX_COMPONENTS = 20
 WINDOWS = (11, 13, 15)
@@ -155,8 +163,10 @@ def make_cnn(model, seed, epochs):
     """The unfitted CNNRegressor of a CNN model."""
     from specauth.estimators import CNNRegressor
 
-    if model == "cnn_default":
+    if model in ("cnn_default", "cnn_std_deriv"):
         options = {} if epochs == "auto" else {"epochs": epochs}
+        if model == "cnn_std_deriv":
+            options.update(model__input_norm="standard", model__derivative=True)
         return CNNRegressor(random_state=seed, **options)
     augmentation = None if model == "cnn_recipe_no_aug" else "nir"
     return CNNRegressor(
