@@ -50,8 +50,8 @@ def check_regression_targets(y: Any, *, name: str = "y") -> np.ndarray:
     >>> check_regression_targets(["low", "high"])
     Traceback (most recent call last):
     ...
-    ValueError: `y` must hold numbers (the quantities to predict); got values \
-such as 'low'. For class labels use CNNClassifier.
+    ValueError: `y` must hold real numbers (the quantities to predict); got \
+values such as 'low'. For class labels use CNNClassifier.
     """
     if scipy.sparse.issparse(y):
         raise TypeError(f"`{name}` must be a dense array; got a sparse matrix.")
@@ -61,8 +61,8 @@ such as 'low'. For class labels use CNNClassifier.
     if values.dtype.kind == "b" or values.dtype.kind not in "iuf":
         try:
             flat = values.ravel().tolist()
-            if values.dtype.kind == "b" or any(
-                isinstance(v, (str, bytes, bool)) or v is None for v in flat
+            if values.dtype.kind in "bc" or any(
+                isinstance(v, (str, bytes, bool, complex)) or v is None for v in flat
             ):
                 raise TypeError
             values = values.astype(np.float64)
@@ -72,8 +72,8 @@ such as 'low'. For class labels use CNNClassifier.
                 values.ravel()[:1].tolist()[0] if values.size else None,
             )
             raise ValueError(
-                f"`{name}` must hold numbers (the quantities to predict); got values "
-                f"such as {example!r}. For class labels use CNNClassifier."
+                f"`{name}` must hold real numbers (the quantities to predict); got "
+                f"values such as {example!r}. For class labels use CNNClassifier."
             ) from None
     values = values.astype(np.float64)
     if values.ndim not in (1, 2) or (values.ndim == 2 and values.shape[1] < 1):

@@ -108,7 +108,7 @@ def test_transformed_target_and_grid_search(data):
 def test_bad_targets_named(data):
     X, y = data
     reg = CNNRegressor("cnn1d_small", **FAST)
-    with pytest.raises(ValueError, match="must hold numbers.*'fat'.*CNNClassifier"):
+    with pytest.raises(ValueError, match="real numbers.*'fat'.*CNNClassifier"):
         reg.fit(X[:3], ["fat", "lean", "fat"])
     bad = y.copy()
     bad[[3, 7]] = [np.nan, np.inf]
@@ -120,6 +120,8 @@ def test_bad_targets_named(data):
         reg.fit(X, y.reshape(80, 1, 1))
     with pytest.raises(ValueError, match="requires y"):
         reg.fit(X)
+    with pytest.raises(ValueError, match=r"must hold real numbers.*\+1j\)"):
+        reg.fit(X, y + 1j)
 
 
 def test_trains_on_a_stream(tmp_path, data):
