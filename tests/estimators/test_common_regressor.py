@@ -1,8 +1,9 @@
 """scikit-learn's estimator checks on CNNRegressor.
 
 Expected failures (each with its reason) are listed in ``EXPECTED_FAILED``;
-everything else must pass. Checks that train several networks are in the
-slow lane (``pytest -m slow``).
+everything else must pass. The whole module runs in the slow lane (``pytest
+-m slow``): the classifier's checks in the fast lane already exercise the
+shared base, and these 57 checks train networks for about 4 minutes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from specauth.estimators import CNNRegressor
+
+pytestmark = pytest.mark.slow
 
 EXPECTED_FAILED: dict[str, str] = {}
 
