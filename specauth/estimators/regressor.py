@@ -58,6 +58,11 @@ values such as 'low'. For class labels use CNNClassifier.
     if hasattr(y, "to_numpy"):
         y = y.to_numpy()
     values = np.asarray(y)
+    if values.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: `{name}` holds complex values; give "
+            "the real quantities to predict."
+        )
     if values.dtype.kind == "b" or values.dtype.kind not in "iuf":
         try:
             flat = values.ravel().tolist()
