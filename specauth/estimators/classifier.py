@@ -414,19 +414,9 @@ n_channels), or HDF5Dataset
         The stream's labels (or ``y``, one per row of its file) are encoded
         as the network's targets; the sample shape is the stream's.
         """
-        if not all(hasattr(X, a) for a in ("labels_", "rows_", "with_labels")):
-            raise TypeError(
-                f"{type(self).__name__}.fit takes a stream of batches only as an "
-                f"HDF5Dataset (labels per row of its file); got {type(X).__name__}."
-            )
-        if y is not None:
-            X = X.with_labels(y)
-        if X.labels_ is None:
-            raise ValueError(
-                f"{X!r} has no labels: give `labels=` to the HDF5Dataset (an array "
-                "or the name of a label dataset), or pass `y`."
-            )
-        labels = np.asarray(X.labels_)[X.rows_]
+        from specauth.training.streams import labelled_stream
+
+        X, labels = labelled_stream(X, y, owner=f"{type(self).__name__}.fit")
         check_class_labels(labels)
         check_classification_targets(labels)
         encoder = LabelEncoder().fit(labels)

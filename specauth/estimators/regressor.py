@@ -307,19 +307,12 @@ n_channels), or HDF5Dataset
 
     def _prepare_stream(self, X, y):
         """``fit`` on an HDF5Dataset: its labels (or ``y``) are the targets."""
-        if not all(hasattr(X, a) for a in ("labels_", "rows_", "with_labels")):
-            raise TypeError(
-                f"{type(self).__name__}.fit takes a stream of batches only as an "
-                f"HDF5Dataset (targets per row of its file); got {type(X).__name__}."
-            )
-        if y is not None:
-            X = X.with_labels(y)
-        if X.labels_ is None:
-            raise ValueError(
-                f"{X!r} has no targets: give `labels=` to the HDF5Dataset (an "
-                "array or the name of a dataset of targets), or pass `y`."
-            )
-        values = check_regression_targets(np.asarray(X.labels_)[X.rows_])
+        from specauth.training.streams import labelled_stream
+
+        X, raw = labelled_stream(
+            X, y, owner=f"{type(self).__name__}.fit", what="targets"
+        )
+        values = check_regression_targets(raw)
         targets = self._standardized(values)
         every_row = np.zeros((X.n_rows, self.n_outputs_), dtype=np.float32)
         every_row[X.rows_] = targets

@@ -11,32 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-__all__ = ["labelled_stream", "check_stream_detector", "check_stream_classifier"]
-
-
-def labelled_stream(stream: Any, y: Any) -> tuple[Any, np.ndarray]:
-    """The stream with its labels, and the label of each of its rows.
-
-    ``y`` None keeps the stream's labels; otherwise it holds one label per
-    row of the stream's file.
-    """
-    needed = ("labels_", "rows_", "subset", "with_labels", "row_order")
-    if not all(hasattr(stream, name) for name in needed):
-        raise TypeError(
-            "OpenSetClassifier.fit takes a stream of batches only as an "
-            "HDF5Dataset (labels per row of its file, rows that can be split); "
-            f"got {type(stream).__name__}."
-        )
-    if y is not None:
-        stream = stream.with_labels(y)
-    if stream.labels_ is None:
-        raise ValueError(
-            f"{stream!r} has no labels: give `labels=` to the HDF5Dataset (an "
-            "array or the name of a label dataset), or pass `y`."
-        )
-    return stream, np.asarray(stream.labels_)[stream.rows_]
+__all__ = ["check_stream_detector", "check_stream_classifier"]
 
 
 def check_stream_detector(detector: Any) -> None:

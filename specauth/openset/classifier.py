@@ -283,10 +283,15 @@ class OpenSetClassifier(FittedStateMixin, ClassifierMixin, BaseEstimator):
         from specauth.openset._streams import (
             check_stream_classifier,
             check_stream_detector,
-            labelled_stream,
         )
+        from specauth.training.streams import labelled_stream
 
-        stream, labels = labelled_stream(stream, y)
+        stream, labels = labelled_stream(
+            stream,
+            y,
+            owner="OpenSetClassifier.fit",
+            needed=("labels_", "rows_", "subset", "with_labels", "row_order"),
+        )
         check_class_labels(labels)
         mask = self._known_mask(labels)
         rows, labels = stream.rows_[mask], labels[mask]

@@ -23,6 +23,7 @@ __all__ = [
     "stream_size",
     "stream_sample",
     "split_stream",
+    "labelled_stream",
     "MAX_SAMPLE",
     "SAMPLE_BYTES",
 ]
@@ -121,3 +122,33 @@ def split_stream(
         (x.subset(x.rows_[train]), targets[train]),
         (x.subset(x.rows_[valid], shuffle=False), targets[valid]),
     )
+
+
+def labelled_stream(
+    stream: Any,
+    y: Any,
+    *,
+    owner: str,
+    what: str = "labels",
+    needed: tuple[str, ...] = ("labels_", "rows_", "with_labels"),
+) -> tuple[Any, np.ndarray]:
+    """The stream with its labels (or ``y``), and the label of each of its rows.
+
+    ``y`` None keeps the stream's labels; otherwise it holds one label (or
+    row of targets) per row of the stream's file. ``owner`` (e.g.
+    ``"CNNClassifier.fit"``) and ``what`` ("labels", "targets") name them in
+    the messages; ``needed`` are the attributes the caller uses.
+    """
+    if not all(hasattr(stream, name) for name in needed):
+        raise TypeError(
+            f"{owner} takes a stream of batches only as an HDF5Dataset ({what} "
+            f"per row of its file); got {type(stream).__name__}."
+        )
+    if y is not None:
+        stream = stream.with_labels(y)
+    if stream.labels_ is None:
+        raise ValueError(
+            f"{stream!r} has no {what}: give `labels=` to the HDF5Dataset (an "
+            f"array or the name of a dataset of {what}), or pass `y`."
+        )
+    return stream, np.asarray(stream.labels_)[stream.rows_]
