@@ -56,7 +56,8 @@ def local_client(
         A worker past 95 % of it is restarted by its nanny.
     **cluster_options
         Passed to :class:`distributed.LocalCluster` (``dashboard_address``,
-        ``silence_logs`` ...).
+        ``silence_logs`` ...); the dashboard gets a free port
+        (``client.dashboard_link``).
 
     Returns
     -------
@@ -85,7 +86,7 @@ def local_client(
     if threads is None:
         threads = max(1, _cpu_count() // n_workers)
     distributed = import_distributed("start a local Dask cluster")
-    options = {"dashboard_address": None, **cluster_options}
+    options = {"dashboard_address": ":0", **cluster_options}
     return distributed.Client(
         n_workers=n_workers,
         threads_per_worker=1,

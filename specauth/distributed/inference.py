@@ -29,6 +29,8 @@ __all__ = ["output_paths", "predict_files"]
 _SUFFIX = ".csv"
 #: Models loaded in this process: (resolved folder, config mtime) -> model.
 _MODELS: dict[tuple[str, int], Any] = {}
+#: How many times this process loaded a model folder.
+_LOADS = {"count": 0}
 _LOCK = threading.Lock()
 
 
@@ -122,6 +124,7 @@ def _model(model_dir: str) -> Any:
         if key not in _MODELS:
             _MODELS.clear()  # one model at a time per worker
             _MODELS[key] = load_pretrained(folder)
+            _LOADS["count"] += 1
         return _MODELS[key]
 
 
