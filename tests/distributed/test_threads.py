@@ -70,15 +70,10 @@ def test_import_loads_neither_dask_nor_tensorflow():
 def test_public_names():
     import specauth.distributed as package
 
-    assert set(package.__all__) == {
-        "check_scheduler",
-        "connect",
-        "limit_threads",
-        "local_client",
-        "output_paths",
-        "predict_files",
-        "thread_environment",
-        "worker_threads",
-    }
+    expected = (
+        "check_scheduler connect limit_threads local_client output_paths "
+        "predict_files thread_environment worker_threads"
+    )
+    assert sorted(package.__all__) == expected.split()
     for name in package.__all__:
         assert getattr(package, name).__name__ == name
