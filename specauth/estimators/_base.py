@@ -168,8 +168,15 @@ class BaseCNNEstimator(
         return validate_network_input(self, X, reset=reset, y=y)
 
     # ----------------------------------------------------------------- network
+    def _model_defaults(self) -> dict[str, Any]:
+        """Builder options this estimator sets unless ``model__...`` does."""
+        return {}
+
     def _build_network(self, n_outputs, seed):
-        options = route(self.get_params(deep=False), "model")
+        options = {
+            **self._model_defaults(),
+            **route(self.get_params(deep=False), "model"),
+        }
         network = build_checked_network(
             self.model, self.input_shape_, n_outputs, seed, options
         )

@@ -151,3 +151,25 @@ def test_learning_rate_finder_and_validation_history(data):
     assert reg.lr_finder_.valley == pytest.approx(reg.learning_rate_)
     assert len(reg.history_["val_loss"]) == reg.epochs_
     assert np.isfinite(reg.history_["val_loss"]).all()
+
+
+def test_cnn1d_input_is_standardised_per_point_with_a_derivative(data, fitted):
+    X, y = data
+    names = {layer.name for layer in fitted.network_.layers}
+    assert {"input_std", "derivative"} <= names and "input_norm" not in names
+    # the Normalization layer holds the training spectra's per-point statistics
+    # (X with its derivative channel, 0 at both ends)
+    slope = np.zeros_like(X)
+    slope[:, 1:-1] = (X[:, 2:] - X[:, :-2]) / 2
+    stacked = np.stack([X, slope], axis=-1)
+    layer = fitted.network_.get_layer("input_std")
+    np.testing.assert_allclose(
+        np.ravel(layer.mean), stacked.mean(axis=0).ravel(), rtol=1e-4, atol=1e-5
+    )
+    # routing either option overrides the regressor's own
+    plain = CNNRegressor(
+        "cnn1d_small", model__input_norm="batch", model__derivative=False, **FAST
+    ).fit(X, y)
+    names = {layer.name for layer in plain.network_.layers}
+    assert "input_norm" in names and not {"input_std", "derivative"} & names
+    assert "model__input_norm" not in CNNRegressor().get_params()
