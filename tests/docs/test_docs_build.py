@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 PUBLIC_SUBPACKAGES = (
     "axis",
     "datasets",
+    "distributed",
     "estimators",
     "explain",
     "hub",
@@ -53,9 +54,11 @@ PAGES = (
     "guide/patterns.html",
     "guide/regression.html",
     "guide/sharing.html",
+    "guide/scaling.html",
     "guide/cli.html",
     "api/index.html",
     "api/axis.html",
+    "api/distributed.html",
 )
 
 MAIN_OBJECTS = (

@@ -70,6 +70,7 @@ def test_the_guide_pages_hold_examples():
         "guide/patterns.md",
         "guide/regression.md",
         "guide/sharing.md",
+        "guide/scaling.md",
     }
     assert expected <= names, sorted(expected - names)
 
