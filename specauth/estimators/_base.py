@@ -43,6 +43,7 @@ from specauth.estimators._routing import (
     routed_params,
 )
 from specauth.estimators._seeding import keras_seed, seed_from_random_state
+from specauth.models.precision import DTYPE_POLICIES, dtype_policy_scope, float32_head
 from specauth.training.optimizers import SCHEDULES
 from specauth.training.unfrozen import UNFROZEN_CONSTRAINTS
 
@@ -114,6 +115,7 @@ class BaseCNNEstimator(
         "axis": axis_param_constraint(),
         "augmentation": [None, str, list, tuple, object],
         "mixup": [Interval(Real, 0, None, closed="left", finite=True)],
+        "dtype_policy": [Options(str, set(DTYPE_POLICIES)), None],
         **{f"fine_tune__{k}": v for k, v in UNFROZEN_CONSTRAINTS.items()},
     }
 
@@ -133,6 +135,7 @@ class BaseCNNEstimator(
         axis: Any = None,
         augmentation: Any = None,
         mixup: float = 0.0,
+        dtype_policy: str | None = None,
         **routed: Any,
     ) -> None:
         self.model = model
@@ -148,6 +151,7 @@ class BaseCNNEstimator(
         self.axis = axis
         self.augmentation = augmentation
         self.mixup = mixup
+        self.dtype_policy = dtype_policy
         for key, value in routed.items():
             setattr(self, key, value)
 
@@ -177,15 +181,16 @@ class BaseCNNEstimator(
             **self._model_defaults(),
             **route(self.get_params(deep=False), "model"),
         }
-        network = build_checked_network(
-            self.model, self.input_shape_, n_outputs, seed, options
-        )
-        layers = augmentation_layers(
-            self.augmentation,
-            seed,
-            route(self.get_params(deep=False), "augmentation"),
-        )
-        return with_augmentation(network, layers)
+        with dtype_policy_scope(self.dtype_policy):
+            network = build_checked_network(
+                self.model, self.input_shape_, n_outputs, seed, options
+            )
+            layers = augmentation_layers(
+                self.augmentation,
+                seed,
+                route(self.get_params(deep=False), "augmentation"),
+            )
+            return float32_head(with_augmentation(network, layers))
 
     def _keras_class_weight(self, targets):
         return None

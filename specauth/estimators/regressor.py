@@ -183,6 +183,17 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
         0.2-0.4 is typical; 0 (the default) turns it off. Validation data,
         the learning-rate finder and ``predict`` see unmixed spectra. Not
         available when ``X`` is a stream (HDF5Dataset).
+    dtype_policy : {"mixed_float16", "mixed_bfloat16", "float32"} or None, \
+default=None
+        Keras dtype policy the network is built under. The mixed policies
+        keep the weights in float32 and compute in 16 bits -- faster and
+        lighter on GPUs with tensor cores (``"mixed_bfloat16"`` on TPUs and
+        recent GPUs and CPUs) -- while the last layer computes in float32
+        (:func:`specauth.models.float32_head`), so logits, probabilities,
+        the loss and detector scores stay float32; with ``"mixed_float16"``
+        Keras scales the loss. None: Keras's global policy (float32 unless
+        changed with ``keras.config.set_dtype_policy``). On a CPU the mixed
+        policies are slower: use them on accelerators.
     **routed
         Parameters prefixed with ``model__``, ``optimizer__``, ``schedule__``,
         ``fit__``, ``lr_find__``, ``fine_tune__`` or ``augmentation__``.
@@ -267,6 +278,7 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
         axis: Any = None,
         augmentation: Any = None,
         mixup: float = 0.0,
+        dtype_policy: str | None = None,
         **routed: Any,
     ) -> None:
         super().__init__(
@@ -283,6 +295,7 @@ class CNNRegressor(RegressorMixin, BaseCNNEstimator):
             axis=axis,
             augmentation=augmentation,
             mixup=mixup,
+            dtype_policy=dtype_policy,
             **routed,
         )
         self.loss = loss

@@ -60,6 +60,7 @@ from specauth.models.cnn1d import cnn1d
 from specauth.models.factory import CNNFactory
 from specauth.models.inception_time import inception_time
 from specauth.models.lite import lite
+from specauth.models.precision import dtype_policy_scope, float32_head
 from specauth.models.registry import get_model, list_models, register_model
 from specauth.models.resnet1d import resnet1d
 from specauth.models.resnet2d import resnet2d
@@ -69,6 +70,8 @@ from specauth.models.xresnet import xresnet1d, xresnet2d
 __all__ = [
     "CNNFactory",
     "cnn1d",
+    "dtype_policy_scope",
+    "float32_head",
     "inception_time",
     "lite",
     "list_bases",

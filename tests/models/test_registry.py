@@ -109,6 +109,8 @@ def test_public_names():
         "register_model",
         "list_models",
         "get_model",
+        "dtype_policy_scope",
+        "float32_head",
     }
 
 
