@@ -48,7 +48,8 @@ if step == "train":
     }
     for name, model in models.items():
         save_pretrained(model, f"{folder}/{name}")
-models = {name: load_pretrained(f"{folder}/{name}") for name in ("classifier", "regressor")}
+names = ("classifier", "regressor")
+models = {name: load_pretrained(f"{folder}/{name}") for name in names}
 out = sys.argv[3]
 np.savez(
     out,
