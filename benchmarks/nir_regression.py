@@ -346,9 +346,9 @@ def git_state():
 
 def _init_worker(threads):
     """Give a worker process its share of the CPUs (before TF is imported)."""
-    for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    from specauth.distributed import thread_environment
+
+    os.environ.update(thread_environment(threads))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

@@ -177,18 +177,14 @@ class BaseCNNEstimator(
         return {}
 
     def _build_network(self, n_outputs, seed):
-        options = {
-            **self._model_defaults(),
-            **route(self.get_params(deep=False), "model"),
-        }
+        params = self.get_params(deep=False)
+        options = {**self._model_defaults(), **route(params, "model")}
         with dtype_policy_scope(self.dtype_policy):
             network = build_checked_network(
                 self.model, self.input_shape_, n_outputs, seed, options
             )
             layers = augmentation_layers(
-                self.augmentation,
-                seed,
-                route(self.get_params(deep=False), "augmentation"),
+                self.augmentation, seed, route(params, "augmentation")
             )
             return float32_head(with_augmentation(network, layers))
 
