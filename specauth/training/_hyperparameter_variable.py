@@ -16,6 +16,8 @@ import operator
 from numbers import Real
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from specauth._lazy import import_keras
 
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 else:
     keras = import_keras()
 
-__all__ = ["HyperparameterVariable"]
+__all__ = ["HyperparameterFloat", "HyperparameterVariable"]
 
 
 class HyperparameterVariable(keras.Variable):
@@ -55,6 +57,16 @@ class HyperparameterVariable(keras.Variable):
             name=name,
         )
         self._reference = float(reference)
+        #: The value last assigned from a Python number, as the float32 it is
+        #: stored as (None after an assignment of a tensor): callbacks read it
+        #: without waiting for the device.
+        self.host_value: float | None = round(float(np.float32(reference)), 7)
+
+    def assign(self, value):
+        self.host_value = (
+            round(float(np.float32(value)), 7) if isinstance(value, Real) else None
+        )
+        return super().assign(value)
 
     def _compare(self, other, python_op, tensor_op):
         if isinstance(other, Real):
@@ -75,3 +87,52 @@ class HyperparameterVariable(keras.Variable):
 
     def __ne__(self, other):
         return self._compare(other, operator.ne, super().__ne__)
+
+
+class HyperparameterFloat(float):
+    """A float hyperparameter's scheduled value, compared as ``reference``.
+
+    The eager (PyTorch) train step reads the float at every step, so a
+    scheduled value can simply replace it; but optimizer code branches on it
+    (SGD's ``if self.momentum != 0:`` decides whether the momentum buffers
+    are updated), and that branch must keep matching the buffers built for
+    the original float, as with :class:`HyperparameterVariable`.
+
+    Examples
+    --------
+    >>> value = HyperparameterFloat(0.0, reference=0.9)
+    >>> value * 2, value != 0, value == 0
+    (0.0, True, False)
+    """
+
+    _reference: float
+
+    def __new__(cls, value: float, *, reference: float) -> HyperparameterFloat:
+        self = super().__new__(cls, value)
+        self._reference = float(reference)
+        return self
+
+    def __eq__(self, other):
+        if isinstance(other, Real):
+            return self._reference == other
+        return NotImplemented
+
+    def __ne__(self, other):
+        if isinstance(other, Real):
+            return self._reference != other
+        return NotImplemented
+
+    def __lt__(self, other):
+        return self._reference < other
+
+    def __le__(self, other):
+        return self._reference <= other
+
+    def __gt__(self, other):
+        return self._reference > other
+
+    def __ge__(self, other):
+        return self._reference >= other
+
+    def __hash__(self) -> int:
+        return hash(self._reference)

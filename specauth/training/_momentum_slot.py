@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 __all__ = ["momentum_slot"]
@@ -42,9 +43,9 @@ def momentum_slot(optimizer: object) -> tuple[Any, str] | None:
         value = getattr(owner, attribute, None)
         if value is None or callable(value):
             continue
-        try:
-            float(value)
-        except (TypeError, ValueError):
+        # A scalar variable is taken as it is: converting it to a float would
+        # wait for the device, and this runs at every batch.
+        if not isinstance(value, Real) and tuple(getattr(value, "shape", (1,))) != ():
             continue
         return owner, attribute
     return None

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from specauth._lazy import import_keras
 from specauth._validation import Interval, check_scalar
-from specauth.training._hyperparameter_variable import HyperparameterVariable
+from specauth.training._hyperparameter_variable import (
+    HyperparameterFloat,
+    HyperparameterVariable,
+)
 from specauth.training._momentum_slot import momentum_slot
 from specauth.training._one_cycle_curve import one_cycle_curve
 
@@ -34,18 +37,22 @@ class OneCycleMomentum(keras.callbacks.Callback):
     ``momentum=0`` these optimizers build no momentum buffers). With any other
     optimizer the callback warns once and does nothing.
 
-    Keras optimizers hold these hyperparameters as Python floats, which the
-    compiled train step bakes in when it is traced. During training the
-    callback therefore puts a non-trainable scalar variable in their place for
-    the span of each batch, assigns it the scheduled value before the batch,
-    and forces the train step to be traced again at the start of training, so
-    that the compiled step really uses the scheduled value. Between batches
+    Keras optimizers hold these hyperparameters as Python floats. On the
+    PyTorch backend, whose train step runs eagerly, the callback simply puts
+    the scheduled float there before each batch. On TensorFlow the compiled
+    (``tf.function``) step bakes the float in when it is traced, so the
+    callback puts a non-trainable scalar variable in its place for the span
+    of each batch, assigns it the scheduled value before the batch, and
+    forces the train step to be traced again at the start of training, so
+    that the compiled step really uses the scheduled value; between batches
     the attribute holds the current value as a plain float (so a model saved
-    mid-training by a checkpoint callback stays loadable), the optimizer's
-    variable list is never changed, and the original float is put back at the
-    end of training. Not supported on the JAX backend, whose compiled step
-    cannot read such a variable (the callback warns and does nothing). With
-    ``steps_per_execution > 1`` the momentum changes once per execution.
+    mid-training by a checkpoint callback stays loadable). Either way the
+    optimizer's variable list is never changed, the original float is put
+    back at the end of training, and the position in the cycle is counted on
+    the host (``iterations`` is read once per epoch), so the callback never
+    waits for the device. Not supported on the JAX backend, whose compiled
+    step cannot read a changing value (the callback warns and does nothing).
+    With ``steps_per_execution > 1`` the momentum changes once per execution.
 
     Parameters
     ----------
@@ -122,6 +129,11 @@ class OneCycleMomentum(keras.callbacks.Callback):
         self._variable: Any = None
         self._original: Any = None
         self._warned = False
+        # On PyTorch the eager step reads a plain float: no variable, and
+        # nothing to do after a batch, so Keras need not wait for each step.
+        self._float_mode = keras.backend.backend() == "torch"
+        self.async_safe = keras.backend.backend() in ("torch", "jax")
+        self._first_step: int | None = None  # optimizer step of the epoch's batch 0
 
     def momentum_at(self, step: int) -> float:
         """Return the scheduled momentum at optimizer iteration ``step``.
@@ -149,26 +161,36 @@ class OneCycleMomentum(keras.callbacks.Callback):
             return
         owner, attribute = self._slot
         self._original = getattr(owner, attribute)
+        if self._float_mode:
+            return
         self._variable = HyperparameterVariable(self._original, name=attribute)
         # A train step traced before (by an earlier fit) has the float baked in.
         self.model.make_train_function(force=True)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._first_step = None
 
     def on_train_batch_begin(
         self, batch: int, logs: dict[str, Any] | None = None
     ) -> None:
         if self._slot is None:
             return
-        step = int(self.model.optimizer.iterations)
+        if self._first_step is None:  # the epoch's only read from the device
+            self._first_step = int(self.model.optimizer.iterations) - int(batch)
+        step = self._first_step + int(batch)
         value = self.momentum_at(step)
-        self._variable.assign(value)
-        self._put(self._variable)
+        if self._float_mode:
+            self._put(HyperparameterFloat(value, reference=self._original))
+        else:
+            self._variable.assign(value)
+            self._put(self._variable)
         self.momentums.append(value)
         self.iterations.append(step)
 
     def on_train_batch_end(
         self, batch: int, logs: dict[str, Any] | None = None
     ) -> None:
-        if self._slot is not None:
+        if self._slot is not None and not self._float_mode:
             self._put(self.momentums[-1])
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
@@ -176,9 +198,10 @@ class OneCycleMomentum(keras.callbacks.Callback):
             return
         self._put(self._original)
         self._slot = None
-        self._variable = None
-        # The cached train step reads the variable; trace it again next time.
-        self.model.train_function = None
+        if self._variable is not None:
+            self._variable = None
+            # The cached train step reads the variable; trace it again next time.
+            self.model.train_function = None
 
     def _put(self, value):
         # ``object.__setattr__`` bypasses the optimizer's variable tracking, so
