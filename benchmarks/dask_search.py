@@ -15,15 +15,19 @@ Each worker samples its own resident memory (RSS) every 0.2 s during the
 search, in a thread started with ``client.run``; the script reports the
 wall time of each search (median over ``--repeats``, each on a fresh
 cluster), their ratio, the peak RSS of each worker and its RSS after the
-first and the last fit it ran (memory must not grow with the number of
-fits), the fits per worker and the best parameters found.
+first and the last fit it ran, the fits per worker and the best parameters
+found. Then, for memory across many fits, it runs the search
+``--memory-rounds`` times in a row on one 2-worker cluster (the same worker
+processes) and reports each round's peak RSS per worker and its growth from
+the second round to the last (the first includes the warm-up).
 
 Printed, and written as JSON (with the machine and the git commit) to
 ``benchmarks/results/dask_search.json`` (``--out`` to change).
 
 Usage::
 
-    python benchmarks/dask_search.py [--repeats 1] [--out FILE] [--quick]
+    python benchmarks/dask_search.py [--repeats 1] [--memory-rounds 3]
+        [--out FILE] [--quick]
 """
 
 from __future__ import annotations
@@ -130,6 +134,66 @@ def search(n_workers, threads, data, args):
     }
 
 
+def memory_rounds(data, args):
+    """The search ``args.memory_rounds`` times on one 2-worker cluster.
+
+    The same worker processes run every round; each round's peak RSS per
+    worker shows whether memory keeps growing with the number of fits (the
+    first round includes the workers' warm-up: TensorFlow's first trace).
+    """
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    from specauth.distributed import local_client
+    from specauth.estimators import CNNClassifier
+
+    grid = {"epochs": [1, 2]} if args.quick else GRID
+    estimator = CNNClassifier("cnn1d_small", random_state=0)
+    rounds = []
+    from dask.system import CPU_COUNT
+
+    threads = max(1, int(CPU_COUNT) // 2)
+    with local_client(n_workers=2, threads=threads) as client:
+        client.run(lambda: __import__("tensorflow").constant(0.0))  # warm start
+        for index in range(args.memory_rounds):
+            start = client.run(_start_sampler)
+            gs = GridSearchCV(estimator, grid, cv=3, refit=False)
+            t0 = time.perf_counter()
+            with joblib.parallel_config(backend="dask"):
+                gs.fit(data.X, data.y)
+            seconds = time.perf_counter() - t0
+            memory = client.run(_stop_sampler)
+            peaks = {a: record["peak_mib"] for a, record in memory.items()}
+            rounds.append(
+                {
+                    "round": index + 1,
+                    "fits": len(gs.cv_results_["params"]) * 3,
+                    "seconds": seconds,
+                    "rss_start_mib": start,
+                    "peak_rss_mib": peaks,
+                }
+            )
+            print(
+                f"memory round {index + 1}: {rounds[-1]['fits']} fits in "
+                f"{seconds:.1f} s; peak RSS per worker "
+                + ", ".join(f"{v:.0f}" for v in peaks.values())
+                + " MiB",
+                flush=True,
+            )
+    workers = list(rounds[0]["peak_rss_mib"])
+    growth = {
+        a: rounds[-1]["peak_rss_mib"][a]
+        - rounds[min(1, len(rounds) - 1)]["peak_rss_mib"][a]
+        for a in workers
+    }
+    return {
+        "threads_per_worker": threads,
+        "rounds": rounds,
+        "fits_per_round": rounds[0]["fits"],
+        "peak_growth_after_round_2_mib": growth,
+    }
+
+
 def machine():
     """Platform, CPUs, library versions and the git commit."""
     import dask
@@ -179,6 +243,12 @@ def main(argv=None):
         "--out", default=str(ROOT / "benchmarks" / "results" / "dask_search.json")
     )
     parser.add_argument("--quick", action="store_true", help="2 candidates, smoke run")
+    parser.add_argument(
+        "--memory-rounds",
+        type=int,
+        default=3,
+        help="searches in a row on one 2-worker cluster, for the memory (0: none)",
+    )
     args = parser.parse_args(argv)
 
     from dask.system import CPU_COUNT
@@ -204,6 +274,8 @@ def main(argv=None):
             )
     result = {"machine": machine(), "grid": GRID, "runs": runs}
     result["summary"] = summarise(runs)
+    if args.memory_rounds:
+        result["memory"] = memory_rounds(data, args)
     summary = result["summary"]
     print(
         f"1 worker: {summary['1_workers']['median_seconds']:.1f} s, 2 workers: "
@@ -212,6 +284,15 @@ def main(argv=None):
         f"{summary['1_workers']['max_peak_rss_per_worker_mib']:.0f} MiB (1 worker), "
         f"{summary['2_workers']['max_peak_rss_per_worker_mib']:.0f} MiB (2 workers)"
     )
+    if args.memory_rounds:
+        growth = result["memory"]["peak_growth_after_round_2_mib"].values()
+        print(
+            f"memory: {args.memory_rounds} searches of "
+            f"{result['memory']['fits_per_round']} fits on the same 2 workers; "
+            "peak RSS growth from round 2 to the last: "
+            + ", ".join(f"{g:+.0f}" for g in growth)
+            + " MiB per worker"
+        )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 from numbers import Real
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -62,7 +62,7 @@ class HyperparameterVariable(keras.Variable):
         #: without waiting for the device.
         self.host_value: float | None = round(float(np.float32(reference)), 7)
 
-    def assign(self, value):
+    def assign(self, value: Any) -> Any:
         self.host_value = (
             round(float(np.float32(value)), 7) if isinstance(value, Real) else None
         )
