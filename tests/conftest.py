@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -62,6 +63,19 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 # On a GPU, jax runs float32 matrix products in TF32 unless told otherwise;
 # the numerical tests compare with float32/float64 numpy references.
 os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
+# jax compiles every new network's train step with XLA, which dominates the
+# time of the small fits of the tests (7-9 s a fit on 2 cores, 1 s from the
+# cache). Its persistent compilation cache is keyed by the compiled program,
+# the jax version and the flags, so the same tiny networks built again by
+# other tests (or another xdist worker, or the next run) skip the compiler.
+# Nothing is cached below the defaults' 1 s compile time unless told.
+_uid = getattr(os, "getuid", lambda: 0)()
+os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR",
+    str(Path(tempfile.gettempdir()) / f"specauth-tests-jax-cache-{_uid}"),
+)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 import matplotlib  # noqa: E402
 
