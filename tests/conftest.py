@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -109,36 +108,36 @@ def specauth_command():
     return [str(script)] if script.is_file() else [sys.executable, "-m", "specauth"]
 
 
-#: Test files whose tests are dealt round-robin into this many pytest-xdist
-#: groups, scheduled before every other file: scikit-learn's estimator checks
-#: train ~100 networks (a third of the suite's time), which as one file kept a
-#: single worker busy minutes after the other had finished.
-SPLIT_FIRST = {"tests/estimators/test_common.py": 4}
+#: The longest test files (minutes of CPU each: scikit-learn's estimator
+#: checks train ~100 networks, the guide pages and the API-contract tests
+#: many more), scheduled before every other file so that no worker is left
+#: with one of them after the other has run out of work.
+LONG_FILES = (
+    "tests/docs/test_guide_snippets.py",
+    "tests/estimators/test_common_regressor.py",
+    "tests/estimators/test_common.py",
+    "tests/models/test_model_contract.py",
+    "tests/cli/test_cli_explain_report.py",
+    "tests/examples/test_notebooks.py",
+    "tests/distributed/test_on_cluster.py",
+)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Schedule by file, as ``--dist loadfile`` would, except ``SPLIT_FIRST``.
+    """Put the tests of ``LONG_FILES`` first, in that order.
 
-    Every test gets an ``xdist_group`` mark named for its file (so a file's
-    module-scoped fixtures are built in one worker only); the files of
-    ``SPLIT_FIRST`` are cut into several groups, moved to the front of the
-    queue (``--dist loadgroup --no-loadscope-reorder`` keeps this order).
+    pytest-xdist runs with ``--dist loadfile --no-loadscope-reorder``: each
+    file goes to one worker, whole, in this order, so a file's module-scoped
+    fixtures (trained networks, the documentation build) are built once.
+    (``--dist loadgroup`` does not group on pytest 9, whose node ids
+    pytest-xdist 3.8 can no longer suffix with the group: every file was
+    spread over both workers and its module fixtures built twice.)
     """
-    dealt = Counter()
-    first, rest = [], []
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        parts = SPLIT_FIRST.get(path)
-        if parts:
-            group = f"{path}#{dealt[path] % parts}"
-            dealt[path] += 1
-            first.append(item)
-        else:
-            group = path
-            rest.append(item)
-        item.add_marker(pytest.mark.xdist_group(group))
-    items[:] = first + rest
+    rank = {path: index for index, path in enumerate(LONG_FILES)}
+    order = {
+        id(item): rank.get(item.nodeid.split("::")[0], len(rank)) for item in items
+    }
+    items.sort(key=lambda item: order[id(item)])  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")
