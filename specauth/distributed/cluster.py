@@ -12,7 +12,7 @@ import re
 from numbers import Integral
 from typing import Any
 
-from specauth._validation import Interval, check_scalar
+from specauth._validation import Interval, check_bool, check_scalar
 from specauth.distributed._dask import import_distributed
 from specauth.distributed.threads import thread_environment
 
@@ -33,6 +33,7 @@ def local_client(
     *,
     threads: int | None = None,
     memory_limit: str | float | None = "auto",
+    profile: bool = False,
     **cluster_options: Any,
 ) -> Any:
     """Start a Dask cluster of worker processes on this machine; return its client.
@@ -54,6 +55,12 @@ def local_client(
         Memory per worker, as Dask takes it (``"4GiB"``, bytes, ``"auto"``:
         the machine's memory shared among the workers; ``None``: no limit).
         A worker past 95 % of it is restarted by its nanny.
+    profile : bool, default=False
+        Keep Dask's statistical profiler on in the workers. It samples every
+        thread's stack every 10 ms and keeps the call trees for the
+        dashboard's profile page; with TensorFlow's deep stacks those trees
+        grew a fitting worker by about 5 MiB per fit (90 MiB per 18 fits, on
+        and on: ``benchmarks/dask_search.py``), so it is off unless asked for.
     **cluster_options
         Passed to :class:`distributed.LocalCluster` (``dashboard_address``,
         ``silence_logs`` ...); the dashboard gets a free port
@@ -85,16 +92,22 @@ def local_client(
     )
     if threads is None:
         threads = max(1, _cpu_count() // n_workers)
+    profile = check_bool("profile", profile)
     distributed = import_distributed("start a local Dask cluster")
+    import dask
+
     options = {"dashboard_address": ":0", **cluster_options}
-    return distributed.Client(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        env=thread_environment(threads),
-        memory_limit=memory_limit,
-        **options,
-    )
+    # The nannies pass the configuration they were made with to every worker
+    # they start, restarts included.
+    with dask.config.set({"distributed.worker.profile.enabled": profile}):
+        return distributed.Client(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            env=thread_environment(threads),
+            memory_limit=memory_limit,
+            **options,
+        )
 
 
 def check_scheduler(scheduler: str) -> str:

@@ -73,6 +73,16 @@ def test_workers_run_with_the_thread_settings(client):
         assert value == str(THREADS)
 
 
+def test_workers_run_without_the_statistical_profiler(client):
+    # its call trees of TensorFlow's stacks grew a fitting worker ~5 MiB a fit
+    def profiler_on():
+        import dask
+
+        return dask.config.get("distributed.worker.profile.enabled")
+
+    assert set(client.run(profiler_on).values()) == {False}
+
+
 def test_grid_search_on_dask_equals_the_sequential_search(client, data):
     grid = {"learning_rate": [1e-3, 1e-2]}
     on_dask = _on_dask(GridSearchCV(_small(), grid, cv=2).fit, data.X, data.y)

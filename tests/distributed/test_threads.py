@@ -77,3 +77,11 @@ def test_public_names():
     assert sorted(package.__all__) == expected.split()
     for name in package.__all__:
         assert getattr(package, name).__name__ == name
+
+
+def test_a_bad_profile_flag_is_refused_by_name():
+    pytest.importorskip("distributed")
+    from specauth.distributed import local_client
+
+    with pytest.raises(TypeError, match="`profile`"):
+        local_client(n_workers=1, profile="yes")
