@@ -39,3 +39,4 @@ def test_the_documented_workers_get_their_cpus_and_run_one_fit_at_a_time():
     # the example's --nthreads comes after the one derived from `cores`: the
     # worker's command line takes the last one
     assert re.findall(r"--nthreads (\d+)", worker)[-1] == "1"
+    assert "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False" in script
