@@ -14,6 +14,7 @@ import inspect
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models import CNNFactory, list_bases
 from specauth.models.applications import INTERNAL_PREPROCESSING, BaseSpec, base_spec
@@ -104,12 +105,12 @@ def test_pixel_mode_matches_the_keras_preprocess_input(family, keras):
     }
     module = getattr(keras.applications, family)
     x = np.random.default_rng(0).uniform(0, 255, size=(2, 4, 5, 3)).astype("float32")
-    expected = np.asarray(module.preprocess_input(x.copy()))
+    expected = to_numpy(module.preprocess_input(x.copy()))
     if spec == "none":
         np.testing.assert_allclose(expected, x)
     else:
         utils = keras.applications.imagenet_utils
-        reference = np.asarray(utils.preprocess_input(x.copy(), mode=spec))
+        reference = to_numpy(utils.preprocess_input(x.copy(), mode=spec))
         np.testing.assert_allclose(expected, reference, rtol=1e-6, atol=1e-5)
 
 
@@ -195,13 +196,15 @@ def _check_built(model, keras, size, channels, n_classes=3):
     up_to_gap = keras.Model(model.input, gap_input)
     assert up_to_gap.layers[-1] is base
     x = np.random.default_rng(0).uniform(0, 255, size=(1, size, size, channels))
-    logits = np.asarray(model(x.astype("float32"), training=False))
+    logits = to_numpy(model(x.astype("float32"), training=False))
     assert logits.shape == (1, n_classes)
     assert np.isfinite(logits).all()
 
 
 @pytest.mark.parametrize("name", SWEEP)
 def test_every_base_builds(name, keras, fresh_session):
+    if name == "nasnetmobile" and keras.backend.backend() == "torch":
+        pytest.skip("Keras has no NASNetMobile on torch (docs/backends.md)")
     spec = base_spec(name)
     size = spec.min_size
     model = CNNFactory(name, weights=None)((size, size, 3), 3, seed=0)
@@ -210,7 +213,7 @@ def test_every_base_builds(name, keras, fresh_session):
     assert isinstance(scaling, keras.layers.EinsumDense) and not scaling.trainable
     pixels = np.random.default_rng(1).uniform(0, 255, size=(1, size, size, 3))
     np.testing.assert_allclose(
-        np.asarray(scaling(pixels.astype("float32"))),
+        to_numpy(scaling(pixels.astype("float32"))),
         _pixels_by_hand(pixels, spec.pixel_mode),
         rtol=1e-5,
         atol=1e-4,

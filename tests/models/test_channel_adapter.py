@@ -5,6 +5,7 @@ The legacy ``ChannelAdapter`` layer is covered in test_legacy_layers.py.
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models.layers import fixed_channel_adapter
 from specauth.models.layers.channel_adapter import channel_mixing_matrix
@@ -40,7 +41,7 @@ def test_mixing_matrix_matches_hand_worked(channels):
     matrix = channel_mixing_matrix(channels)
     assert matrix.dtype == np.float32
     assert matrix.shape == (channels, 3)
-    np.testing.assert_array_equal(matrix, np.asarray(HAND_WORKED[channels]))
+    np.testing.assert_array_equal(matrix, to_numpy(HAND_WORKED[channels]))
 
 
 def test_mixing_matrix_to_other_channel_counts():
@@ -92,9 +93,9 @@ def test_learned_adapter_moves_its_kernel_in_training(keras):
 def test_builtin_adapter_is_x_times_the_matrix(channels, keras):
     x = _images(channels, seed=4)
     adapter = fixed_channel_adapter(channels, image_shape=(5, 4))
-    out = np.asarray(adapter(x))
+    out = to_numpy(adapter(x))
     assert out.shape == (3, 5, 4, 3) and out.dtype == np.float32
-    expected = x.astype(np.float64) @ np.asarray(HAND_WORKED[channels])
+    expected = x.astype(np.float64) @ to_numpy(HAND_WORKED[channels])
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
     assert isinstance(adapter, keras.layers.EinsumDense)
     assert adapter.name == "channel_adapter"
@@ -109,7 +110,7 @@ def test_builtin_adapter_other_shapes_and_channel_counts(image_shape, keras):
     adapter = fixed_channel_adapter(3, out_channels=2, image_shape=image_shape)
     x = np.random.default_rng(5).normal(size=(2, *image_shape, 3)).astype("float32")
     expected = x @ np.array([[0.5, 0.0], [0.0, 1.0], [0.5, 0.0]])
-    np.testing.assert_allclose(np.asarray(adapter(x)), expected, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(adapter(x)), expected, atol=1e-6)
     # The static output shape keeps the height and width (a Flatten needs them).
     inputs = keras.Input((*image_shape, 3))
     layer = fixed_channel_adapter(3, 4, image_shape=image_shape)
@@ -137,7 +138,7 @@ def test_builtin_adapter_round_trips_a_changed_kernel_and_clones_fresh(keras, tm
     assert loaded.layers[-1].trainable is True
     x = _images(2)
     # A Keras product against numpy's: equal to float32 tolerance, not bit for bit.
-    assert_close(np.asarray(loaded(x)), x @ kernel)
+    assert_close(to_numpy(loaded(x)), x @ kernel)
     # A clone starts again from the mixing matrix (the initialiser holds it).
     clone = keras.models.clone_model(model)
     np.testing.assert_array_equal(

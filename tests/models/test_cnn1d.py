@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models import cnn1d, get_model
 from specauth.models.cnn1d import _plan_blocks
@@ -128,7 +129,7 @@ def test_final_positions_see_a_local_window(keras, length, final, jump, window):
     point = length // 2
     bumped = x.copy()
     bumped[0, point, 0] += 50.0
-    features = np.asarray(body.predict(np.concatenate([x, bumped]), verbose=0))
+    features = to_numpy(body.predict(np.concatenate([x, bumped]), verbose=0))
     assert features.shape == (2, final, model.get_layer("gap").input.shape[-1])
     changed = np.flatnonzero(np.abs(features[1] - features[0]).max(axis=1) > 1e-5)
     assert changed.size >= 1
@@ -143,7 +144,7 @@ def test_position_features_before_the_local_blocks(keras):
     assert type(layer).__name__ == "EinsumDense" and not layer.trainable
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2, 83, 64)).astype("float32")
-    out = np.asarray(layer(x))
+    out = to_numpy(layer(x))
     # independent: the channels are copied, then sin, cos of 2 pi f (i + 0.5) / 83
     # for the frequencies f <= 83 / 4 (32 is dropped)
     assert_close(out[..., :64], x)  # an identity kernel, through a matmul kernel

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 import specauth.models.layers  # noqa: F401  (registers the layers for loading)
 from specauth.models import CNNFactory, get_model, list_bases, list_models
@@ -77,12 +78,12 @@ def reference_base(keras, weights_file):
 def _layer_output(keras, model, name, x):
     """The output of layer ``name`` of ``model`` on the model input ``x``."""
     probe = keras.Model(model.input, model.get_layer(name).output)
-    return np.asarray(probe(x, training=False))
+    return to_numpy(probe(x, training=False))
 
 
 def _gap_features(keras, model, x):
     embedder = keras.Model(model.input, model.get_layer("gap").output)
-    return np.asarray(embedder(x, training=False))
+    return to_numpy(embedder(x, training=False))
 
 
 # --------------------------------------------------------- pretrained weights
@@ -99,9 +100,7 @@ def test_features_equal_the_reference_on_torch_pixels(
 ):
     x = _images((3, 96, 96, 3))
     torch_pixels = ((x / 255.0 - TORCH_MEAN) / TORCH_STD).astype("float32")
-    expected = np.asarray(reference_base(torch_pixels, training=False)).mean(
-        axis=(1, 2)
-    )
+    expected = to_numpy(reference_base(torch_pixels, training=False)).mean(axis=(1, 2))
     np.testing.assert_allclose(
         _gap_features(keras, pretrained, x), expected, rtol=1e-4, atol=1e-4
     )
@@ -175,15 +174,18 @@ def _assert_batchnorm_in_inference_mode(keras, model, x):
     assert norms
     before = [keras.ops.convert_to_numpy(layer.moving_mean) for layer in norms]
     features = keras.Model(model.input, model.get_layer("gap").output)
-    train_a = np.asarray(features(x, training=True))
-    train_b = np.asarray(features(x, training=True))
+    train_a = to_numpy(features(x, training=True))
+    train_b = to_numpy(features(x, training=True))
     np.testing.assert_array_equal(train_a, train_b)
     np.testing.assert_allclose(
-        train_a, np.asarray(features(x, training=False)), rtol=1e-5, atol=1e-6
+        train_a, to_numpy(features(x, training=False)), rtol=1e-5, atol=1e-6
     )
-    # Batch statistics would make a sample's features depend on its batch.
+    # Batch statistics would make a sample's features depend on its batch. A
+    # batch of one runs other convolution kernels on torch: a few float32 ulps
+    # more (2.5e-5 relative measured on its CPU build).
+    rtol = 1e-4 if keras.backend.backend() == "torch" else 1e-5
     np.testing.assert_allclose(
-        np.asarray(features(x[:1], training=True)), train_a[:1], rtol=1e-5, atol=1e-6
+        to_numpy(features(x[:1], training=True)), train_a[:1], rtol=rtol, atol=1e-6
     )
     for layer, mean in zip(norms, before, strict=True):
         np.testing.assert_array_equal(
@@ -217,7 +219,7 @@ def test_random_base_trains_by_default(keras):
     features = keras.Model(model.input, model.get_layer("gap").output)
     x = _images((4, 32, 32, 3))
     assert not np.allclose(
-        np.asarray(features(x, training=True)), np.asarray(features(x, training=False))
+        to_numpy(features(x, training=True)), to_numpy(features(x, training=False))
     )
 
 
@@ -249,7 +251,7 @@ def saved_networks(tmp_path_factory):
         else:
             x = _images((4, *input_shape), high=255.0)
         np.save(folder / f"{case}_x.npy", x)
-        np.save(folder / f"{case}_expected.npy", np.asarray(model(x, training=False)))
+        np.save(folder / f"{case}_expected.npy", to_numpy(model(x, training=False)))
         model.save(folder / f"{case}.keras")
         layer_names[case] = [layer.name for layer in model.layers]
         custom[case] = sorted(_custom_layer_classes(model))
@@ -275,7 +277,7 @@ def test_keras_round_trip_gives_identical_predictions(case, keras, saved_network
     assert isinstance(loaded.get_layer("pixel_scaling"), keras.layers.EinsumDense)
     x = np.load(folder / f"{case}_x.npy")
     np.testing.assert_allclose(
-        np.asarray(loaded(x, training=False)),
+        to_numpy(loaded(x, training=False)),
         np.load(folder / f"{case}_expected.npy"),
         rtol=1e-6,
         atol=1e-6,
@@ -354,7 +356,7 @@ def test_round_trip_models_have_the_documented_layers(keras):
     learned = _slim(channel_adapter="learned")((32, 32, 3), 3, seed=0)
     adapter = learned.get_layer("channel_adapter")
     assert isinstance(adapter, keras.layers.EinsumDense) and adapter.trainable is True
-    np.testing.assert_array_equal(np.asarray(adapter.kernel), np.eye(3))
+    np.testing.assert_array_equal(to_numpy(adapter.kernel), np.eye(3))
     assert [w.path for w in adapter.trainable_weights] == ["channel_adapter/kernel"]
     # Default input range (0, 255) to "tf" pixels: x / 127.5 - 1.
     images = _images((2, 32, 32, 3))

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.imaging import GramianAngularField
 from specauth.models.layers import GramianAngularLayer
@@ -21,7 +22,7 @@ def test_matches_gramian_angular_field(length, image_size, method):
     expected = GramianAngularField(image_size=image_size, method=method).fit_transform(
         X
     )
-    out = np.asarray(GramianAngularLayer(image_size, method=method)(X))
+    out = to_numpy(GramianAngularLayer(image_size, method=method)(X))
     assert out.shape == expected.shape
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
     # The constant spectrum maps to x = 0 everywhere: GASF = -1, GADF = 0.
@@ -34,18 +35,18 @@ def test_sample_range_matches_gramian_angular_field(sample_range):
     gaf = GramianAngularField(image_size=20, sample_range=sample_range)
     layer = GramianAngularLayer(20, sample_range=sample_range)
     np.testing.assert_allclose(
-        np.asarray(layer(X)), gaf.fit_transform(X), rtol=1e-5, atol=1e-5
+        to_numpy(layer(X)), gaf.fit_transform(X), rtol=1e-5, atol=1e-5
     )
 
 
 def test_hand_worked_fields():
     # PAA of [0, 1, 2, 3] to 2 points is [0.5, 2.5], scaled to x = [-1, 1], r = 0.
     X = np.array([[0.0, 1.0, 2.0, 3.0]], dtype="float32")
-    gasf = np.asarray(GramianAngularLayer(2)(X))[0, :, :, 0]
+    gasf = to_numpy(GramianAngularLayer(2)(X))[0, :, :, 0]
     np.testing.assert_allclose(gasf, [[1.0, -1.0], [-1.0, 1.0]], atol=1e-7)
     # x = [-1, 0, 1], r = [0, 1, 0]: GADF_ij = r_i x_j - x_i r_j.
     X = np.array([[2.0, 4.0, 6.0]], dtype="float32")
-    gadf = np.asarray(GramianAngularLayer(method="difference")(X))[0, :, :, 0]
+    gadf = to_numpy(GramianAngularLayer(method="difference")(X))[0, :, :, 0]
     expected = [[0.0, 1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, -1.0, 0.0]]
     np.testing.assert_allclose(gadf, expected, atol=1e-7)
 
@@ -54,7 +55,7 @@ def test_hand_worked_fields():
 def test_output_shape_and_dtype(shape):
     x = np.random.default_rng(2).normal(size=shape)
     layer = GramianAngularLayer(16, channels=3)
-    out = np.asarray(layer(x))
+    out = to_numpy(layer(x))
     assert out.shape == (5, 16, 16, 3)
     assert out.dtype == np.float32
     assert layer.compute_output_shape(shape) == (5, 16, 16, 3)
@@ -101,7 +102,7 @@ def test_config_round_trip():
     clone = GramianAngularLayer.from_config(config)
     assert clone.get_config() == config
     X = _spectra(2, 30)
-    np.testing.assert_array_equal(np.asarray(clone(X)), np.asarray(layer(X)))
+    np.testing.assert_array_equal(to_numpy(clone(X)), to_numpy(layer(X)))
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models import get_model, inception_time
 
@@ -135,7 +136,7 @@ def test_options_change_the_structure():
 def test_short_and_long_inputs_keep_full_resolution(length):
     model = get_model("inception_time_small")((length, 1), 3, seed=0)
     assert model.get_layer("gap").input.shape == (None, length, 32)
-    logits = np.asarray(model(_inputs((2, length, 1)), training=False))
+    logits = to_numpy(model(_inputs((2, length, 1)), training=False))
     assert logits.shape == (2, 3) and np.isfinite(logits).all()
 
 
@@ -180,9 +181,9 @@ def test_cam1d_explains_the_network(keras):
     maps = cam.explain(X)
     assert maps.shape == (4, 48)
     body = keras.Model(model.inputs, model.get_layer("gap").input)
-    features = np.asarray(body([X[..., None]], training=False), dtype=np.float64)
-    kernel = np.asarray(model.get_layer("logits").kernel, dtype=np.float64)
-    predicted = np.asarray(model(X[..., None], training=False)).argmax(axis=1)
+    features = to_numpy(body([X[..., None]], training=False)).astype(np.float64)
+    kernel = to_numpy(model.get_layer("logits").kernel).astype(np.float64)
+    predicted = to_numpy(model(X[..., None], training=False)).argmax(axis=1)
     expected = np.stack(
         [f @ kernel[:, c] for f, c in zip(features, predicted, strict=True)]
     )

@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models.layers.channel_adapter import ChannelAdapter
 from specauth.models.layers.pixel_scaling import PixelScaling
@@ -104,13 +105,13 @@ def test_importing_specauth_models_layers_registers_them(keras, tmp_path):
 
 # ------------------------------------------------- one numeric check per layer
 def test_position_channel_appends_a_ramp():
-    out = np.asarray(PositionChannel()(np.full((1, 3, 1), 7.0, dtype="float32")))
+    out = to_numpy(PositionChannel()(np.full((1, 3, 1), 7.0, dtype="float32")))
     np.testing.assert_allclose(out[0], [[7.0, -1.0], [7.0, 0.0], [7.0, 1.0]])
 
 
 def test_channel_adapter_copies_one_channel_to_rgb():
     x = _inputs((2, 5, 4, 1))
-    out = np.asarray(ChannelAdapter()(x))
+    out = to_numpy(ChannelAdapter()(x))
     np.testing.assert_allclose(out, np.repeat(x, 3, axis=-1), rtol=1e-6)
 
 
@@ -119,5 +120,5 @@ def test_pixel_scaling_matches_keras_preprocess_input(keras):
     expected = keras.applications.imagenet_utils.preprocess_input(
         x.copy(), mode="torch", data_format="channels_last"
     )
-    out = np.asarray(PixelScaling(mode="torch")(x))
-    np.testing.assert_allclose(out, np.asarray(expected), rtol=1e-5, atol=1e-4)
+    out = to_numpy(PixelScaling(mode="torch")(x))
+    np.testing.assert_allclose(out, to_numpy(expected), rtol=1e-5, atol=1e-4)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models import get_model, inception_time, lite
 
@@ -84,7 +85,7 @@ def test_fixed_filters_detect_rises_falls_and_peaks(keras):
     bump = np.exp(-0.5 * ((np.arange(length) - centre) / 1.5) ** 2)
     x = (0.01 * np.arange(length) + bump).astype("float32")
     rise, fall, peak, relu = (
-        np.asarray(t)[0, :, 0] if t.shape[-1] == 1 else np.asarray(t)[0]
+        to_numpy(t)[0, :, 0] if t.shape[-1] == 1 else to_numpy(t)[0]
         for t in probe([x[None, :, None]], training=False)
     )
     np.testing.assert_allclose(
@@ -187,7 +188,7 @@ def test_far_fewer_parameters_than_inception_time():
 def test_short_and_long_inputs(length):
     model = lite((length, 1), 3, seed=0)
     assert model.get_layer("gap").input.shape == (None, length, 32)
-    logits = np.asarray(model(_inputs((2, length, 1)), training=False))
+    logits = to_numpy(model(_inputs((2, length, 1)), training=False))
     assert logits.shape == (2, 3) and np.isfinite(logits).all()
 
 
@@ -250,9 +251,9 @@ def test_cam1d_explains_the_network(keras):
     cam = CAM1D(model, "cam")
     assert cam.explain(X).shape == (4, 48)
     body = keras.Model(model.inputs, model.get_layer("gap").input)
-    features = np.asarray(body([X[..., None]], training=False), dtype=np.float64)
-    kernel = np.asarray(model.get_layer("logits").kernel, dtype=np.float64)
-    predicted = np.asarray(model(X[..., None], training=False)).argmax(axis=1)
+    features = to_numpy(body([X[..., None]], training=False)).astype(np.float64)
+    kernel = to_numpy(model.get_layer("logits").kernel).astype(np.float64)
+    predicted = to_numpy(model(X[..., None], training=False)).argmax(axis=1)
     expected = np.stack(
         [f @ kernel[:, c] for f, c in zip(features, predicted, strict=True)]
     )

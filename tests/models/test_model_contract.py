@@ -6,6 +6,7 @@ The pretrained 2D bases registered by :class:`specauth.models.CNNFactory`
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models import get_model, list_models
 from tests.tolerance import assert_close
@@ -53,13 +54,13 @@ def test_layers_follow_the_contract(name, keras):
 def test_outputs_are_logits_and_embedding_is_retrievable(name, keras):
     model = _build(name)
     x = _inputs((4, 64, 1))
-    logits = np.asarray(model(x, training=False))
+    logits = to_numpy(model(x, training=False))
     assert logits.shape == (4, 3)
     assert not np.allclose(logits.sum(axis=1), 1.0)
 
     # model.inputs is a list, so the embedder takes a list of one array.
     embedder = keras.Model(model.inputs, model.get_layer("logits").input)
-    embedding = np.asarray(embedder([x], training=False))
+    embedding = to_numpy(embedder([x], training=False))
     assert embedding.ndim == 2 and embedding.shape[0] == 4
     # The logits are an affine function of the embedding.
     kernel, bias = model.get_layer("logits").get_weights()
@@ -71,7 +72,7 @@ def test_outputs_are_logits_and_embedding_is_retrievable(name, keras):
         [np.zeros_like(kernel), np.array([-5.0, 0.0, 5.0], dtype=bias.dtype)]
     )
     assert_close(
-        np.asarray(model(x, training=False)),
+        to_numpy(model(x, training=False)),
         np.tile([-5.0, 0.0, 5.0], (4, 1)),
         dtype=np.float32,
     )
@@ -85,11 +86,11 @@ def test_gap_averages_the_last_feature_map(name, keras):
     feature_map, embedding = keras.Model(
         model.input, [gap.input, model.get_layer("logits").input]
     )(x, training=False)
-    feature_map = np.asarray(feature_map)
+    feature_map = to_numpy(feature_map)
     assert feature_map.ndim == 3  # (batch, positions, filters): usable for CAM
     # Only dropout (identity at inference) may sit between "gap" and "logits".
     np.testing.assert_allclose(
-        np.asarray(embedding), feature_map.mean(axis=1), rtol=1e-5, atol=1e-6
+        to_numpy(embedding), feature_map.mean(axis=1), rtol=1e-5, atol=1e-6
     )
 
 
@@ -108,7 +109,7 @@ def test_same_seed_same_weights(name):
 @pytest.mark.parametrize("length", [2, 7, 64, 2631, 20000])
 def test_any_length_builds_and_runs(name, length):
     model = _build(name, input_shape=(length, 1), n_classes=4)
-    logits = np.asarray(model(_inputs((2, length, 1)), training=False))
+    logits = to_numpy(model(_inputs((2, length, 1)), training=False))
     assert logits.shape == (2, 4)
     assert np.isfinite(logits).all()
 
@@ -117,7 +118,7 @@ def test_any_length_builds_and_runs(name, length):
 def test_several_channels(name):
     model = _build(name, input_shape=(50, 3), n_classes=2)
     assert model.input_shape == (None, 50, 3)
-    logits = np.asarray(model(_inputs((2, 50, 3)), training=False))
+    logits = to_numpy(model(_inputs((2, 50, 3)), training=False))
     assert logits.shape == (2, 2)
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models.layers import PatternAugmentation
 
@@ -19,14 +20,14 @@ def _blob(n=4, size=32, width=3.0, peak=100.0, seed=0):
 
 
 def _run(layer, x, training):
-    return np.asarray(layer(x, training=training))
+    return to_numpy(layer(x, training=training))
 
 
 def test_identity_at_inference(keras):
     x = _blob()
     layer = PatternAugmentation(poisson=1.0, seed=0)
     np.testing.assert_array_equal(_run(layer, x, False), x)
-    np.testing.assert_array_equal(np.asarray(layer(x)), x)
+    np.testing.assert_array_equal(to_numpy(layer(x)), x)
     inputs = keras.Input(x.shape[1:])
     model = keras.Model(inputs, layer(inputs))
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)

@@ -5,6 +5,7 @@ The legacy ``PixelScaling`` layer is covered in test_legacy_layers.py.
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models.layers import fixed_pixel_scaling
 from specauth.models.layers.pixel_scaling import PIXEL_MODES
@@ -46,7 +47,7 @@ def test_builtin_layer_maps_the_range_then_the_mode(mode, channels, input_range,
     layer = fixed_pixel_scaling(
         input_range, mode, image_shape=(5, 4), channels=channels
     )
-    out = np.asarray(layer(x))
+    out = to_numpy(layer(x))
     assert out.shape == x.shape and out.dtype == np.float32
     pixels = (x.astype(np.float64) - low) / (high - low) * 255.0
     np.testing.assert_allclose(out, _by_hand(pixels, mode), rtol=1e-5, atol=1e-4)
@@ -61,15 +62,15 @@ def test_builtin_layer_matches_keras_preprocess_input(mode, keras):
     expected = keras.applications.imagenet_utils.preprocess_input(
         x.copy(), mode=mode, data_format="channels_last"
     )
-    out = np.asarray(fixed_pixel_scaling(mode=mode, image_shape=(5, 4))(x))
-    np.testing.assert_allclose(out, np.asarray(expected), rtol=1e-5, atol=1e-4)
+    out = to_numpy(fixed_pixel_scaling(mode=mode, image_shape=(5, 4))(x))
+    np.testing.assert_allclose(out, to_numpy(expected), rtol=1e-5, atol=1e-4)
 
 
 def test_builtin_caffe_is_a_flip_plus_a_bias(keras):
     # Hand-worked: pure red pixels become blue-last BGR minus the BGR means.
     x = np.zeros((1, 1, 2, 3), dtype="float32")
     x[..., 0] = 255.0
-    out = np.asarray(fixed_pixel_scaling(mode="caffe", image_shape=(1, 2))(x))
+    out = to_numpy(fixed_pixel_scaling(mode="caffe", image_shape=(1, 2))(x))
     np.testing.assert_allclose(
         out[0, 0], [[-103.939, -116.779, 131.32]] * 2, rtol=0, atol=1e-4
     )
@@ -103,7 +104,7 @@ def test_builtin_layer_image_shapes_and_the_input_left_alone(image_shape, keras)
     layer = fixed_pixel_scaling(mode="caffe", image_shape=image_shape)
     x = _rgb(shape=(2, *image_shape, 3))
     before = x.copy()
-    out = np.asarray(layer(x))
+    out = to_numpy(layer(x))
     np.testing.assert_allclose(out, _by_hand(x, "caffe"), rtol=1e-5, atol=1e-4)
     np.testing.assert_array_equal(x, before)
     # The static output shape keeps the height and width (a Flatten needs them).

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.imaging import CrossCorrelationMap, PolarTransform
 from specauth.models.layers import AngularCrossCorrelation, PolarResample
@@ -32,7 +33,7 @@ def _mask(shape=(48, 52)):
 def test_polar_resample_matches_polar_transform(kwargs):
     X = _patterns()
     expected = PolarTransform(16, n_angles=36, **kwargs).fit_transform(X)
-    out = np.asarray(PolarResample(16, 36, **kwargs)(X))
+    out = to_numpy(PolarResample(16, 36, **kwargs)(X))
     assert out.shape == expected.shape == (4, 16, 36)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-4)
@@ -44,7 +45,7 @@ def test_angular_cross_correlation_matches_the_transformer(normalize, half):
     polar = np.random.default_rng(1).random((3, 10, 45)) * 10
     polar[:, 2] = 0.0  # a ring with zero mean and zero C(q, 0)
     expected = CrossCorrelationMap(normalize=normalize, half=half).fit_transform(polar)
-    out = np.asarray(AngularCrossCorrelation(normalize, half=half)(polar))
+    out = to_numpy(AngularCrossCorrelation(normalize, half=half)(polar))
     assert out.shape == expected.shape == (3, 10, 23 if half else 45)
     scale = np.abs(expected).max()
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5 * scale)
@@ -56,7 +57,7 @@ def test_raw_patterns_with_a_channel_axis_through_both_layers():
     expected = CrossCorrelationMap(polar, half=True).fit_transform(X)
     h = PolarResample(12, 24, center=(19.0, 20.5), r_max=18)(X)
     assert tuple(h.shape) == (5, 12, 24, 1)
-    out = np.asarray(AngularCrossCorrelation(half=True)(h))
+    out = to_numpy(AngularCrossCorrelation(half=True)(h))
     assert out.shape == expected.shape == (5, 12, 13, 1)
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-6)
 
@@ -90,7 +91,7 @@ def test_config_round_trip():
     clone = PolarResample.from_config(config)
     assert clone.get_config() == config
     X = _patterns(2, (24, 24))
-    np.testing.assert_array_equal(np.asarray(clone(X)), np.asarray(layer(X)))
+    np.testing.assert_array_equal(to_numpy(clone(X)), to_numpy(layer(X)))
     ccf = AngularCrossCorrelation(None, half=True)
     assert AngularCrossCorrelation.from_config(ccf.get_config()).half is True
 

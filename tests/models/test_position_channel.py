@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models import cnn1d, get_model, resnet1d
 from specauth.models.layers import fixed_position_channel
@@ -50,7 +51,7 @@ def test_network_loads_in_a_fresh_process_without_specauth(tmp_path):
 def test_fixed_layer_appends_a_linspace_ramp(length, channels, keras):
     x = _inputs((3, length, channels))
     layer = fixed_position_channel(length, channels, low=-2.0, high=3.0)
-    out = np.asarray(layer(x))
+    out = to_numpy(layer(x))
     assert out.shape == (3, length, channels + 1)
     # The input channels go through an identity kernel; the ramp is numpy's linspace.
     assert_close(out[..., :channels], x)

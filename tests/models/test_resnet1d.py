@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy as to_numpy
 
 from specauth.models import get_model, resnet1d
 from specauth.models.resnet1d import _split_factor, _stem_factor
@@ -76,7 +77,7 @@ def test_residual_wiring_matches_numpy(keras):
         "block3_out",
     ]
     probe = keras.Model(model.input, [model.get_layer(n).output for n in names])
-    norm, b1, s1, out1, b2, out2 = (np.asarray(t) for t in probe(x, training=False))
+    norm, b1, s1, out1, b2, out2 = (to_numpy(t) for t in probe(x, training=False))
     assert norm.shape == (2, 30, 2)
     np.testing.assert_allclose(out1, np.maximum(b1 + s1, 0), rtol=1e-5, atol=1e-6)
     # block 3 has 32 -> 32 channels: the shortcut is the block input itself.
