@@ -86,28 +86,47 @@ def _stop_sampler():
     return None
 
 
-def search(n_workers, threads, data, args):
-    """One grid search on a fresh cluster; wall time and per-worker memory."""
+def _sampled_search(client, data, args, *, in_worker=False):
+    """One grid search on ``client``'s cluster, its workers' RSS sampled.
+
+    Returns the fitted search, its wall time, each worker's RSS at the start
+    and its sampler record. ``in_worker``: submit the whole search as one
+    task (joblib runs a single job in the calling process, not on a
+    1-thread cluster).
+    """
     import joblib
     from sklearn.model_selection import GridSearchCV
 
-    from specauth.distributed import local_client
     from specauth.estimators import CNNClassifier
 
     grid = {"epochs": [1, 2]} if args.quick else GRID
-    estimator = CNNClassifier("cnn1d_small", random_state=0)
+    gs = GridSearchCV(
+        CNNClassifier("cnn1d_small", random_state=0), grid, cv=3, refit=False
+    )
+    start_rss = client.run(_start_sampler)
+    t0 = time.perf_counter()
+    if in_worker:
+        gs = client.submit(gs.fit, data.X, data.y).result()
+    else:
+        with joblib.parallel_config(backend="dask"):
+            gs.fit(data.X, data.y)
+    seconds = time.perf_counter() - t0
+    return gs, seconds, start_rss, client.run(_stop_sampler)
+
+
+def _warm(client):
+    client.run(lambda: __import__("tensorflow").constant(0.0))  # warm start
+
+
+def search(n_workers, threads, data, args):
+    """One grid search on a fresh cluster; wall time and per-worker memory."""
+    from specauth.distributed import local_client
+
     with local_client(n_workers=n_workers, threads=threads) as client:
-        client.run(lambda: __import__("tensorflow").constant(0.0))  # warm start
-        start_rss = client.run(_start_sampler)
-        gs = GridSearchCV(estimator, grid, cv=3, refit=False)
-        t0 = time.perf_counter()
-        if n_workers == 1:  # joblib runs 1 job in this process: send the search
-            gs = client.submit(gs.fit, data.X, data.y).result()
-        else:
-            with joblib.parallel_config(backend="dask"):
-                gs.fit(data.X, data.y)
-        seconds = time.perf_counter() - t0
-        memory = client.run(_stop_sampler)
+        _warm(client)
+        gs, seconds, start_rss, memory = _sampled_search(
+            client, data, args, in_worker=n_workers == 1
+        )
     workers = {}
     for address, record in memory.items():
         series = record["series"]
@@ -141,28 +160,16 @@ def memory_rounds(data, args):
     worker shows whether memory keeps growing with the number of fits (the
     first round includes the workers' warm-up: TensorFlow's first trace).
     """
-    import joblib
-    from sklearn.model_selection import GridSearchCV
-
-    from specauth.distributed import local_client
-    from specauth.estimators import CNNClassifier
-
-    grid = {"epochs": [1, 2]} if args.quick else GRID
-    estimator = CNNClassifier("cnn1d_small", random_state=0)
-    rounds = []
     from dask.system import CPU_COUNT
 
+    from specauth.distributed import local_client
+
+    rounds = []
     threads = max(1, int(CPU_COUNT) // 2)
     with local_client(n_workers=2, threads=threads) as client:
-        client.run(lambda: __import__("tensorflow").constant(0.0))  # warm start
+        _warm(client)
         for index in range(args.memory_rounds):
-            start = client.run(_start_sampler)
-            gs = GridSearchCV(estimator, grid, cv=3, refit=False)
-            t0 = time.perf_counter()
-            with joblib.parallel_config(backend="dask"):
-                gs.fit(data.X, data.y)
-            seconds = time.perf_counter() - t0
-            memory = client.run(_stop_sampler)
+            gs, seconds, start, memory = _sampled_search(client, data, args)
             peaks = {a: record["peak_mib"] for a, record in memory.items()}
             rounds.append(
                 {

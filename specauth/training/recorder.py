@@ -111,12 +111,12 @@ class LearningRateRecorder(keras.callbacks.Callback):
             self.momentums.append(momentum)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._fill__scheduled_rates()
+        self._fill_scheduled_rates()
         if logs is not None and self.lrs:
             logs["lr"] = self.lrs[-1]
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        self._fill__scheduled_rates()  # an epoch cut short by stop_training
+        self._fill_scheduled_rates()  # an epoch cut short by stop_training
 
     def _momentum(self, optimizer: Any) -> float | None:
         slot = momentum_slot(optimizer)
@@ -132,7 +132,7 @@ class LearningRateRecorder(keras.callbacks.Callback):
             self._epoch_momentum = round(float(value), 7)
         return self._epoch_momentum
 
-    def _fill__scheduled_rates(self) -> None:
+    def _fill_scheduled_rates(self) -> None:
         if not self._pending:
             return
         schedule = _schedule_of(self.model.optimizer)
