@@ -76,8 +76,50 @@ def compile_network(
         opt = discriminative_optimizer(opt, rate_factors)
     if loss is None:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    network.compile(optimizer=opt, loss=loss, metrics=list(metrics))
+    network.compile(optimizer=opt, loss=loss, metrics=_metric_objects(metrics, loss))
     return opt
+
+
+#: The accuracy metric that goes with each classification loss, as Keras
+#: itself would choose it for ``"accuracy"`` from the shapes of the targets.
+_ACCURACY_FOR_LOSS = {
+    "SparseCategoricalCrossentropy": "SparseCategoricalAccuracy",
+    "CategoricalCrossentropy": "CategoricalAccuracy",
+    "BinaryCrossentropy": "BinaryAccuracy",
+}
+
+
+def _metric_objects(metrics, loss):
+    """``metrics`` with ``"accuracy"`` made the metric object the loss implies.
+
+    Keras turns a metric named by a string into an object (and creates its
+    variables) inside the first trace of TensorFlow's training step, which
+    makes TensorFlow trace the whole step a second time; an object made here
+    has its variables already. Other entries are passed on unchanged.
+    """
+    from specauth._lazy import import_keras
+
+    keras = import_keras()
+    accuracy = _ACCURACY_FOR_LOSS.get(type(loss).__name__)
+    objects = []
+    for metric in metrics:
+        if accuracy is not None and metric in ("accuracy", "acc"):
+            metric = getattr(keras.metrics, accuracy)(name=metric)
+        objects.append(metric)
+    return objects
+
+
+def _build_optimizer(network):
+    """Create the optimizer's slot variables before training starts.
+
+    TensorFlow's trainer otherwise creates them inside the first trace of the
+    training step and then traces the step again: for the small networks of
+    small data sets, the second trace costs about as long as the training.
+    A network whose variables do not exist yet is left to Keras.
+    """
+    optimizer = network.optimizer
+    if getattr(network, "built", False) and not optimizer.built:
+        optimizer.build(network.trainable_variables)
 
 
 def fit_network(
@@ -267,6 +309,7 @@ def fit_network(
         class_weight = None  # folded into the batches' sample weights
     else:
         data = {"x": x, "y": y, "batch_size": batch_size}
+    _build_optimizer(network)
     with release_traced_graphs():  # TensorFlow keeps every traced step
         result = network.fit(
             **data,
