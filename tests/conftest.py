@@ -114,12 +114,14 @@ def specauth_command():
 #: with one of them after the other has run out of work.
 LONG_FILES = (
     "tests/docs/test_guide_snippets.py",
-    "tests/estimators/test_common_regressor.py",
     "tests/estimators/test_common.py",
+    "tests/examples/test_notebooks.py",
+    "tests/estimators/test_common_regressor.py",
     "tests/models/test_model_contract.py",
     "tests/cli/test_cli_explain_report.py",
-    "tests/examples/test_notebooks.py",
     "tests/distributed/test_on_cluster.py",
+    "tests/estimators/test_regressor.py",
+    "tests/docs/test_docs_build.py",
 )
 
 
