@@ -122,6 +122,15 @@ LONG_FILES = (
     "tests/distributed/test_on_cluster.py",
     "tests/estimators/test_regressor.py",
     "tests/docs/test_docs_build.py",
+    # the longest of the jax and torch lanes (.ci/backend-lanes)
+    "tests/estimators/test_classifier.py",
+    "tests/estimators/test_classifier_2d.py",
+    "tests/cli/test_demo_patterns.py",
+    "tests/explain/test_cam.py",
+    "tests/cli/test_cli_regression.py",
+    "tests/hub/test_pretrained.py",
+    "tests/openset/test_classifier.py",
+    "tests/cli/test_cli.py",
 )
 
 

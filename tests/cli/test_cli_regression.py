@@ -123,11 +123,11 @@ def test_task_choices_and_recipe_options(files, capsys):
         "--augment",
         "nir",
         "--model",
-        "xresnet1d",
+        "lite_small",
         "--mixup",
         "0.3",
     ]
     assert main([*recipe, "--out", str(folder / "r"), *QUICK]) == 0
     reg = load_pretrained(folder / "r")[-1]
     assert reg.optimizer == "ranger" and reg.augmentation == "nir"
-    assert reg.model == "xresnet1d" and reg.mixup == 0.3
+    assert reg.model == "lite_small" and reg.mixup == 0.3
